@@ -1,0 +1,87 @@
+//! The frame of every page: top bar (name, language, elderly mode), the routed content and the
+//! bottom tab bar (首页 / 议事 / 服务 / 活动 / 我的), within one hand's reach on a phone.
+use crate::i18n::{I18nContextProvider, Locale, t, use_i18n};
+use crate::pages;
+use crate::ui::icons::{Icon, IconSvg};
+use crate::ui::prefs::{self, ElderlyToggle, LANG_COOKIE, LanguageSwitch};
+use leptos::prelude::*;
+use leptos_i18n::context::CookieOptions;
+use leptos_router::{
+    components::{A, Route, Router, Routes},
+    path,
+};
+
+/// The whole app: i18n and preferences around the router.
+#[component]
+pub fn App() -> impl IntoView {
+    let cookie_options = CookieOptions::<Locale>::default()
+        .path("/")
+        .max_age(prefs::PREF_MAX_AGE_SECS * 1000)
+        .same_site(leptos_use::SameSite::Lax);
+    view! {
+        <I18nContextProvider cookie_name=LANG_COOKIE cookie_options>
+            <Frame/>
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn Frame() -> impl IntoView {
+    let i18n = use_i18n();
+    let elderly = prefs::provide_elderly_mode();
+    view! {
+        <Router>
+            <div class="app" class:elderly=move || elderly.get()>
+                <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>
+                <header class="top-bar">
+                    <A href="/" attr:class="brand">
+                        <span class="brand-name">{t!(i18n, app_name)}</span>
+                        <span class="brand-tagline">{t!(i18n, app_tagline)}</span>
+                    </A>
+                    <div class="top-actions">
+                        <LanguageSwitch/>
+                        <ElderlyToggle/>
+                    </div>
+                </header>
+                <main id="main" class="content" tabindex="-1">
+                    <ErrorBoundary fallback=|_errors| view! { <pages::ErrorPage/> }>
+                    <Routes fallback=|| view! { <pages::NotFound/> }>
+                        <Route path=path!("") view=pages::HomePage/>
+                        <Route path=path!("deliberations") view=pages::DeliberationsPage/>
+                        <Route path=path!("services") view=pages::ServicesPage/>
+                        <Route path=path!("activities") view=pages::ActivitiesPage/>
+                        <Route path=path!("me") view=pages::MePage/>
+                    </Routes>
+                    </ErrorBoundary>
+                </main>
+                <TabBar/>
+            </div>
+        </Router>
+    }
+}
+
+#[component]
+fn TabBar() -> impl IntoView {
+    let i18n = use_i18n();
+    let tab = move |href: &'static str, icon: Icon, label: AnyView| {
+        view! {
+            <li>
+                <A href=href exact=true attr:class="tab">
+                    <IconSvg icon/>
+                    <span class="tab-label">{label}</span>
+                </A>
+            </li>
+        }
+    };
+    view! {
+        <nav class="tab-bar" aria-label=move || crate::i18n::td_string!(i18n.get_locale(), main_nav)>
+            <ul>
+                {tab("/", Icon::Home, t!(i18n, tab_home).into_any())}
+                {tab("/deliberations", Icon::Deliberation, t!(i18n, tab_deliberation).into_any())}
+                {tab("/services", Icon::Services, t!(i18n, tab_services).into_any())}
+                {tab("/activities", Icon::Activities, t!(i18n, tab_activities).into_any())}
+                {tab("/me", Icon::Me, t!(i18n, tab_me).into_any())}
+            </ul>
+        </nav>
+    }
+}

@@ -1,0 +1,159 @@
+//! Configuration from the environment. Every setting has a development default so that a fresh
+//! clone runs with no setup; production sets them explicitly (see README, "Configuration").
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything the server reads from its environment.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `LINLI_ADDR`: where to listen (default `127.0.0.1:3000`).
+    pub addr: SocketAddr,
+    /// `DATABASE_URL`: `sqlite://…` (default `sqlite://data/linli.db`) or `postgres://…`.
+    pub database_url: String,
+    /// `LINLI_DATA_DIR`: files the server owns (SQLite database, dev keys, dev SMS sink, uploads).
+    pub data_dir: PathBuf,
+    /// `LINLI_SITE_ROOT`: the cargo-leptos output (`pkg/` and the public assets).
+    pub site_root: String,
+    /// `LINLI_JWT_KEYS`: `kid:base64secret[,kid:base64secret…]`, the first one signs; the others
+    /// still verify until their tokens have expired (key rotation). Unset: a development key is
+    /// generated once under the data directory.
+    pub jwt_keys: Option<String>,
+    /// `LINLI_JWT_ISSUER` / `LINLI_JWT_AUDIENCE`: the `iss` and `aud` of our access tokens.
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    /// `LINLI_RECORDS_URL` / `LINLI_RECORDS_SECRET`: the official-records endpoint and the HMAC
+    /// secret of the records sync. Unset: official events stay queued in the outbox.
+    pub records_url: Option<String>,
+    pub records_secret: Option<String>,
+    /// `LINLI_BODY_LIMIT`: largest accepted request body in bytes (default 4 MiB).
+    pub body_limit: usize,
+    /// `LINLI_ALLOWED_ORIGINS`: extra origins (comma separated) allowed to send non-GET requests,
+    /// for a deployment behind a proxy whose public origin differs from the Host header.
+    pub allowed_origins: Vec<String>,
+    /// `LINLI_SHUTDOWN_GRACE_SECS`: how long in-flight requests may run after a stop signal.
+    pub shutdown_grace_secs: u64,
+}
+
+/// A setting that is present but unusable: the server refuses to start rather than guess.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {name}: {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `get`, so tests can pass a map instead of the environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let addr = get("LINLI_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
+        let addr = addr.parse().map_err(|e| ConfigError {
+            name: "LINLI_ADDR",
+            reason: format!("{addr:?}: {e}"),
+        })?;
+        let data_dir = PathBuf::from(get("LINLI_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = get("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}/linli.db", data_dir.display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError {
+                name: "DATABASE_URL",
+                reason: "must start with sqlite:, postgres:// or postgresql://".into(),
+            });
+        }
+        let body_limit = match get("LINLI_BODY_LIMIT") {
+            None => 4 * 1024 * 1024,
+            Some(v) => v.parse().map_err(|e| ConfigError {
+                name: "LINLI_BODY_LIMIT",
+                reason: format!("{v:?}: {e}"),
+            })?,
+        };
+        let shutdown_grace_secs = match get("LINLI_SHUTDOWN_GRACE_SECS") {
+            None => 30,
+            Some(v) => v.parse().map_err(|e| ConfigError {
+                name: "LINLI_SHUTDOWN_GRACE_SECS",
+                reason: format!("{v:?}: {e}"),
+            })?,
+        };
+        let records_url = get("LINLI_RECORDS_URL").filter(|s| !s.is_empty());
+        let records_secret = get("LINLI_RECORDS_SECRET").filter(|s| !s.is_empty());
+        if records_url.is_some() && records_secret.is_none() {
+            return Err(ConfigError {
+                name: "LINLI_RECORDS_SECRET",
+                reason: "required when LINLI_RECORDS_URL is set (deliveries are signed)".into(),
+            });
+        }
+        Ok(Config {
+            addr,
+            database_url,
+            data_dir,
+            site_root: get("LINLI_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            jwt_keys: get("LINLI_JWT_KEYS").filter(|s| !s.is_empty()),
+            jwt_issuer: get("LINLI_JWT_ISSUER").unwrap_or_else(|| "linli".into()),
+            jwt_audience: get("LINLI_JWT_AUDIENCE").unwrap_or_else(|| "linli-web".into()),
+            records_url,
+            records_secret,
+            body_limit,
+            allowed_origins: get("LINLI_ALLOWED_ORIGINS")
+                .map(|s| {
+                    s.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_string())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            shutdown_grace_secs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn empty_environment_gives_a_runnable_development_setup() {
+        let c = from(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database_url, "sqlite://data/linli.db");
+        assert_eq!(c.body_limit, 4 * 1024 * 1024);
+        assert!(c.records_url.is_none());
+    }
+
+    #[test]
+    fn database_url_must_be_sqlite_or_postgres() {
+        assert!(from(&[("DATABASE_URL", "mysql://x")]).is_err());
+        assert!(from(&[("DATABASE_URL", "postgres://u@h/db")]).is_ok());
+    }
+
+    #[test]
+    fn records_url_without_secret_is_refused() {
+        let e = from(&[("LINLI_RECORDS_URL", "http://r/")]).unwrap_err();
+        assert_eq!(e.name, "LINLI_RECORDS_SECRET");
+    }
+
+    #[test]
+    fn bad_numbers_name_the_setting() {
+        assert_eq!(from(&[("LINLI_BODY_LIMIT", "lots")]).unwrap_err().name, "LINLI_BODY_LIMIT");
+        assert_eq!(from(&[("LINLI_ADDR", "nowhere")]).unwrap_err().name, "LINLI_ADDR");
+    }
+
+    #[test]
+    fn allowed_origins_are_trimmed() {
+        let c = from(&[("LINLI_ALLOWED_ORIGINS", "https://a.example/, https://b.example")]).unwrap();
+        assert_eq!(c.allowed_origins, vec!["https://a.example", "https://b.example"]);
+    }
+}

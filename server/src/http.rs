@@ -1,0 +1,385 @@
+//! The HTTP host: the axum router around the Leptos app, with the cross-cutting layers every
+//! request goes through (request id and tracing, panic catching, compression, body limit, security
+//! headers, cross-site request refusal) and the operational endpoints.
+use crate::config::Config;
+use crate::db::Db;
+use app::ui::prefs::{ELDERLY_COOKIE, LANG_COOKIE, PREF_MAX_AGE_SECS, safe_back_path};
+use axum::{
+    Form, Router,
+    body::Body,
+    extract::{FromRef, Request, State},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use serde::Deserialize;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::{CompressionLayer, CompressionLevel},
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+
+/// What every handler and server function can reach.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub config: Arc<Config>,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Leptos options from our configuration (not from cargo-leptos' environment), so the binary
+/// runs the same under `cargo leptos`, a service manager or a test.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    // cargo-leptos writes hash.txt next to the binary when it builds with hashed file names.
+    let hash_files = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
+        .unwrap_or(false);
+    LeptosOptions::builder()
+        .output_name("linli")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .hash_files(hash_files)
+        .build()
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let options = state.leptos_options.clone();
+    let routes = generate_route_list(app::App);
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.db.clone());
+            provide_context(state.config.clone());
+        }
+    };
+    let pkg_cache = if options.hash_files {
+        // Names carry a content hash: a changed file is a new URL.
+        HeaderValue::from_static("public, max-age=31536000, immutable")
+    } else {
+        HeaderValue::from_static("no-cache")
+    };
+    let pkg = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, pkg_cache))
+        .service(
+            ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    let server_fns = {
+        let context = context.clone();
+        move |req: Request| leptos_axum::handle_server_fns_with_context(context.clone(), req)
+    };
+    let shell_options = options.clone();
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/prefs", post(set_prefs))
+        .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .nest_service("/pkg", pkg)
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            app::shell(shell_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(middleware::from_fn(static_cache_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_site))
+        .layer(middleware::from_fn(localize_too_large))
+        .layer(RequestBodyLimitLayer::new(state.config.body_limit));
+    with_security_headers(app)
+        .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(5)))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let id = req
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", id = %id, method = %req.method(), uri = %req.uri())
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Security headers of every response. HTML pages carry their own nonce-based CSP (set while
+/// rendering, see `app::ui::csp`); everything else gets a policy that allows nothing.
+fn with_security_headers(router: Router<AppState>) -> Router<AppState> {
+    const FIXED: [(&str, &str); 5] = [
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "same-origin"),
+        ("x-frame-options", "DENY"),
+        ("permissions-policy", "geolocation=(), microphone=(), camera=(self)"),
+        ("cross-origin-opener-policy", "same-origin"),
+    ];
+    let router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+    ));
+    FIXED.iter().fold(router, |r, (name, value)| {
+        r.layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ))
+    })
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers within two seconds.
+async fn readyz(State(db): State<Db>) -> Response {
+    match tokio::time::timeout(Duration::from_secs(2), db.ping()).await {
+        Ok(Ok(())) => "ready".into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check: database error");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database timeout").into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct PrefsForm {
+    lang: Option<String>,
+    elderly: Option<String>,
+    back: Option<String>,
+}
+
+/// The no-JavaScript path of the language and elderly-mode switches: set the cookie, go back.
+async fn set_prefs(Form(form): Form<PrefsForm>) -> Response {
+    let back = safe_back_path(form.back.as_deref().unwrap_or("/")).to_string();
+    let mut response = Redirect::to(&back).into_response();
+    let mut set = |name: &str, value: &str| {
+        let cookie = format!("{name}={value}; Path=/; Max-Age={PREF_MAX_AGE_SECS}; SameSite=Lax");
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    };
+    if let Some(lang) = form.lang.as_deref().filter(|l| matches!(*l, "zh-CN" | "en")) {
+        set(LANG_COOKIE, lang);
+    }
+    if let Some(e) = form.elderly.as_deref().filter(|e| matches!(*e, "0" | "1")) {
+        set(ELDERLY_COOKIE, e);
+    }
+    response
+}
+
+/// The two languages of our messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+/// The language of a request: the user's choice (cookie), else the browser's, else Chinese.
+pub fn request_lang(headers: &HeaderMap) -> Lang {
+    let cookies = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join("; ");
+    match app::ui::prefs::cookie_value(&cookies, LANG_COOKIE) {
+        Some("en") => return Lang::En,
+        Some("zh-CN") => return Lang::Zh,
+        _ => {}
+    }
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let first = accept.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
+    if first.starts_with("en") { Lang::En } else { Lang::Zh }
+}
+
+fn localized(status: StatusCode, lang: Lang, zh: &str, en: &str) -> Response {
+    let body = match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    };
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body.to_string()).into_response()
+}
+
+/// Whether a state-changing request comes from another site (CSRF). Browsers send
+/// `Sec-Fetch-Site` and `Origin` with every non-GET request; a request with neither is not from a
+/// browser page and carries no ambient credentials worth forging.
+pub fn is_cross_site(headers: &HeaderMap, allowed_origins: &[String]) -> bool {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if let Some(origin) = origin {
+        let origin = origin.trim_end_matches('/');
+        if allowed_origins.iter().any(|a| a == origin) {
+            return false;
+        }
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        let origin_host = origin.split_once("://").map(|(_, h)| h);
+        return match (origin_host, host) {
+            (Some(o), Some(h)) => !o.eq_ignore_ascii_case(h),
+            _ => true, // "null" or malformed origin
+        };
+    }
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some("same-origin") | Some("none") | None => false,
+        Some(_) => true,
+    }
+}
+
+async fn refuse_cross_site(State(config): State<Arc<Config>>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && is_cross_site(req.headers(), &config.allowed_origins) {
+        tracing::warn!(origin = ?req.headers().get(header::ORIGIN), "refused cross-site request");
+        return localized(
+            StatusCode::FORBIDDEN,
+            request_lang(req.headers()),
+            "请求来自其他网站，已被拒绝。请在邻里应用内操作。",
+            "This request came from another site and was refused. Please use the Linli app itself.",
+        );
+    }
+    next.run(req).await
+}
+
+/// Gives the body limit's bare 413 a message the user can read.
+async fn localize_too_large(req: Request, next: Next) -> Response {
+    let lang = request_lang(req.headers());
+    let response = next.run(req).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && response.headers().get(header::CONTENT_TYPE).is_none_or(|ct| ct.as_bytes().starts_with(b"text/plain"))
+    {
+        return localized(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            lang,
+            "提交的内容太大了，请减少照片或文字后再试。",
+            "What you sent is too large. Please send fewer photos or less text and try again.",
+        );
+    }
+    response
+}
+
+/// Public assets (icons, manifest) may be cached for a day; pages and `/pkg` set their own.
+async fn static_cache_headers(req: Request, next: Next) -> Response {
+    let is_get = req.method() == Method::GET;
+    let path = req.uri().path().to_string();
+    let mut response = next.run(req).await;
+    let is_asset = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    if is_get
+        && is_asset
+        && !path.starts_with("/pkg/")
+        && response.status() == StatusCode::OK
+        && !response.headers().contains_key(header::CACHE_CONTROL)
+    {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    }
+    response
+}
+
+/// A panic in a handler: log it, answer with a page in both languages (we cannot know which).
+fn panic_response(_err: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    tracing::error!("a request handler panicked");
+    let body = "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+        <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+        <title>出了点问题 · Something went wrong</title></head><body>\
+        <h1>出了点问题</h1><p>请稍后再试。如果问题持续，请联系社区工作者。</p>\
+        <h1 lang=\"en\">Something went wrong</h1><p lang=\"en\">Please try again later. \
+        If the problem persists, contact your community worker.</p>\
+        <p><a href=\"/\">返回首页 · Back to home</a></p></body></html>";
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves; then stops accepting, lets in-flight
+/// requests finish for up to `grace`, and returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (fired_tx, mut fired_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = fired_tx.send(true);
+    });
+    let deadline = async move {
+        if fired_rx.wait_for(|fired| *fired).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = async move { server.await } => result,
+        _ = deadline => {
+            tracing::warn!("grace period over: closing the remaining connections");
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn same_origin_requests_pass_and_foreign_ones_do_not() {
+        let none: &[String] = &[];
+        assert!(!is_cross_site(&headers(&[("host", "a.example"), ("origin", "https://a.example")]), none));
+        assert!(is_cross_site(&headers(&[("host", "a.example"), ("origin", "https://evil.example")]), none));
+        assert!(is_cross_site(&headers(&[("host", "a.example"), ("origin", "null")]), none));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")]), none));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")]), none));
+        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")]), none));
+        assert!(!is_cross_site(&headers(&[]), none), "no browser, no ambient credentials");
+    }
+
+    #[test]
+    fn configured_public_origin_is_allowed_behind_a_proxy() {
+        let allowed = vec!["https://linli.example".to_string()];
+        let h = headers(&[("host", "10.0.0.5:3000"), ("origin", "https://linli.example")]);
+        assert!(!is_cross_site(&h, &allowed));
+    }
+
+    #[test]
+    fn language_is_the_cookie_then_the_browser_then_chinese() {
+        assert_eq!(request_lang(&headers(&[("cookie", "linli_lang=en")])), Lang::En);
+        assert_eq!(
+            request_lang(&headers(&[("cookie", "linli_lang=zh-CN"), ("accept-language", "en-US")])),
+            Lang::Zh
+        );
+        assert_eq!(request_lang(&headers(&[("accept-language", "en-GB,en;q=0.9")])), Lang::En);
+        assert_eq!(request_lang(&headers(&[])), Lang::Zh);
+    }
+}

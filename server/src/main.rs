@@ -1,0 +1,86 @@
+//! `server serve [--demo]` runs Linli; `server migrate` applies the database migrations and exits.
+//! Configuration comes from the environment (see `config.rs` and the README).
+use server::{config::Config, db::Db, http, keys::KeySet, seed, shutdown};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+const USAGE: &str = "usage: server <command>\n\n\
+  serve [--demo]   run the server (migrations are applied first; --demo fills an empty database)\n\
+  migrate          apply the database migrations and exit\n\
+  help             show this text\n";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        None | Some("serve") => serve(args.iter().any(|a| a == "--demo")).await,
+        Some("migrate") => migrate().await,
+        Some("help" | "--help" | "-h") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => {
+            eprint!("unknown command {other:?}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn open_db(config: &Config) -> Result<Db, AnyError> {
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn migrate() -> Result<(), AnyError> {
+    let config = Config::from_env()?;
+    let db = open_db(&config).await?;
+    tracing::info!(backend = ?db.backend(), "migrations applied");
+    db.close().await;
+    Ok(())
+}
+
+async fn serve(demo: bool) -> Result<(), AnyError> {
+    let config = Config::from_env()?;
+    let db = open_db(&config).await?;
+    // Fail at start, not at the first login, if the keys are unusable.
+    KeySet::load(config.jwt_keys.as_deref(), &config.data_dir, &config.jwt_issuer, &config.jwt_audience)?;
+    if demo && seed::seed_demo(&db).await? {
+        println!("\nDemo data created (district 西湖区, communities 翠苑社区 and 文鼎苑社区). Demo accounts:");
+        for login in seed::DEMO_LOGINS {
+            println!("  {}  {}", login.phone, login.who);
+        }
+        println!("Log in with one of these phone numbers once the login screen exists (accounts issue);");
+        println!("until then every page is public and shows no personal data.\n");
+    }
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let state = http::AppState {
+        leptos_options: http::leptos_options(&config),
+        db: db.clone(),
+        config: Arc::new(config),
+    };
+    tracing::info!(backend = ?db.backend(), "listening on http://{addr}");
+    println!("Linli is running at http://{addr}  (Ctrl-C to stop)");
+    http::serve(listener, http::router(state), shutdown::signal(), grace).await?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Demo data for a fresh installation, so that there is something to see: one district, two
+//! communities with buildings and households, residents (with an elderly parent and a child), a
+//! volunteer and a community worker. Inserted once, in one transaction, only into an empty database.
+use crate::db::{Db, now_ms};
+use crate::events::{self, NewEvent};
+use sqlx::AnyConnection;
+
+/// A person of the demo and how to log in as them.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub phone: &'static str,
+    pub who: &'static str,
+}
+
+/// The demo accounts, printed on first start.
+pub const DEMO_LOGINS: &[DemoLogin] = &[
+    DemoLogin { phone: "13800000001", who: "王芳 — resident (owner), 翠苑社区 1幢 1单元 101" },
+    DemoLogin { phone: "13800000002", who: "李强 — resident, 翠苑社区 1幢 1单元 102" },
+    DemoLogin { phone: "13800000003", who: "赵敏 — resident (owner), 文鼎苑社区 1幢 1单元 101" },
+    DemoLogin { phone: "13800000010", who: "陈志愿 — volunteer, 翠苑社区" },
+    DemoLogin { phone: "13800000020", who: "刘社工 — community worker, 翠苑社区" },
+    DemoLogin { phone: "13800000030", who: "周主任 — district admin, 西湖区" },
+];
+
+async fn insert_id(conn: &mut AnyConnection, sql: &str, args: Vec<Arg<'_>>) -> Result<i64, sqlx::Error> {
+    let mut q = sqlx::query_scalar::<_, i64>(sql);
+    for a in args {
+        q = match a {
+            Arg::I(v) => q.bind(v),
+            Arg::OptI(v) => q.bind(v),
+            Arg::S(v) => q.bind(v),
+            Arg::OptS(v) => q.bind(v),
+        };
+    }
+    q.fetch_one(conn).await
+}
+
+enum Arg<'a> {
+    I(i64),
+    OptI(Option<i64>),
+    S(&'a str),
+    OptS(Option<&'a str>),
+}
+use Arg::*;
+
+/// Fills an empty database with the demo; returns false (and changes nothing) if it has data.
+pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM districts").fetch_one(&mut *tx).await?;
+    if existing > 0 {
+        return Ok(false);
+    }
+    let now = now_ms();
+    let c = &mut *tx;
+    let district = insert_id(c, "INSERT INTO districts (code, name_zh, name_en) VALUES ($1, $2, $3) RETURNING id",
+        vec![S("330106"), S("西湖区"), S("Xihu District")]).await?;
+    let mut communities = Vec::new();
+    for (code, zh, en) in [("cuiyuan", "翠苑社区", "Cuiyuan Community"), ("wending", "文鼎苑社区", "Wendingyuan Community")] {
+        communities.push(insert_id(c, "INSERT INTO communities (district_id, code, name_zh, name_en) VALUES ($1, $2, $3, $4) RETURNING id",
+            vec![I(district), S(code), S(zh), S(en)]).await?);
+    }
+    // households[community][building] = ids of rooms 101, 102, 201, 202 (unit 1)
+    let mut households = Vec::new();
+    for &community in &communities {
+        let mut per_building = Vec::new();
+        for b in ["1幢", "2幢", "3幢"] {
+            let building = insert_id(c, "INSERT INTO buildings (community_id, name) VALUES ($1, $2) RETURNING id",
+                vec![I(community), S(b)]).await?;
+            let mut rooms = Vec::new();
+            for (room, area) in [("101", 8950), ("102", 10320), ("201", 8950), ("202", 12075)] {
+                rooms.push(insert_id(c, "INSERT INTO households (building_id, unit, room, area_centi_m2) VALUES ($1, $2, $3, $4) RETURNING id",
+                    vec![I(building), S("1"), S(room), I(area)]).await?);
+            }
+            per_building.push(rooms);
+        }
+        households.push(per_building);
+    }
+    let user = |phone: &'static str, name: &'static str| (phone, name);
+    let people = [
+        user("13800000001", "王芳"), user("13800000002", "李强"), user("13800000003", "赵敏"),
+        user("13800000010", "陈志愿"), user("13800000020", "刘社工"), user("13800000030", "周主任"),
+    ];
+    let mut ids = Vec::new();
+    for (phone, name) in people {
+        ids.push(insert_id(c, "INSERT INTO users (phone, display_name, status, created_at) VALUES ($1, $2, 'active', $3) RETURNING id",
+            vec![S(phone), S(name), I(now)]).await?);
+    }
+    let (wang, li, zhao, chen, liu, zhou) = (ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]);
+    let (cuiyuan, wending) = (communities[0], communities[1]);
+    let members: [(i64, &str, i64, &str, Option<&str>, i64, Option<i64>); 7] = [
+        (households[0][0][0], "王芳", 1975, "本人", Some("13800000001"), 1, Some(wang)),
+        (households[0][0][0], "王建国", 1948, "父亲", None, 0, None),
+        (households[0][0][0], "王小米", 2019, "女儿", None, 0, None),
+        (households[0][0][1], "李强", 1988, "本人", Some("13800000002"), 0, Some(li)),
+        (households[1][0][0], "赵敏", 1962, "本人", Some("13800000003"), 1, Some(zhao)),
+        (households[0][1][0], "陈志愿", 1995, "本人", Some("13800000010"), 1, Some(chen)),
+        (households[0][2][3], "孙桂兰", 1940, "本人", None, 1, None),
+    ];
+    for (household, name, born, rel, phone, owner, user_id) in members {
+        insert_id(c, "INSERT INTO household_members (household_id, name, birth_year, relationship, phone, is_owner, user_id) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            vec![I(household), S(name), I(born), S(rel), OptS(phone), I(owner), OptI(user_id)]).await?;
+    }
+    for (user_id, role, community, district_id) in [
+        (wang, "resident", Some(cuiyuan), None), (li, "resident", Some(cuiyuan), None),
+        (zhao, "resident", Some(wending), None), (chen, "resident", Some(cuiyuan), None),
+        (chen, "volunteer", Some(cuiyuan), None), (liu, "worker", Some(cuiyuan), None),
+        (zhou, "district_admin", None, Some(district)),
+    ] {
+        insert_id(c, "INSERT INTO memberships (user_id, role, community_id, district_id) VALUES ($1, $2, $3, $4) RETURNING id",
+            vec![I(user_id), S(role), OptI(community), OptI(district_id)]).await?;
+    }
+    events::append(c, &NewEvent {
+        community_id: None,
+        kind: "system.demo_seeded",
+        subject_type: "district",
+        subject_id: Some(district),
+        actor_user_id: None,
+        on_behalf_of_user_id: None,
+        official: false,
+        payload: serde_json::json!({ "communities": communities.len(), "users": ids.len() }),
+    })
+    .await
+    .map_err(|e| match e {
+        events::EventError::Db(e) => e,
+        other => sqlx::Error::Protocol(other.to_string()),
+    })?;
+    tx.commit().await?;
+    Ok(true)
+}
