@@ -59,6 +59,11 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// The whole application plus `extra` routes (tests add endpoints that panic or stall).
+pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(app::App);
     let context = {
@@ -92,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/prefs", post(set_prefs))
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .nest_service("/pkg", pkg)
+        .merge(extra)
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(shell_options.clone())
         })

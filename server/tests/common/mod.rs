@@ -1,0 +1,63 @@
+//! Shared test setup: a fresh database per test on every backend the run has.
+//!
+//! SQLite always (a temporary file). PostgreSQL when `LINLI_TEST_POSTGRES_URL` names a server
+//! (the test script starts one); each test gets its own new database on it. With
+//! `LINLI_REQUIRE_POSTGRES=1` (set by the test script) a missing server fails instead of skipping.
+#![allow(dead_code)]
+use server::db::Db;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{prefix}_{}_{n}_{nanos}", std::process::id())
+}
+
+/// A temporary directory, removed by nobody: under the system temp dir, unique per call.
+pub fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(unique("linli_test"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A migrated, empty SQLite database in a new file.
+pub async fn sqlite() -> Db {
+    let path = temp_dir().join("test.db");
+    let db = Db::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    db.migrate().await.unwrap();
+    db
+}
+
+/// A migrated, empty PostgreSQL database, if the run has a server.
+pub async fn postgres() -> Option<Db> {
+    let Ok(admin_url) = std::env::var("LINLI_TEST_POSTGRES_URL") else {
+        if std::env::var("LINLI_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+            panic!("LINLI_REQUIRE_POSTGRES=1 but LINLI_TEST_POSTGRES_URL is not set");
+        }
+        eprintln!("(PostgreSQL not available: LINLI_TEST_POSTGRES_URL unset; SQLite only)");
+        return None;
+    };
+    let name = unique("linli");
+    let admin = Db::connect(&admin_url).await.expect("connect to the test PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await.unwrap();
+    admin.close().await;
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+    let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
+    db.migrate().await.unwrap();
+    Some(db)
+}
+
+/// One fresh database per backend of this run, labelled for assertion messages.
+pub async fn databases() -> Vec<(&'static str, Db)> {
+    let mut all = vec![("sqlite", sqlite().await)];
+    if let Some(pg) = postgres().await {
+        all.push(("postgres", pg));
+    }
+    all
+}
