@@ -1,0 +1,269 @@
+//! The HTTP host, driven through the real router without a socket (tower `oneshot`): pages in
+//! both languages, the preference switches, operational endpoints, and the protective layers.
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use server::config::Config;
+use server::http::{AppState, router_with};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+struct TestApp {
+    app: axum::Router,
+    db: server::db::Db,
+}
+
+async fn test_app_with(extra: axum::Router<AppState>, settings: &[(&str, &str)]) -> TestApp {
+    let site = common::temp_dir();
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/linli.js"), "export function hydrate(){}\n".repeat(200)).unwrap();
+    std::fs::write(site.join("favicon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    let site_root = site.display().to_string();
+    let data_dir = common::temp_dir().display().to_string();
+    let mut env: Vec<(String, String)> = vec![
+        ("LINLI_SITE_ROOT".into(), site_root),
+        ("LINLI_DATA_DIR".into(), data_dir),
+    ];
+    env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let config = Config::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
+    let db = common::sqlite().await;
+    let state = AppState {
+        leptos_options: server::http::leptos_options(&config),
+        db: db.clone(),
+        config: Arc::new(config),
+    };
+    TestApp { app: router_with(state, extra), db }
+}
+
+async fn test_app() -> TestApp {
+    test_app_with(axum::Router::new(), &[]).await
+}
+
+async fn send(app: &TestApp, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let res = app.app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn get(path: &str) -> axum::http::request::Builder {
+    Request::builder().uri(path).header(header::HOST, "localhost")
+}
+
+#[tokio::test]
+async fn home_renders_in_chinese_by_default_with_the_tab_bar() {
+    let app = test_app().await;
+    let (status, headers, body) = send(&app, get("/").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(body.contains("lang=\"zh-CN\""), "html lang attribute: {}", &body[..body.len().min(400)]);
+    assert!(body.contains("欢迎来到邻里"));
+    for tab in ["首页", "议事", "服务", "活动", "我的"] {
+        assert!(body.contains(tab), "tab {tab} missing");
+    }
+}
+
+#[tokio::test]
+async fn language_cookie_renders_english() {
+    let app = test_app().await;
+    let req = get("/").header(header::COOKIE, "linli_lang=en").body(Body::empty()).unwrap();
+    let (_, _, body) = send(&app, req).await;
+    assert!(body.contains("lang=\"en\""));
+    assert!(body.contains("Welcome to Linli"));
+    assert!(!body.contains("欢迎来到邻里"));
+}
+
+#[tokio::test]
+async fn elderly_cookie_renders_the_elderly_mode() {
+    let app = test_app().await;
+    let (_, _, plain) = send(&app, get("/").body(Body::empty()).unwrap()).await;
+    assert!(plain.contains("class=\"app\""));
+    let req = get("/").header(header::COOKIE, "linli_elderly=1").body(Body::empty()).unwrap();
+    let (_, _, body) = send(&app, req).await;
+    assert!(body.contains("class=\"app elderly\""));
+    assert!(body.contains("aria-pressed=\"true\""));
+}
+
+#[tokio::test]
+async fn every_tab_page_renders() {
+    let app = test_app().await;
+    for (path, text) in [
+        ("/deliberations", "居民议事"),
+        ("/services", "一老一小服务"),
+        ("/activities", "志愿活动"),
+        ("/me", "长辈模式"),
+    ] {
+        let (status, _, body) = send(&app, get(path).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(body.contains(text), "{path} lacks {text}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_page_is_a_localized_404() {
+    let app = test_app().await;
+    let (status, _, body) = send(&app, get("/no/such/page").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("找不到这个页面"));
+    let req = get("/no/such/page").header(header::COOKIE, "linli_lang=en").body(Body::empty()).unwrap();
+    let (status, _, body) = send(&app, req).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn pages_carry_a_nonce_csp_that_matches_the_hydration_script() {
+    let app = test_app().await;
+    let (_, headers, body) = send(&app, get("/").body(Body::empty()).unwrap()).await;
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("nonce in CSP");
+    assert!(nonce.len() >= 16);
+    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert!(body.contains(&format!("nonce=\"{nonce}\"")), "inline scripts carry the nonce");
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "same-origin"),
+        ("x-frame-options", "DENY"),
+    ] {
+        assert_eq!(headers[name], value, "{name}");
+    }
+    let (_, headers2, _) = send(&app, get("/").body(Body::empty()).unwrap()).await;
+    assert_ne!(headers2[header::CONTENT_SECURITY_POLICY], headers[header::CONTENT_SECURITY_POLICY], "fresh nonce per response");
+}
+
+#[tokio::test]
+async fn non_html_responses_get_a_deny_all_csp() {
+    let app = test_app().await;
+    let (_, headers, _) = send(&app, get("/healthz").body(Body::empty()).unwrap()).await;
+    assert!(headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().starts_with("default-src 'none'"));
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = test_app().await;
+    let (status, _, body) = send(&app, get("/healthz").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+    let (status, _, _) = send(&app, get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    app.db.close().await;
+    let (status, _, _) = send(&app, get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "readiness follows the database");
+    let (status, _, _) = send(&app, get("/healthz").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "liveness does not");
+}
+
+#[tokio::test]
+async fn every_response_has_a_request_id() {
+    let app = test_app().await;
+    let (_, headers, _) = send(&app, get("/healthz").body(Body::empty()).unwrap()).await;
+    assert_eq!(headers["x-request-id"].to_str().unwrap().len(), 36, "a UUID");
+    let req = get("/healthz").header("x-request-id", "abc-123").body(Body::empty()).unwrap();
+    let (_, headers, _) = send(&app, req).await;
+    assert_eq!(headers["x-request-id"], "abc-123", "a caller's id is kept");
+}
+
+fn post_form(path: &str, body: &str) -> axum::http::request::Builder {
+    let _ = body;
+    Request::post(path)
+        .header(header::HOST, "localhost")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+}
+
+#[tokio::test]
+async fn preference_form_sets_cookies_and_returns_to_the_page() {
+    let app = test_app().await;
+    let body = "lang=en&back=%2Fme";
+    let req = post_form("/prefs", body).header(header::ORIGIN, "http://localhost").body(Body::from(body)).unwrap();
+    let (status, headers, _) = send(&app, req).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/me");
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("linli_lang=en;") && cookie.contains("Path=/") && cookie.contains("SameSite=Lax"));
+
+    let body = "elderly=1&back=%2F%2Fevil.example";
+    let req = post_form("/prefs", body).body(Body::from(body)).unwrap();
+    let (status, headers, _) = send(&app, req).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/", "never redirects off-site");
+    assert!(headers[header::SET_COOKIE].to_str().unwrap().starts_with("linli_elderly=1;"));
+
+    let body = "lang=fr&elderly=2";
+    let req = post_form("/prefs", body).body(Body::from(body)).unwrap();
+    let (_, headers, _) = send(&app, req).await;
+    assert!(headers.get(header::SET_COOKIE).is_none(), "unknown values are ignored");
+}
+
+#[tokio::test]
+async fn cross_site_post_is_refused_with_a_localized_message() {
+    let app = test_app().await;
+    let body = "lang=en";
+    let req = post_form("/prefs", body).header(header::ORIGIN, "https://evil.example").body(Body::from(body)).unwrap();
+    let (status, headers, text) = send(&app, req).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(headers.get(header::SET_COOKIE).is_none(), "nothing was changed");
+    assert!(text.contains("其他网站"));
+    let req = post_form("/prefs", body)
+        .header("sec-fetch-site", "cross-site")
+        .header(header::COOKIE, "linli_lang=en")
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, text) = send(&app, req).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(text.contains("another site"));
+    let req = post_form("/api/anything", body).header(header::ORIGIN, "https://evil.example").body(Body::from(body)).unwrap();
+    assert_eq!(send(&app, req).await.0, StatusCode::FORBIDDEN, "server functions are covered too");
+}
+
+#[tokio::test]
+async fn oversized_body_is_refused_with_a_localized_413() {
+    let app = test_app_with(axum::Router::new(), &[("LINLI_BODY_LIMIT", "1024")]).await;
+    let body = format!("lang=en&back={}", "a".repeat(4096));
+    let req = post_form("/prefs", &body).body(Body::from(body)).unwrap();
+    let (status, headers, text) = send(&app, req).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(headers.get(header::SET_COOKIE).is_none());
+    assert!(text.contains("太大"), "{text}");
+}
+
+#[tokio::test]
+async fn html_and_assets_are_compressed_when_the_browser_accepts_it() {
+    let app = test_app().await;
+    for (path, encoding) in [("/", "br"), ("/", "gzip"), ("/pkg/linli.js", "br")] {
+        let req = get(path).header(header::ACCEPT_ENCODING, encoding).body(Body::empty()).unwrap();
+        let res = app.app.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()[header::CONTENT_ENCODING], encoding, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn unhashed_assets_are_revalidated_and_public_assets_cached_for_a_day() {
+    // Test binaries have no hash.txt beside them, so /pkg names are unhashed here: no-cache.
+    // (With hashed names the same route answers `immutable`; see the end-to-end run.)
+    let app = test_app().await;
+    let (status, headers, _) = send(&app, get("/pkg/linli.js").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+    let (status, headers, _) = send(&app, get("/favicon.svg").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=86400");
+    let (_, headers, _) = send(&app, get("/").body(Body::empty()).unwrap()).await;
+    assert!(headers.get(header::CACHE_CONTROL).is_none_or(|v| !v.to_str().unwrap().contains("max-age=86400")));
+}
+
+#[tokio::test]
+async fn a_panicking_handler_gives_a_bilingual_500_and_the_server_keeps_serving() {
+    async fn boom() -> &'static str {
+        panic!("test panic")
+    }
+    let extra = axum::Router::new().route("/boom", axum::routing::get(boom));
+    let app = test_app_with(extra, &[]).await;
+    let (status, _, body) = send(&app, get("/boom").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(body.contains("出了点问题") && body.contains("Something went wrong"));
+    assert_eq!(send(&app, get("/healthz").body(Body::empty()).unwrap()).await.0, StatusCode::OK);
+}
