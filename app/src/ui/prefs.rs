@@ -102,7 +102,7 @@ pub fn LanguageSwitch() -> impl IntoView {
                 type="submit"
                 class="chip"
                 data-testid="lang-switch"
-                aria-label=move || crate::i18n::td_string!(i18n.get_locale(), switch_language_label)
+                title=move || crate::i18n::td_string!(i18n.get_locale(), switch_language_label)
                 lang=move || target().to_string()
             >
                 {t!(i18n, switch_language)}

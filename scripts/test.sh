@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets up what is missing and runs every test: unit, integration (SQLite and a throw-away
+# PostgreSQL started here), and end-to-end in Debian's Chromium against a freshly built server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+source scripts/env.sh
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+pg_dir=""; server_pid=""; e2e_data=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ -n "$pg_dir" ] && scripts/postgres.sh stop "$pg_dir"
+  [ -n "$e2e_data" ] && rm -rf "$e2e_data"
+  return 0
+}
+trap cleanup EXIT
+
+say "starting a throw-away PostgreSQL"
+pg_out=$(scripts/postgres.sh)
+read -r pg_url pg_dir <<<"$pg_out"
+export LINLI_TEST_POSTGRES_URL="$pg_url" LINLI_REQUIRE_POSTGRES=1
+
+say "unit tests: app (server side)"
+cargo test -p app --features ssr
+say "unit and integration tests: server, on SQLite and PostgreSQL"
+cargo test -p server
+
+say "building the app for the end-to-end tests (server + WASM)"
+cargo leptos build
+
+say "end-to-end tests in Chromium"
+e2e_data=$(mktemp -d /tmp/linli-e2e.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+LINLI_SITE_ROOT=target/site LINLI_DATA_DIR="$e2e_data" LINLI_ADDR="127.0.0.1:$port" RUST_LOG=warn \
+  target/debug/server serve --demo >"$e2e_data/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$e2e_data/server.log"; exit 1; }
+  sleep 0.2
+done
+(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test)
+say "all tests passed"
