@@ -94,6 +94,7 @@ pub fn MePage() -> impl IntoView {
         {page_title!(i18n, me_title)}
         <h1>{t!(i18n, me_title)}</h1>
         <p>{t!(i18n, me_intro)}</p>
+        <crate::account::pages::AccountPanel/>
         <section class="card">
             <h2>{t!(i18n, me_settings)}</h2>
             <div class="setting">
@@ -106,7 +107,6 @@ pub fn MePage() -> impl IntoView {
             </div>
             <p class="hint">{t!(i18n, elderly_mode_hint)}</p>
         </section>
-        <p class="badge">{t!(i18n, coming_soon)}</p>
     }
 }
 

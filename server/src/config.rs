@@ -25,6 +25,10 @@ pub struct Config {
     /// secret of the records sync. Unset: official events stay queued in the outbox.
     pub records_url: Option<String>,
     pub records_secret: Option<String>,
+    /// `LINLI_SMS_URL` / `LINLI_SMS_TOKEN`: the SMS gateway (POST JSON, bearer token). Unset: the
+    /// development sink (`<data dir>/sms.log` and the log).
+    pub sms_url: Option<String>,
+    pub sms_token: Option<String>,
     /// `LINLI_BODY_LIMIT`: largest accepted request body in bytes (default 4 MiB).
     pub body_limit: usize,
     /// `LINLI_ALLOWED_ORIGINS`: extra origins (comma separated) allowed to send non-GET requests,
@@ -99,6 +103,8 @@ impl Config {
             jwt_audience: get("LINLI_JWT_AUDIENCE").unwrap_or_else(|| "linli-web".into()),
             records_url,
             records_secret,
+            sms_url: get("LINLI_SMS_URL").filter(|s| !s.is_empty()),
+            sms_token: get("LINLI_SMS_TOKEN").filter(|s| !s.is_empty()),
             body_limit,
             allowed_origins: get("LINLI_ALLOWED_ORIGINS")
                 .map(|s| {

@@ -3,6 +3,10 @@
 //! headers, cross-site request refusal) and the operational endpoints.
 use crate::config::Config;
 use crate::db::Db;
+use crate::keys::{KeyError, KeySet};
+use app::account::session::{self as session, ACCESS_COOKIE, AccessClaims, REFRESH_COOKIE, Refreshed};
+use app::account::sms::{DevSink, HttpGateway, SmsError, SmsGateway};
+use app::infra::AppContext;
 use app::ui::prefs::{ELDERLY_COOKIE, LANG_COOKIE, PREF_MAX_AGE_SECS, safe_back_path};
 use axum::{
     Form, Router,
@@ -36,6 +40,33 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub config: Arc<Config>,
+    pub app: AppContext,
+}
+
+/// Why the server cannot start with this configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    #[error(transparent)]
+    Sms(#[from] SmsError),
+}
+
+impl AppState {
+    /// Everything the app needs, from the configuration and an open database.
+    pub fn new(config: Config, db: Db) -> Result<AppState, StartError> {
+        let keys = KeySet::load(config.jwt_keys.as_deref(), &config.data_dir, &config.jwt_issuer, &config.jwt_audience)?;
+        let sms: Arc<dyn SmsGateway> = match &config.sms_url {
+            Some(url) => Arc::new(HttpGateway::new(url.clone(), config.sms_token.clone(), Duration::from_secs(5))?),
+            None => Arc::new(DevSink { path: config.data_dir.join("sms.log") }),
+        };
+        Ok(AppState {
+            leptos_options: leptos_options(&config),
+            app: AppContext { db: db.clone(), keys: Arc::new(keys), sms },
+            db,
+            config: Arc::new(config),
+        })
+    }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -69,7 +100,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let context = {
         let state = state.clone();
         move || {
-            provide_context(state.db.clone());
+            provide_context(state.app.clone());
             provide_context(state.config.clone());
         }
     };
@@ -102,6 +133,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
             app::shell(shell_options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(middleware::from_fn_with_state(state.clone(), renew_session))
         .layer(middleware::from_fn(static_cache_headers))
         .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_site))
         .layer(middleware::from_fn(localize_too_large))
@@ -259,6 +291,54 @@ async fn refuse_cross_site(State(config): State<Arc<Config>>, req: Request, next
         );
     }
     next.run(req).await
+}
+
+/// Renews an expired session from its refresh token before the request is handled: the new
+/// access token replaces the old one in this request's cookies (so pages and server functions see
+/// a logged-in user) and both new cookies go back with the response. A refresh token that was
+/// already used revokes its session (see `session::refresh`); then the cookies are cleared.
+async fn renew_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let access_ok = session::request_cookie(headers, ACCESS_COOKIE)
+        .is_some_and(|t| state.app.keys.verify::<AccessClaims>(t).is_ok());
+    let refresh = session::request_cookie(headers, REFRESH_COOKIE).map(str::to_string);
+    let (Some(refresh), false) = (refresh, access_ok) else {
+        return next.run(req).await;
+    };
+    let set_cookies = match session::refresh(&state.db, &state.app.keys, &refresh).await {
+        Ok(Refreshed::Rotated { access, refresh: new_refresh, .. }) => {
+            let others: Vec<String> = req
+                .headers()
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|h| h.split(';').map(|p| p.trim().to_string()).collect::<Vec<_>>())
+                .filter(|p| !p.starts_with(&format!("{ACCESS_COOKIE}=")) && !p.starts_with(&format!("{REFRESH_COOKIE}=")))
+                .collect();
+            let mut cookie = others.join("; ");
+            if !cookie.is_empty() {
+                cookie.push_str("; ");
+            }
+            cookie.push_str(&format!("{ACCESS_COOKIE}={access}"));
+            req.headers_mut().remove(header::COOKIE);
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                req.headers_mut().insert(header::COOKIE, v);
+            }
+            session::session_cookies(&access, &new_refresh)
+        }
+        Ok(Refreshed::Rejected | Refreshed::ReuseDetected) => session::clear_cookies(),
+        Err(e) => {
+            tracing::error!(error = %e, "session renewal failed");
+            return next.run(req).await;
+        }
+    };
+    let mut response = next.run(req).await;
+    for c in set_cookies {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
 }
 
 /// Gives the body limit's bare 413 a message the user can read.

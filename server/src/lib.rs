@@ -3,9 +3,8 @@
 //! `main.rs` only parses the command line; everything here is a library so that the integration
 //! tests can drive the real router and the real database without a socket.
 pub mod config;
-pub mod db;
-pub mod events;
 pub mod http;
-pub mod keys;
 pub mod seed;
+
+pub use app::infra::{db, events, keys};
 pub mod shutdown;

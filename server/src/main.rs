@@ -1,8 +1,7 @@
 //! `server serve [--demo]` runs Linli; `server migrate` applies the database migrations and exits.
 //! Configuration comes from the environment (see `config.rs` and the README).
-use server::{config::Config, db::Db, http, keys::KeySet, seed, shutdown};
+use server::{config::Config, db::Db, http, seed, shutdown};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 const USAGE: &str = "usage: server <command>\n\n\
@@ -59,24 +58,19 @@ async fn migrate() -> Result<(), AnyError> {
 async fn serve(demo: bool) -> Result<(), AnyError> {
     let config = Config::from_env()?;
     let db = open_db(&config).await?;
-    // Fail at start, not at the first login, if the keys are unusable.
-    KeySet::load(config.jwt_keys.as_deref(), &config.data_dir, &config.jwt_issuer, &config.jwt_audience)?;
     if demo && seed::seed_demo(&db).await? {
         println!("\nDemo data created (district 西湖区, communities 翠苑社区 and 文鼎苑社区). Demo accounts:");
         for login in seed::DEMO_LOGINS {
             println!("  {}  {}", login.phone, login.who);
         }
-        println!("Log in with one of these phone numbers once the login screen exists (accounts issue);");
-        println!("until then every page is public and shows no personal data.\n");
+        println!("Log in at /login with one of these numbers; with no SMS gateway configured the code");
+        println!("is printed in the log and appended to {}.\n", config.data_dir.join("sms.log").display());
     }
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     let grace = Duration::from_secs(config.shutdown_grace_secs);
-    let state = http::AppState {
-        leptos_options: http::leptos_options(&config),
-        db: db.clone(),
-        config: Arc::new(config),
-    };
+    // Fails at start, not at the first login, if the keys or the SMS gateway are unusable.
+    let state = http::AppState::new(config, db.clone())?;
     tracing::info!(backend = ?db.backend(), "listening on http://{addr}");
     println!("Linli is running at http://{addr}  (Ctrl-C to stop)");
     http::serve(listener, http::router(state), shutdown::signal(), grace).await?;

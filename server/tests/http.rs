@@ -7,7 +7,6 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use server::config::Config;
 use server::http::{AppState, router_with};
-use std::sync::Arc;
 use tower::ServiceExt;
 
 struct TestApp {
@@ -29,11 +28,7 @@ async fn test_app_with(extra: axum::Router<AppState>, settings: &[(&str, &str)])
     env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
     let db = common::sqlite().await;
-    let state = AppState {
-        leptos_options: server::http::leptos_options(&config),
-        db: db.clone(),
-        config: Arc::new(config),
-    };
+    let state = AppState::new(config, db.clone()).unwrap();
     TestApp { app: router_with(state, extra), db }
 }
 

@@ -3,7 +3,6 @@ mod common;
 
 use server::config::Config;
 use server::http::{AppState, router_with};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
@@ -16,11 +15,7 @@ async fn in_flight_request_finishes_after_the_stop_signal() {
     let addr = listener.local_addr().unwrap();
     let data = common::temp_dir().display().to_string();
     let config = Config::from_lookup(|k| (k == "LINLI_DATA_DIR").then(|| data.clone())).unwrap();
-    let state = AppState {
-        leptos_options: server::http::leptos_options(&config),
-        db: common::sqlite().await,
-        config: Arc::new(config),
-    };
+    let state = AppState::new(config, common::sqlite().await).unwrap();
     async fn slow() -> &'static str {
         tokio::time::sleep(Duration::from_millis(800)).await;
         "finished"

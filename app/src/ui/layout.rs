@@ -51,6 +51,7 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("services") view=pages::ServicesPage/>
                         <Route path=path!("activities") view=pages::ActivitiesPage/>
                         <Route path=path!("me") view=pages::MePage/>
+                        <Route path=path!("login") view=crate::account::pages::LoginPage/>
                     </Routes>
                     </ErrorBoundary>
                 </main>

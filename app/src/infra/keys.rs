@@ -80,6 +80,16 @@ impl KeySet {
         Self::from_spec(&spec, issuer, audience)
     }
 
+    /// The `iss` of our tokens.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The `aud` of our tokens.
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
     /// Signs `claims` with the current key, naming it in the header's `kid`.
     pub fn sign<C: Serialize>(&self, claims: &C) -> Result<String, KeyError> {
         let mut header = Header::new(Algorithm::HS256);

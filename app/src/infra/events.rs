@@ -71,7 +71,7 @@ pub async fn append(conn: &mut AnyConnection, event: &NewEvent<'_>) -> Result<i6
     .bind(event.on_behalf_of_user_id)
     .bind(i64::from(event.official))
     .bind(event.payload.to_string())
-    .bind(crate::db::now_ms())
+    .bind(crate::infra::db::now_ms())
     .bind(state)
     .fetch_one(conn)
     .await?;

@@ -1,0 +1,178 @@
+//! The screens of accounts: log in (phone + code), and the account part of 我的.
+use super::api::{AccountView, Logout, LogoutEverywhere, RequestCode, VerifyCode, my_account};
+use super::error::AccountError;
+use super::model::Role;
+use crate::i18n::{Locale, t, td_string, use_i18n};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+fn error_text<T>(result: Option<Result<T, AccountError>>, locale: Locale) -> Option<String> {
+    result.and_then(|r| r.err()).map(|e| e.message(locale))
+}
+
+/// 登录: ask for a code, type it, in.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let phone = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let send = ServerAction::<RequestCode>::new();
+    let login = ServerAction::<VerifyCode>::new();
+    let cooldown = RwSignal::new(0i64);
+    let sent_to = RwSignal::new(None::<String>);
+
+    Effect::new(move |_| {
+        if let Some(Ok(secs)) = send.value().get() {
+            sent_to.set(Some(phone.get_untracked()));
+            cooldown.set(secs);
+            #[cfg(feature = "hydrate")]
+            {
+                let handle = std::rc::Rc::new(std::cell::Cell::new(None::<IntervalHandle>));
+                let h = handle.clone();
+                if let Ok(interval) = set_interval_with_handle(
+                    move || {
+                        cooldown.update(|c| *c = (*c - 1).max(0));
+                        if cooldown.get_untracked() == 0 {
+                            if let Some(i) = h.take() {
+                                i.clear();
+                            }
+                        }
+                    },
+                    std::time::Duration::from_secs(1),
+                ) {
+                    handle.set(Some(interval));
+                }
+            }
+        }
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = login.value().get() {
+            navigate("/me", Default::default());
+        }
+    });
+
+    let on_send = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        send.dispatch(RequestCode { phone: phone.get_untracked() });
+    };
+    let on_login = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        login.dispatch(VerifyCode { phone: phone.get_untracked(), code: code.get_untracked() });
+    };
+    let send_label = move || {
+        let secs = cooldown.get();
+        if secs > 0 {
+            td_string!(i18n.get_locale(), login_resend_in, secs = secs).to_string()
+        } else {
+            td_string!(i18n.get_locale(), login_send_code).to_string()
+        }
+    };
+    let error = move || {
+        let l = i18n.get_locale();
+        error_text(login.value().get(), l).or_else(|| error_text(send.value().get(), l))
+    };
+    view! {
+        <Title text=move || td_string!(i18n.get_locale(), login_title).to_string()/>
+        <h1>{t!(i18n, login_title)}</h1>
+        <p>{t!(i18n, login_intro)}</p>
+        <form class="card form" on:submit=on_login>
+            <label for="login-phone">{t!(i18n, login_phone)}</label>
+            <div class="row">
+                <input id="login-phone" name="phone" type="tel" inputmode="numeric" autocomplete="tel"
+                    maxlength="20" required bind:value=phone data-testid="login-phone"/>
+                <button type="button" class="button secondary" on:click=on_send data-testid="send-code"
+                    disabled=move || cooldown.get() > 0 || send.pending().get()>
+                    {send_label}
+                </button>
+            </div>
+            {move || sent_to.get().map(|p| view! {
+                <p class="hint" role="status">{td_string!(i18n.get_locale(), login_code_sent, phone = p).to_string()}</p>
+            })}
+            <label for="login-code">{t!(i18n, login_code)}</label>
+            <input id="login-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
+                maxlength="8" required bind:value=code data-testid="login-code"/>
+            {move || error().map(|e| view! { <p class="error" role="alert" data-testid="login-error">{e}</p> })}
+            <button type="submit" class="button" data-testid="login-submit" disabled=move || login.pending().get()>
+                {t!(i18n, login_submit)}
+            </button>
+        </form>
+    }
+}
+
+fn role_label(role: Role, locale: Locale) -> &'static str {
+    match role {
+        Role::Resident => td_string!(locale, role_resident),
+        Role::Volunteer => td_string!(locale, role_volunteer),
+        Role::Worker => td_string!(locale, role_worker),
+        Role::DistrictAdmin => td_string!(locale, role_district_admin),
+    }
+}
+
+/// The account part of 我的: who is logged in, their roles and verification, log out.
+#[component]
+pub fn AccountPanel() -> impl IntoView {
+    let i18n = use_i18n();
+    let account = Resource::new(|| (), |_| my_account());
+    let logout = ServerAction::<Logout>::new();
+    let logout_all = ServerAction::<LogoutEverywhere>::new();
+    Effect::new(move |_| {
+        if logout.value().get().is_some() || logout_all.value().get().is_some() {
+            account.refetch();
+        }
+    });
+    let show = move |a: Option<AccountView>| match a {
+        None => view! {
+            <section class="card" data-testid="account-anonymous">
+                <p>{t!(i18n, me_login_prompt)}</p>
+                <A href="/login" attr:class="button">{t!(i18n, me_go_login)}</A>
+            </section>
+        }
+        .into_any(),
+        Some(a) => {
+            let l = i18n.get_locale();
+            let en = l == Locale::en;
+            let roles = a.memberships.clone();
+            let no_roles = roles.is_empty();
+            view! {
+                <section class="card" data-testid="account">
+                    <p>{td_string!(l, login_logged_in_as, phone = a.phone.clone()).to_string()}</p>
+                    <h2>{t!(i18n, me_roles)}</h2>
+                    {no_roles.then(|| view! { <p class="hint" data-testid="no-membership">{t!(i18n, me_no_membership)}</p> })}
+                    <ul class="memberships">
+                        {roles.into_iter().map(|m| {
+                            let place = if en { m.community_en.clone() } else { m.community_zh.clone() }.unwrap_or_default();
+                            let status = if m.role == Role::Resident {
+                                Some(if m.verified {
+                                    view! { <span class="ok" data-testid="verified">{td_string!(l, me_verified)}</span> }.into_any()
+                                } else {
+                                    view! { <span class="warn" data-testid="unverified">{td_string!(l, me_unverified)}</span> }.into_any()
+                                })
+                            } else { None };
+                            view! { <li><strong>{role_label(m.role, l)}</strong>" · "{place}" "{status}</li> }
+                        }).collect_view()}
+                    </ul>
+                    <div class="row">
+                        <button class="button secondary" data-testid="logout" on:click=move |_| { logout.dispatch(Logout {}); }>
+                            {t!(i18n, me_logout)}
+                        </button>
+                        <button class="button secondary" data-testid="logout-all" on:click=move |_| { logout_all.dispatch(LogoutEverywhere {}); }>
+                            {t!(i18n, me_logout_all)}
+                        </button>
+                    </div>
+                </section>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <Suspense fallback=|| ()>
+            {move || account.get().map(|r| match r {
+                Ok(a) => show(a),
+                Err(e) => view! { <p class="error" role="alert">{e.message(i18n.get_locale())}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}

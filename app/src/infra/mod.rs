@@ -1,0 +1,15 @@
+//! Server-side infrastructure shared by the capabilities' stores: the database, the event table
+//! (audit log + records-sync outbox), the token keys. Compiled with `ssr` only.
+pub mod db;
+pub mod events;
+pub mod keys;
+
+use std::sync::Arc;
+
+/// What server functions reach through the Leptos context, provided per request by the server.
+#[derive(Clone)]
+pub struct AppContext {
+    pub db: db::Db,
+    pub keys: Arc<keys::KeySet>,
+    pub sms: Arc<dyn crate::account::sms::SmsGateway>,
+}

@@ -1,0 +1,348 @@
+//! Accounts through HTTP against a running server (a real socket): login by code, sessions and
+//! their rejection rules, refresh rotation and reuse, cross-community and cross-role refusals,
+//! brute force, cross-site requests. Runs on SQLite and, when available, PostgreSQL.
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use server::config::Config;
+use server::http::{AppState, router};
+use std::net::SocketAddr;
+
+const KEY_SPEC_SECRET: [u8; 32] = [7; 32];
+
+struct Server {
+    addr: SocketAddr,
+    data_dir: std::path::PathBuf,
+    db: server::db::Db,
+    client: reqwest::Client,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start(db: server::db::Db) -> Server {
+    server::seed::seed_demo(&db).await.unwrap();
+    let data_dir = common::temp_dir();
+    let data = data_dir.display().to_string();
+    let keys = format!("k1:{}", STANDARD.encode(KEY_SPEC_SECRET));
+    let config = Config::from_lookup(|k| match k {
+        "LINLI_DATA_DIR" => Some(data.clone()),
+        "LINLI_JWT_KEYS" => Some(keys.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let state = AppState::new(config, db.clone()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::http::serve(
+        listener,
+        router(state),
+        async move {
+            let _ = stopped.await;
+        },
+        std::time::Duration::from_secs(1),
+    ));
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    Server { addr, data_dir, db, client, _stop: stop }
+}
+
+/// A browser's cookie jar, by hand: `__Host-` cookies are Secure and our test server is plain
+/// HTTP on loopback, where browsers (but not reqwest's jar) send them.
+#[derive(Default, Clone)]
+struct Jar(Vec<(String, String)>);
+
+impl Jar {
+    fn absorb(&mut self, res: &reqwest::Response) {
+        for v in res.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            self.0.retain(|(n, _)| n != name);
+            if !attrs.contains("Max-Age=0") {
+                self.0.push((name.to_string(), value.to_string()));
+            }
+        }
+    }
+    fn header(&self) -> String {
+        self.0.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
+    }
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    }
+    fn set(&mut self, name: &str, value: &str) {
+        self.0.retain(|(n, _)| n != name);
+        self.0.push((name.to_string(), value.to_string()));
+    }
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    async fn call(&self, jar: &mut Jar, name: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url(&format!("/api/{name}")))
+            .header("cookie", jar.header())
+            .header("origin", self.url(""))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        jar.absorb(&res);
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    }
+
+    fn last_code(&self, phone: &str) -> String {
+        let log = std::fs::read_to_string(self.data_dir.join("sms.log")).unwrap_or_default();
+        let line = log
+            .lines()
+            .filter(|l| l.starts_with(phone))
+            .last()
+            .unwrap_or_else(|| panic!("no code for {phone} in {:?}: {log}", self.data_dir));
+        line.split("验证码是 ").nth(1).unwrap()[..6].to_string()
+    }
+
+    async fn login(&self, phone: &str) -> Jar {
+        let mut jar = Jar::default();
+        let (status, body) = self.call(&mut jar, "account/request_code", &[("phone", phone)]).await;
+        assert_eq!(status, 200, "request_code: {body}");
+        let code = self.last_code(phone);
+        let (status, body) = self.call(&mut jar, "account/verify_code", &[("phone", phone), ("code", &code)]).await;
+        assert_eq!(status, 200, "verify_code: {body}");
+        assert!(jar.get("__Host-linli_at").is_some() && jar.get("__Host-linli_rt").is_some());
+        jar
+    }
+
+    /// Time passes: the 60-second wait before another code may be sent is over.
+    async fn pass_the_resend_cooldown(&self) {
+        sqlx::query("UPDATE rate_limit_hits SET at = at - 61000").execute(self.db.pool()).await.unwrap();
+    }
+
+    async fn me(&self, jar: &mut Jar) -> serde_json::Value {
+        let (status, body) = self.call(jar, "account/my_account", &[]).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+}
+
+fn forge(header: &str, claims: &serde_json::Value, key: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let h = URL_SAFE_NO_PAD.encode(header);
+    let c = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(format!("{h}.{c}").as_bytes());
+    format!("{h}.{c}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+#[tokio::test]
+async fn login_with_the_texted_code_verifies_a_roster_resident() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let mut jar = s.login("13800000001").await;
+        let me = s.me(&mut jar).await;
+        assert_eq!(me["phone"], "13800000001", "{label}");
+        let m = &me["memberships"][0];
+        assert_eq!(m["role"], "Resident", "{label}");
+        assert_eq!(m["verified"], true, "{label}: phone matches a roster member");
+    }
+}
+
+#[tokio::test]
+async fn new_phone_gets_an_unverified_account_without_roles() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let mut jar = s.login("13912345678").await;
+        let me = s.me(&mut jar).await;
+        assert_eq!(me["memberships"], serde_json::json!([]), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn forged_expired_and_misaddressed_tokens_are_rejected() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let mut good = s.login("13800000002").await;
+        let valid = good.get("__Host-linli_at").unwrap();
+        let payload: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(valid.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        let hdr = r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#;
+        let with = |f: &dyn Fn(&mut serde_json::Value)| {
+            let mut c = payload.clone();
+            f(&mut c);
+            c
+        };
+        let cases = [
+            ("alg none", format!("{}.{}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none","kid":"k1"}"#), URL_SAFE_NO_PAD.encode(payload.to_string()))),
+            ("wrong key", forge(hdr, &payload, &[9; 32])),
+            ("expired", forge(hdr, &with(&|c| { c["exp"] = (now() - 60).into(); c["nbf"] = (now() - 900).into(); }), &KEY_SPEC_SECRET)),
+            ("wrong aud", forge(hdr, &with(&|c| c["aud"] = "someone-else".into()), &KEY_SPEC_SECRET)),
+            ("wrong iss", forge(hdr, &with(&|c| c["iss"] = "evil".into()), &KEY_SPEC_SECRET)),
+            ("no exp", forge(hdr, &with(&|c| { c.as_object_mut().unwrap().remove("exp"); }), &KEY_SPEC_SECRET)),
+            ("not yet valid", forge(hdr, &with(&|c| c["nbf"] = (now() + 600).into()), &KEY_SPEC_SECRET)),
+            ("unknown kid", forge(r#"{"alg":"HS256","kid":"k9"}"#, &payload, &KEY_SPEC_SECRET)),
+        ];
+        // The control: the same forging code with the right key and claims is accepted.
+        let mut control = Jar::default();
+        control.set("__Host-linli_at", &forge(hdr, &payload, &KEY_SPEC_SECRET));
+        assert_eq!(s.me(&mut control).await["phone"], "13800000002", "{label}: control");
+        for (case, token) in cases {
+            let mut jar = Jar::default();
+            jar.set("__Host-linli_at", &token);
+            assert_eq!(s.me(&mut jar).await, serde_json::Value::Null, "{label}: {case} accepted");
+            let (status, _) = s.call(&mut jar, "account/logout_everywhere", &[]).await;
+            assert_eq!(status, 401, "{label}: {case}");
+        }
+        assert_eq!(s.me(&mut good).await["phone"], "13800000002", "{label}: the real session still works");
+    }
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_a_reused_refresh_token_revokes_the_session() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let mut jar = s.login("13800000002").await;
+        let first_refresh = jar.get("__Host-linli_rt").unwrap();
+        // The access token is gone (expired): the refresh token silently renews the session.
+        let mut no_access = Jar::default();
+        no_access.set("__Host-linli_rt", &first_refresh);
+        assert_eq!(s.me(&mut no_access).await["phone"], "13800000002", "{label}: refreshed");
+        let second_refresh = no_access.get("__Host-linli_rt").unwrap();
+        assert_ne!(second_refresh, first_refresh, "{label}: rotated");
+        // A thief replays the first refresh token: refused, and the whole family is revoked.
+        let mut thief = Jar::default();
+        thief.set("__Host-linli_rt", &first_refresh);
+        assert_eq!(s.me(&mut thief).await, serde_json::Value::Null, "{label}: reuse refused");
+        assert_eq!(s.me(&mut no_access).await, serde_json::Value::Null, "{label}: the family is revoked");
+        let mut rt_only = Jar::default();
+        rt_only.set("__Host-linli_rt", &second_refresh);
+        assert_eq!(s.me(&mut rt_only).await, serde_json::Value::Null, "{label}: its newest token too");
+        let _ = &mut jar;
+    }
+}
+
+#[tokio::test]
+async fn logout_everywhere_and_disabling_end_sessions_at_once() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let mut phone_a = s.login("13800000001").await;
+        s.pass_the_resend_cooldown().await;
+        let mut phone_b = s.login("13800000001").await;
+        let (status, _) = s.call(&mut phone_a, "account/logout_everywhere", &[]).await;
+        assert_eq!(status, 200);
+        assert_eq!(s.me(&mut phone_b).await, serde_json::Value::Null, "{label}: other device logged out");
+
+        let mut resident = s.login("13800000002").await;
+        let user_id = s.me(&mut resident).await["user_id"].as_i64().unwrap();
+        let mut worker = s.login("13800000020").await;
+        let (status, body) =
+            s.call(&mut worker, "account/disable_account", &[("user_id", &user_id.to_string()), ("reason", "")]).await;
+        assert_eq!(status, 400, "{label}: reason required: {body}");
+        assert_eq!(s.me(&mut resident).await["user_id"], user_id, "{label}: nothing changed");
+        let (status, body) =
+            s.call(&mut worker, "account/disable_account", &[("user_id", &user_id.to_string()), ("reason", "搬走了")]).await;
+        assert_eq!(status, 200, "{label}: {body}");
+        assert_eq!(s.me(&mut resident).await, serde_json::Value::Null, "{label}: session ended at once");
+        let mut again = Jar::default();
+        s.pass_the_resend_cooldown().await;
+        s.call(&mut again, "account/request_code", &[("phone", "13800000002")]).await;
+        let code = s.last_code("13800000002");
+        let (status, body) = s.call(&mut again, "account/verify_code", &[("phone", "13800000002"), ("code", &code)]).await;
+        assert_eq!((status, body), (403, serde_json::json!("AccountDisabled")), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn workers_cannot_act_on_other_communities_and_others_cannot_act_as_workers() {
+    for (label, db) in common::databases().await {
+        let s = start(db.clone()).await;
+        // 赵敏 lives in 文鼎苑社区; the worker 刘社工 works in 翠苑社区.
+        let mut zhao = s.login("13800000003").await;
+        let zhao_id = s.me(&mut zhao).await["user_id"].as_i64().unwrap();
+        let mut worker = s.login("13800000020").await;
+        let (status, body) =
+            s.call(&mut worker, "account/disable_account", &[("user_id", &zhao_id.to_string()), ("reason", "x")]).await;
+        assert_eq!((status, body), (404, serde_json::json!("NotFound")), "{label}: other community");
+        // A volunteer (and a resident) of the same community cannot do a worker's action.
+        let mut li = s.login("13800000002").await;
+        let li_id = s.me(&mut li).await["user_id"].as_i64().unwrap();
+        let mut volunteer = s.login("13800000010").await;
+        let (status, body) =
+            s.call(&mut volunteer, "account/disable_account", &[("user_id", &li_id.to_string()), ("reason", "x")]).await;
+        assert_eq!((status, body), (403, serde_json::json!("Forbidden")), "{label}: volunteer");
+        let (status, _) =
+            s.call(&mut zhao, "account/disable_account", &[("user_id", &li_id.to_string()), ("reason", "x")]).await;
+        assert_eq!(status, 403, "{label}: resident");
+        assert_eq!(s.me(&mut li).await["user_id"], li_id, "{label}: still active");
+        let status: String = sqlx::query_scalar("SELECT status FROM users WHERE id = $1").bind(zhao_id).fetch_one(db.pool()).await.unwrap();
+        assert_eq!(status, "active", "{label}");
+    }
+}
+
+#[tokio::test]
+async fn guessing_codes_is_stopped() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let mut jar = Jar::default();
+        s.call(&mut jar, "account/request_code", &[("phone", "13800000001")]).await;
+        let code = s.last_code("13800000001");
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let mut outcomes = Vec::new();
+        for _ in 0..5 {
+            outcomes.push(s.call(&mut jar, "account/verify_code", &[("phone", "13800000001"), ("code", wrong)]).await);
+        }
+        assert_eq!(outcomes[0], (400, serde_json::json!({"CodeWrong": {"remaining": 4}})), "{label}");
+        assert_eq!(outcomes[4], (400, serde_json::json!("CodeLocked")), "{label}");
+        let (status, body) = s.call(&mut jar, "account/verify_code", &[("phone", "13800000001"), ("code", &code)]).await;
+        assert_eq!((status, body), (400, serde_json::json!("CodeLocked")), "{label}: right code after lock-out");
+        assert!(jar.get("__Host-linli_at").is_none(), "{label}");
+        // Asking again at once is refused by the cooldown.
+        let (status, body) = s.call(&mut jar, "account/request_code", &[("phone", "13800000001")]).await;
+        assert_eq!(status, 429, "{label}: {body}");
+        // Spraying wrong codes across many phones from one address is stopped too.
+        let mut last = (0, serde_json::Value::Null);
+        for i in 0..40 {
+            let phone = format!("1390000{:04}", i);
+            last = s.call(&mut jar, "account/verify_code", &[("phone", &phone), ("code", "123456")]).await;
+        }
+        assert_eq!(last, (429, serde_json::json!("TooManyAttempts")), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn invalid_input_gets_clear_errors_and_writes_nothing() {
+    for (label, db) in common::databases().await {
+        let s = start(db.clone()).await;
+        let mut jar = Jar::default();
+        assert_eq!(s.call(&mut jar, "account/request_code", &[("phone", "12345")]).await, (400, serde_json::json!("InvalidPhone")), "{label}");
+        assert_eq!(
+            s.call(&mut jar, "account/verify_code", &[("phone", "13800000001"), ("code", "12a")]).await,
+            (400, serde_json::json!("InvalidCode")),
+            "{label}"
+        );
+        let codes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_codes").fetch_one(db.pool()).await.unwrap();
+        assert_eq!(codes, 0, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn cross_site_login_post_is_refused() {
+    let s = start(common::sqlite().await).await;
+    let res = s
+        .client
+        .post(s.url("/api/account/request_code"))
+        .header("origin", "https://evil.example")
+        .form(&[("phone", "13800000001")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(!s.data_dir.join("sms.log").exists(), "no code was sent");
+}
