@@ -40,5 +40,5 @@ for _ in $(seq 1 100); do
   kill -0 "$server_pid" 2>/dev/null || { cat "$e2e_data/server.log"; exit 1; }
   sleep 0.2
 done
-(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test)
+(cd end2end && BASE_URL="http://127.0.0.1:$port" E2E_DATA_DIR="$e2e_data" npx playwright test)
 say "all tests passed"

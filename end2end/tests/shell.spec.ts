@@ -3,7 +3,7 @@
 import { test, expect, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 
-const PAGES = ["/", "/deliberations", "/services", "/activities", "/me"];
+const PAGES = ["/", "/deliberations", "/services", "/activities", "/me", "/login"];
 
 async function hydrated(page: Page) {
   await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");

@@ -25,7 +25,8 @@ pub fn LoginPage() -> impl IntoView {
 
     Effect::new(move |_| {
         if let Some(Ok(secs)) = send.value().get() {
-            sent_to.set(Some(phone.get_untracked()));
+            let typed = phone.get_untracked();
+            sent_to.set(Some(super::model::normalize_phone(&typed).unwrap_or(typed)));
             cooldown.set(secs);
             #[cfg(feature = "hydrate")]
             {
@@ -84,7 +85,7 @@ pub fn LoginPage() -> impl IntoView {
                 <input id="login-phone" name="phone" type="tel" inputmode="numeric" autocomplete="tel"
                     maxlength="20" required bind:value=phone data-testid="login-phone"/>
                 <button type="button" class="button secondary" on:click=on_send data-testid="send-code"
-                    disabled=move || cooldown.get() > 0 || send.pending().get()>
+                    disabled=move || { cooldown.get() > 0 || send.pending().get() }>
                     {send_label}
                 </button>
             </div>
