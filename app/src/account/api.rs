@@ -157,10 +157,173 @@ pub async fn logout_everywhere() -> Result<(), AccountError> {
 pub async fn disable_account(user_id: i64, reason: String) -> Result<(), AccountError> {
     use ssr::*;
     let p = principal().await?;
-    let reason = reason.trim().to_string();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(fail(AccountError::ReasonRequired));
-    }
+    let reason = checked_reason(&reason).map_err(fail)?;
     let c = ctx()?;
     super::store::disable_account(&c.db, &p, user_id, &reason).await.map_err(fail)
+}
+
+/// What an imported roster row did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RowAction {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowOutcome {
+    pub line: usize,
+    pub name: String,
+    pub action: RowAction,
+}
+
+/// The result of a roster preview or import.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportOutcome {
+    pub community_id: i64,
+    pub rows: Vec<RowOutcome>,
+    pub errors: Vec<super::roster::RosterError>,
+    /// Accounts that became verified residents by this import.
+    pub newly_verified: i64,
+    /// False for a preview: nothing was written.
+    pub committed: bool,
+}
+
+/// A person of the community, as a worker sees them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResidentView {
+    pub member_id: i64,
+    pub name: String,
+    pub address: String,
+    pub phone: Option<String>,
+    /// Added by a resident, awaiting a worker's confirmation.
+    pub pending: bool,
+    pub user_id: Option<i64>,
+    pub verified: bool,
+    pub disabled: bool,
+}
+
+/// A member of the resident's household.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FamilyMember {
+    pub id: i64,
+    pub name: String,
+    pub birth_year: Option<i64>,
+    pub relationship: String,
+    pub pending: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn current_year() -> i64 {
+    // Civil year in UTC+8 from the Unix time; exact enough for bounding birth years.
+    let days = crate::infra::db::now_ms() / 86_400_000 + 1;
+    1970 + days * 400 / 146_097
+}
+
+#[cfg(feature = "ssr")]
+fn decode_upload(file_b64: &str) -> Result<Vec<u8>, AccountError> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(file_b64.trim()).map_err(|_| ssr::fail(AccountError::InvalidInput))
+}
+
+/// A worker previews a roster file (base64 of its bytes): what importing it would do.
+#[server(endpoint = "account/preview_roster")]
+pub async fn preview_roster(file_b64: String, community_id: Option<i64>) -> Result<ImportOutcome, AccountError> {
+    use ssr::*;
+    let p = principal().await?;
+    let bytes = decode_upload(&file_b64)?;
+    let c = ctx()?;
+    super::community::import_roster(&c.db, &p, community_id, &bytes, false, current_year()).await.map_err(fail)
+}
+
+/// A worker imports a roster file: good rows applied in one transaction, bad rows reported.
+#[server(endpoint = "account/import_roster")]
+pub async fn import_roster(file_b64: String, community_id: Option<i64>) -> Result<ImportOutcome, AccountError> {
+    use ssr::*;
+    let p = principal().await?;
+    let bytes = decode_upload(&file_b64)?;
+    let c = ctx()?;
+    super::community::import_roster(&c.db, &p, community_id, &bytes, true, current_year()).await.map_err(fail)
+}
+
+/// A worker lists and searches the people of their community.
+#[server(endpoint = "account/list_residents")]
+pub async fn list_residents(query: String) -> Result<Vec<ResidentView>, AccountError> {
+    use ssr::*;
+    let p = principal().await?;
+    if query.chars().count() > 50 {
+        return Err(fail(AccountError::InvalidInput));
+    }
+    let c = ctx()?;
+    super::community::list_residents(&c.db, &p, None, &query).await.map_err(fail)
+}
+
+#[cfg(feature = "ssr")]
+fn checked_reason(reason: &str) -> Result<String, AccountError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 { Err(AccountError::ReasonRequired) } else { Ok(reason.to_string()) }
+}
+
+/// A worker verifies or unverifies a resident by hand, with a reason.
+#[server(endpoint = "account/set_verified")]
+pub async fn set_verified(user_id: i64, verified: bool, reason: String) -> Result<(), AccountError> {
+    use ssr::*;
+    let p = principal().await?;
+    let reason = checked_reason(&reason).map_err(fail)?;
+    let c = ctx()?;
+    super::community::set_verified(&c.db, &p, user_id, verified, &reason).await.map_err(fail)
+}
+
+/// A worker starts acting for a resident (代办).
+#[server(endpoint = "account/start_assisted")]
+pub async fn start_assisted(user_id: i64) -> Result<i64, AccountError> {
+    use ssr::*;
+    let p = principal().await?;
+    let c = ctx()?;
+    super::community::start_assisted(&c.db, &p, user_id).await.map_err(fail)
+}
+
+/// A worker stops acting for a resident.
+#[server(endpoint = "account/end_assisted")]
+pub async fn end_assisted() -> Result<(), AccountError> {
+    use ssr::*;
+    let p = principal().await?;
+    let c = ctx()?;
+    super::community::end_assisted(&c.db, &p).await.map_err(fail)
+}
+
+/// The members of the logged-in resident's household.
+#[server(endpoint = "account/my_household")]
+pub async fn my_household() -> Result<Vec<FamilyMember>, AccountError> {
+    use ssr::*;
+    let p = principal().await?;
+    let c = ctx()?;
+    super::community::my_household(&c.db, &p).await.map_err(fail)
+}
+
+/// A verified resident adds a family member (e.g. a parent without a phone, a child); a worker
+/// confirms it before later features can act for them.
+#[server(endpoint = "account/add_family_member")]
+pub async fn add_family_member(name: String, birth_year: Option<i64>, relationship: String) -> Result<i64, AccountError> {
+    use ssr::*;
+    let p = principal().await?;
+    let name = name.trim().to_string();
+    let relationship = relationship.trim().to_string();
+    let ok = (1..=50).contains(&name.chars().count())
+        && (1..=20).contains(&relationship.chars().count())
+        && birth_year.is_none_or(|y| (1900..=current_year()).contains(&y));
+    if !ok {
+        return Err(fail(AccountError::InvalidInput));
+    }
+    let c = ctx()?;
+    super::community::add_family_member(&c.db, &p, &name, birth_year, &relationship).await.map_err(fail)
+}
+
+/// A worker confirms or rejects a family member added by a resident.
+#[server(endpoint = "account/decide_family_member")]
+pub async fn decide_family_member(member_id: i64, accept: bool) -> Result<(), AccountError> {
+    use ssr::*;
+    let p = principal().await?;
+    let c = ctx()?;
+    super::community::decide_family_member(&c.db, &p, member_id, accept).await.map_err(fail)
 }

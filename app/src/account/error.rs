@@ -36,6 +36,16 @@ pub enum AccountError {
     NotFound,
     #[error("a reason is required (1–200 characters)")]
     ReasonRequired,
+    #[error("the roster file cannot be read: {0:?}")]
+    RosterFile(super::roster::RosterError),
+    #[error("only verified residents can do this")]
+    NotVerified,
+    #[error("this household already has a member of that name")]
+    DuplicateMember,
+    #[error("this member is not awaiting confirmation")]
+    NotPending,
+    #[error("invalid input")]
+    InvalidInput,
     #[error("internal error")]
     Internal,
     #[error("request failed: {0}")]
@@ -54,7 +64,7 @@ impl AccountError {
     pub fn status(&self) -> u16 {
         match self {
             AccountError::NotLoggedIn => 401,
-            AccountError::Forbidden | AccountError::AccountDisabled => 403,
+            AccountError::Forbidden | AccountError::AccountDisabled | AccountError::NotVerified => 403,
             AccountError::NotFound => 404,
             AccountError::Cooldown { .. } | AccountError::TooManyCodes | AccountError::TooManyAttempts => 429,
             AccountError::SmsFailed => 502,
@@ -85,6 +95,11 @@ impl AccountError {
             AccountError::Forbidden => td_string!(l, err_forbidden).to_string(),
             AccountError::NotFound => td_string!(l, err_not_found).to_string(),
             AccountError::ReasonRequired => td_string!(l, err_reason_required).to_string(),
+            AccountError::RosterFile(e) => super::roster::describe(e, l),
+            AccountError::NotVerified => td_string!(l, err_not_verified).to_string(),
+            AccountError::DuplicateMember => td_string!(l, err_duplicate_member).to_string(),
+            AccountError::NotPending => td_string!(l, err_not_pending).to_string(),
+            AccountError::InvalidInput => td_string!(l, err_invalid_input).to_string(),
             AccountError::Internal | AccountError::ServerFn(_) => td_string!(l, err_internal).to_string(),
         }
     }

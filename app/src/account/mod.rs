@@ -4,6 +4,7 @@ pub mod error;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod community;
 pub mod roster;
 #[cfg(feature = "ssr")]
 pub mod session;

@@ -1,6 +1,7 @@
 //! The household roster (户籍名册) as a worker exports it from Excel: CSV in UTF-8 (with or
 //! without BOM) or GBK, one row per person. Parsing is all-or-nothing per row: a row is either
 //! good (and imported whole) or reported with its line, column and problem.
+#[cfg(feature = "ssr")]
 use super::model::normalize_phone;
 use serde::{Deserialize, Serialize};
 
@@ -15,10 +16,12 @@ pub enum RosterColumn {
     BirthYear,
     Owner,
     Area,
+    Relationship,
 }
 
 impl RosterColumn {
-    const ALL: [RosterColumn; 8] = [
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    const ALL: [RosterColumn; 9] = [
         RosterColumn::Building,
         RosterColumn::Unit,
         RosterColumn::Room,
@@ -27,8 +30,10 @@ impl RosterColumn {
         RosterColumn::BirthYear,
         RosterColumn::Owner,
         RosterColumn::Area,
+        RosterColumn::Relationship,
     ];
 
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
     fn headers(self) -> &'static [&'static str] {
         match self {
             RosterColumn::Building => &["楼栋", "楼幢", "幢", "building"],
@@ -39,9 +44,11 @@ impl RosterColumn {
             RosterColumn::BirthYear => &["出生年份", "出生年", "birth year", "birth_year"],
             RosterColumn::Owner => &["业主", "是否业主", "owner"],
             RosterColumn::Area => &["面积", "建筑面积", "专有面积", "area"],
+            RosterColumn::Relationship => &["关系", "与户主关系", "relationship"],
         }
     }
 
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
     fn required(self) -> bool {
         matches!(self, RosterColumn::Building | RosterColumn::Unit | RosterColumn::Room | RosterColumn::Name)
     }
@@ -93,6 +100,8 @@ pub struct RosterRow {
     pub owner: bool,
     /// Exclusive floor area in 0.01 m².
     pub area_centi_m2: Option<i64>,
+    /// 与户主关系, if the file has it.
+    pub relationship: String,
 }
 
 /// The parsed file: good rows and row errors, or a file-level error.
@@ -103,6 +112,7 @@ pub struct ParsedRoster {
 }
 
 /// Decodes what Excel saves: UTF-8 (BOM or not) or, failing that, GBK.
+#[cfg(feature = "ssr")]
 pub fn decode(bytes: &[u8]) -> Result<String, RosterError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Ok(s) = std::str::from_utf8(bytes) {
@@ -131,6 +141,7 @@ pub fn parse_area(s: &str) -> Option<i64> {
     (v > 0).then_some(v)
 }
 
+#[cfg(feature = "ssr")]
 fn parse_owner(s: &str) -> Option<bool> {
     match s.trim().to_lowercase().as_str() {
         "是" | "y" | "yes" | "1" | "true" | "业主" => Some(true),
@@ -140,6 +151,7 @@ fn parse_owner(s: &str) -> Option<bool> {
 }
 
 /// Parses a roster file. `current_year` bounds birth years.
+#[cfg(feature = "ssr")]
 pub fn parse(bytes: &[u8], current_year: i64) -> Result<ParsedRoster, RosterError> {
     let text = decode(bytes)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
@@ -149,7 +161,7 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<ParsedRoster, RosterErro
         Some(Err(_)) => return Err(RosterError { line: 1, column: None, problem: RosterProblem::Malformed }),
         None => return Err(RosterError { line: 1, column: None, problem: RosterProblem::Empty }),
     };
-    let mut index = [None; 8];
+    let mut index = [None; 9];
     for (i, h) in header.iter().enumerate() {
         let h = h.trim().to_lowercase();
         if let Some(c) = RosterColumn::ALL.iter().position(|c| c.headers().iter().any(|n| *n == h)) {
@@ -182,7 +194,7 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<ParsedRoster, RosterErro
         }
         let get = |c: RosterColumn| index[c as usize].and_then(|i| record.get(i)).unwrap_or("").to_string();
         let err = |c: RosterColumn, p: RosterProblem| RosterError { line, column: Some(c), problem: p };
-        let mut text = |c: RosterColumn, max: usize| -> Result<String, RosterError> {
+        let text = |c: RosterColumn, max: usize| -> Result<String, RosterError> {
             let v = get(c);
             if v.is_empty() {
                 Err(err(c, RosterProblem::Required))
@@ -210,7 +222,11 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<ParsedRoster, RosterErro
                 a if a.is_empty() => None,
                 a => Some(parse_area(&a).ok_or_else(|| err(RosterColumn::Area, RosterProblem::BadArea))?),
             };
-            Ok(RosterRow { line, building, unit, room, name, phone, birth_year, owner, area_centi_m2 })
+            let relationship = get(RosterColumn::Relationship);
+            if relationship.chars().count() > 20 {
+                return Err(err(RosterColumn::Relationship, RosterProblem::TooLong { max: 20 }));
+            }
+            Ok(RosterRow { line, building, unit, room, name, phone, birth_year, owner, area_centi_m2, relationship })
         })();
         let row = match row {
             Ok(r) => r,
@@ -246,7 +262,7 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<ParsedRoster, RosterErro
     Ok(parsed)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
 
@@ -363,4 +379,49 @@ mod tests {
         assert_eq!(parse_area("abc"), None);
         assert_eq!(parse_area(".5"), None);
     }
+}
+
+/// A roster problem in the user's language, with its line and column.
+pub fn describe(e: &RosterError, locale: crate::i18n::Locale) -> String {
+    use crate::i18n::td_string;
+    let l = locale;
+    let column = |c: RosterColumn| -> &'static str {
+        match c {
+            RosterColumn::Building => td_string!(l, col_building),
+            RosterColumn::Unit => td_string!(l, col_unit),
+            RosterColumn::Room => td_string!(l, col_room),
+            RosterColumn::Name => td_string!(l, col_name),
+            RosterColumn::Phone => td_string!(l, col_phone),
+            RosterColumn::BirthYear => td_string!(l, col_birth_year),
+            RosterColumn::Owner => td_string!(l, col_owner),
+            RosterColumn::Area => td_string!(l, col_area),
+            RosterColumn::Relationship => td_string!(l, col_relationship),
+        }
+    };
+    let problem = match &e.problem {
+        RosterProblem::Encoding => td_string!(l, roster_encoding).to_string(),
+        RosterProblem::MissingColumns(cols) => {
+            let names = cols.iter().map(|c| column(*c)).collect::<Vec<_>>().join("、");
+            td_string!(l, roster_missing_columns, columns = names).to_string()
+        }
+        RosterProblem::Empty => td_string!(l, roster_empty).to_string(),
+        RosterProblem::FieldCount { expected, found } => {
+            td_string!(l, roster_field_count, expected = *expected, found = *found).to_string()
+        }
+        RosterProblem::Required => td_string!(l, roster_required).to_string(),
+        RosterProblem::TooLong { max } => td_string!(l, roster_too_long, max = *max).to_string(),
+        RosterProblem::BadPhone => td_string!(l, roster_bad_phone).to_string(),
+        RosterProblem::BadBirthYear => td_string!(l, roster_bad_birth_year).to_string(),
+        RosterProblem::BadOwner => td_string!(l, roster_bad_owner).to_string(),
+        RosterProblem::BadArea => td_string!(l, roster_bad_area).to_string(),
+        RosterProblem::Duplicate { first_line } => td_string!(l, roster_duplicate, line = *first_line).to_string(),
+        RosterProblem::AreaConflict { first_line } => td_string!(l, roster_area_conflict, line = *first_line).to_string(),
+        RosterProblem::Malformed => td_string!(l, roster_malformed).to_string(),
+    };
+    let place = match (e.line, e.column) {
+        (0, _) => String::new(),
+        (line, Some(c)) => td_string!(l, roster_at_line_column, line = line, column = column(c)).to_string(),
+        (line, None) => td_string!(l, roster_at_line, line = line).to_string(),
+    };
+    format!("{place}{problem}")
 }

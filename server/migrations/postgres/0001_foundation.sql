@@ -52,7 +52,7 @@ CREATE TABLE household_members (
     household_id BIGINT NOT NULL REFERENCES households(id),
     name         TEXT NOT NULL CHECK (char_length(name) BETWEEN 1 AND 50),
     birth_year   BIGINT CHECK (birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100),
-    relationship TEXT NOT NULL CHECK (char_length(relationship) BETWEEN 1 AND 20),
+    relationship TEXT NOT NULL CHECK (char_length(relationship) <= 20),
     phone        TEXT CHECK (phone IS NULL OR char_length(phone) BETWEEN 5 AND 20),
     is_owner     BIGINT NOT NULL DEFAULT 0 CHECK (is_owner IN (0, 1)),
     user_id      BIGINT REFERENCES users(id),

@@ -52,7 +52,7 @@ CREATE TABLE household_members (
     household_id INTEGER NOT NULL REFERENCES households(id),
     name         TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 50),
     birth_year   INTEGER CHECK (birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100),
-    relationship TEXT NOT NULL CHECK (length(relationship) BETWEEN 1 AND 20),
+    relationship TEXT NOT NULL CHECK (length(relationship) <= 20),
     phone        TEXT CHECK (phone IS NULL OR length(phone) BETWEEN 5 AND 20),
     is_owner     INTEGER NOT NULL DEFAULT 0 CHECK (is_owner IN (0, 1)),
     user_id      INTEGER REFERENCES users(id),

@@ -4,6 +4,7 @@
 //! (the test script starts one); each test gets its own new database on it. With
 //! `LINLI_REQUIRE_POSTGRES=1` (set by the test script) a missing server fails instead of skipping.
 #![allow(dead_code)]
+pub mod live;
 use server::db::Db;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,0 +1,127 @@
+//! A running server on a real socket, with the demo data, and a browser-like cookie jar.
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use server::config::Config;
+use server::http::{AppState, router};
+use std::net::SocketAddr;
+
+pub const KEY_SPEC_SECRET: [u8; 32] = [7; 32];
+
+pub struct Server {
+    pub addr: SocketAddr,
+    pub data_dir: std::path::PathBuf,
+    pub db: server::db::Db,
+    pub client: reqwest::Client,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+pub async fn start(db: server::db::Db) -> Server {
+    server::seed::seed_demo(&db).await.unwrap();
+    let data_dir = super::temp_dir();
+    let data = data_dir.display().to_string();
+    let keys = format!("k1:{}", STANDARD.encode(KEY_SPEC_SECRET));
+    let config = Config::from_lookup(|k| match k {
+        "LINLI_DATA_DIR" => Some(data.clone()),
+        "LINLI_JWT_KEYS" => Some(keys.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let state = AppState::new(config, db.clone()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::http::serve(
+        listener,
+        router(state),
+        async move {
+            let _ = stopped.await;
+        },
+        std::time::Duration::from_secs(1),
+    ));
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    Server { addr, data_dir, db, client, _stop: stop }
+}
+
+/// A browser's cookie jar, by hand: `__Host-` cookies are Secure and our test server is plain
+/// HTTP on loopback, where browsers (but not reqwest's jar) send them.
+#[derive(Default, Clone)]
+pub struct Jar(Vec<(String, String)>);
+
+impl Jar {
+    pub fn absorb(&mut self, res: &reqwest::Response) {
+        for v in res.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            self.0.retain(|(n, _)| n != name);
+            if !attrs.contains("Max-Age=0") {
+                self.0.push((name.to_string(), value.to_string()));
+            }
+        }
+    }
+    pub fn header(&self) -> String {
+        self.0.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
+    }
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    }
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.0.retain(|(n, _)| n != name);
+        self.0.push((name.to_string(), value.to_string()));
+    }
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn call(&self, jar: &mut Jar, name: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url(&format!("/api/{name}")))
+            .header("cookie", jar.header())
+            .header("origin", self.url(""))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        jar.absorb(&res);
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    }
+
+    pub fn last_code(&self, phone: &str) -> String {
+        let log = std::fs::read_to_string(self.data_dir.join("sms.log")).unwrap_or_default();
+        let line = log
+            .lines()
+            .filter(|l| l.starts_with(phone))
+            .last()
+            .unwrap_or_else(|| panic!("no code for {phone} in {:?}: {log}", self.data_dir));
+        line.split("验证码是 ").nth(1).unwrap()[..6].to_string()
+    }
+
+    pub async fn login(&self, phone: &str) -> Jar {
+        let mut jar = Jar::default();
+        let (status, body) = self.call(&mut jar, "account/request_code", &[("phone", phone)]).await;
+        assert_eq!(status, 200, "request_code: {body}");
+        let code = self.last_code(phone);
+        let (status, body) = self.call(&mut jar, "account/verify_code", &[("phone", phone), ("code", &code)]).await;
+        assert_eq!(status, 200, "verify_code: {body}");
+        assert!(jar.get("__Host-linli_at").is_some() && jar.get("__Host-linli_rt").is_some());
+        jar
+    }
+
+    /// Time passes: the 60-second wait before another code may be sent is over.
+    pub async fn pass_the_resend_cooldown(&self) {
+        sqlx::query("UPDATE rate_limit_hits SET at = at - 61000").execute(self.db.pool()).await.unwrap();
+    }
+
+    pub async fn me(&self, jar: &mut Jar) -> serde_json::Value {
+        let (status, body) = self.call(jar, "account/my_account", &[]).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+}
+
