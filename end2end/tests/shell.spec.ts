@@ -4,6 +4,7 @@ import { test, expect, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 
 const PAGES = ["/", "/deliberations", "/services", "/activities", "/me", "/login"];
+// /worker needs a worker session; its axe scan is in worker.spec.ts.
 
 async function hydrated(page: Page) {
   await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");

@@ -12,3 +12,4 @@ pub mod session;
 pub mod sms;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod worker;

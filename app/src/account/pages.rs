@@ -1,5 +1,5 @@
 //! The screens of accounts: log in (phone + code), and the account part of 我的.
-use super::api::{AccountView, Logout, LogoutEverywhere, RequestCode, VerifyCode, my_account};
+use super::api::{AccountView, AddFamilyMember, Logout, LogoutEverywhere, RequestCode, VerifyCode, my_account, my_household};
 use super::error::AccountError;
 use super::model::Role;
 use crate::i18n::{Locale, t, td_string, use_i18n};
@@ -137,6 +137,8 @@ pub fn AccountPanel() -> impl IntoView {
             let en = l == Locale::en;
             let roles = a.memberships.clone();
             let no_roles = roles.is_empty();
+            let verified_resident = roles.iter().any(|m| m.role == Role::Resident && m.verified);
+            let is_worker = roles.iter().any(|m| matches!(m.role, Role::Worker | Role::DistrictAdmin));
             view! {
                 <section class="card" data-testid="account">
                     <p>{td_string!(l, login_logged_in_as, phone = a.phone.clone()).to_string()}</p>
@@ -155,6 +157,8 @@ pub fn AccountPanel() -> impl IntoView {
                             view! { <li><strong>{role_label(m.role, l)}</strong>" · "{place}" "{status}</li> }
                         }).collect_view()}
                     </ul>
+                    {is_worker.then(|| view! { <A href="/worker" attr:class="button">{t!(i18n, worker_title)}</A> })}
+                    {verified_resident.then(|| view! { <Family/> })}
                     <div class="row">
                         <button class="button secondary" data-testid="logout" on:click=move |_| { logout.dispatch(Logout {}); }>
                             {t!(i18n, me_logout)}
@@ -175,5 +179,67 @@ pub fn AccountPanel() -> impl IntoView {
                 Err(e) => view! { <p class="error" role="alert">{e.message(i18n.get_locale())}</p> }.into_any(),
             })}
         </Suspense>
+    }
+}
+
+/// The resident's household and the form to add a family member (confirmed by a worker).
+#[component]
+fn Family() -> impl IntoView {
+    let i18n = use_i18n();
+    let add = ServerAction::<AddFamilyMember>::new();
+    let household = Resource::new(move || add.version().get(), |_| my_household());
+    let name = RwSignal::new(String::new());
+    let birth_year = RwSignal::new(String::new());
+    let relationship = RwSignal::new(String::new());
+    let on_add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let year = birth_year.get_untracked().trim().parse::<i64>().ok();
+        add.dispatch(AddFamilyMember { name: name.get_untracked(), birth_year: year, relationship: relationship.get_untracked() });
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = add.value().get() {
+            name.set(String::new());
+            birth_year.set(String::new());
+            relationship.set(String::new());
+        }
+    });
+    view! {
+        <h2>{t!(i18n, family_title)}</h2>
+        <Suspense fallback=|| ()>
+            {move || household.get().map(|r| match r {
+                Ok(members) => view! {
+                    <ul class="family" data-testid="family">
+                        {members.into_iter().map(|m| {
+                            let l = i18n.get_locale();
+                            view! {
+                                <li>
+                                    {m.name.clone()}
+                                    {(!m.relationship.is_empty()).then(|| format!("（{}）", m.relationship))}
+                                    {m.birth_year.map(|y| format!(" {y}"))}
+                                    " "
+                                    {if m.pending {
+                                        view! { <span class="warn" data-testid="member-pending">{td_string!(l, family_pending)}</span> }.into_any()
+                                    } else {
+                                        view! { <span class="ok">{td_string!(l, family_confirmed)}</span> }.into_any()
+                                    }}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.message(i18n.get_locale())}</p> }.into_any(),
+            })}
+        </Suspense>
+        <form class="form" on:submit=on_add>
+            <h3>{t!(i18n, family_add)}</h3>
+            <label for="family-name">{t!(i18n, family_name)}</label>
+            <input id="family-name" type="text" maxlength="50" required bind:value=name data-testid="family-name"/>
+            <label for="family-relationship">{t!(i18n, family_relationship)}</label>
+            <input id="family-relationship" type="text" maxlength="20" required bind:value=relationship data-testid="family-relationship"/>
+            <label for="family-birth-year">{t!(i18n, family_birth_year)}</label>
+            <input id="family-birth-year" type="text" inputmode="numeric" maxlength="4" bind:value=birth_year data-testid="family-birth-year"/>
+            {move || error_text(add.value().get(), i18n.get_locale()).map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <button type="submit" class="button" data-testid="family-submit" disabled=move || add.pending().get()>{t!(i18n, family_add)}</button>
+        </form>
     }
 }

@@ -52,6 +52,7 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("activities") view=pages::ActivitiesPage/>
                         <Route path=path!("me") view=pages::MePage/>
                         <Route path=path!("login") view=crate::account::pages::LoginPage/>
+                        <Route path=path!("worker") view=crate::account::worker::WorkerPage/>
                     </Routes>
                     </ErrorBoundary>
                 </main>
