@@ -71,6 +71,13 @@ test("roster import with bad lines, verified resident, family member confirmed",
   await pending.getByTestId("confirm-member").click();
   await expect(pending).not.toContainText("家庭成员待确认");
 
+  // 代办: the worker acts for 吴海 and sees his household.
+  await worker.getByTestId("resident-search").fill("吴海");
+  await worker.getByTestId("resident").filter({ hasText: "吴海" }).getByTestId("start-assisted").click();
+  await expect(worker.getByTestId("assisted-banner")).toContainText("正在为居民代办");
+  await expect(worker.getByTestId("family")).toContainText("吴奶奶");
+  await expect(worker.getByTestId("family")).toContainText("吴小宝");
+
   for (const page of [worker, resident]) {
     const results = await new AxeBuilder({ page }).analyze();
     const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${page.url()}: ${v.id}`);

@@ -29,6 +29,8 @@ pub struct Config {
     /// development sink (`<data dir>/sms.log` and the log).
     pub sms_url: Option<String>,
     pub sms_token: Option<String>,
+    /// `LINLI_SMS_TIMEOUT_MS`: how long to wait for the gateway (default 5000).
+    pub sms_timeout_ms: u64,
     /// `LINLI_BODY_LIMIT`: largest accepted request body in bytes (default 4 MiB).
     pub body_limit: usize,
     /// `LINLI_ALLOWED_ORIGINS`: extra origins (comma separated) allowed to send non-GET requests,
@@ -85,6 +87,10 @@ impl Config {
                 reason: format!("{v:?}: {e}"),
             })?,
         };
+        let sms_timeout_ms = match get("LINLI_SMS_TIMEOUT_MS") {
+            None => 5000,
+            Some(v) => v.parse().map_err(|e| ConfigError { name: "LINLI_SMS_TIMEOUT_MS", reason: format!("{v:?}: {e}") })?,
+        };
         let records_url = get("LINLI_RECORDS_URL").filter(|s| !s.is_empty());
         let records_secret = get("LINLI_RECORDS_SECRET").filter(|s| !s.is_empty());
         if records_url.is_some() && records_secret.is_none() {
@@ -105,6 +111,7 @@ impl Config {
             records_secret,
             sms_url: get("LINLI_SMS_URL").filter(|s| !s.is_empty()),
             sms_token: get("LINLI_SMS_TOKEN").filter(|s| !s.is_empty()),
+            sms_timeout_ms,
             body_limit,
             allowed_origins: get("LINLI_ALLOWED_ORIGINS")
                 .map(|s| {

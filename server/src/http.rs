@@ -57,7 +57,7 @@ impl AppState {
     pub fn new(config: Config, db: Db) -> Result<AppState, StartError> {
         let keys = KeySet::load(config.jwt_keys.as_deref(), &config.data_dir, &config.jwt_issuer, &config.jwt_audience)?;
         let sms: Arc<dyn SmsGateway> = match &config.sms_url {
-            Some(url) => Arc::new(HttpGateway::new(url.clone(), config.sms_token.clone(), Duration::from_secs(5))?),
+            Some(url) => Arc::new(HttpGateway::new(url.clone(), config.sms_token.clone(), Duration::from_millis(config.sms_timeout_ms))?),
             None => Arc::new(DevSink { path: config.data_dir.join("sms.log") }),
         };
         Ok(AppState {

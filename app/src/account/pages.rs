@@ -184,7 +184,7 @@ pub fn AccountPanel() -> impl IntoView {
 
 /// The resident's household and the form to add a family member (confirmed by a worker).
 #[component]
-fn Family() -> impl IntoView {
+pub fn Family() -> impl IntoView {
     let i18n = use_i18n();
     let add = ServerAction::<AddFamilyMember>::new();
     let household = Resource::new(move || add.version().get(), |_| my_household());

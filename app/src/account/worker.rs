@@ -149,6 +149,7 @@ pub fn WorkerPage() -> impl IntoView {
             <p class="card" role="status" data-testid="assisted-banner">{t!(i18n, worker_assisting)}" "
                 <button class="button secondary" on:click=move |_| { end_assist.dispatch(EndAssisted {}); }>{t!(i18n, worker_end_assist)}</button>
             </p>
+            <section class="card"><super::pages::Family/></section>
         })}
         <section class="card form">
             <h2>{t!(i18n, worker_roster)}</h2>
