@@ -26,27 +26,34 @@ if [ "$clean" = 1 ]; then
   tmp=$(mktemp -d /tmp/linli-clean.XXXXXX)
   git clone -q . "$tmp/linli"
   start=$(date +%s)
-  (cd "$tmp/linli" && cargo leptos build --release >/dev/null 2>&1)
+  (cd "$tmp/linli" && cargo leptos build --release --split >/dev/null 2>&1)
   end=$(date +%s)
   rm -rf "$tmp"
-  echo "- clean release build (\`cargo leptos build --release\` in a fresh clone, registry cached): $((end - start)) s"
+  echo "- clean release build (\`cargo leptos build --release --split\` in a fresh clone, registry cached): $((end - start)) s"
 fi
 
-cargo leptos build --release >/dev/null 2>&1
+cargo leptos build --release --split >/dev/null 2>&1
 scripts/precompress.sh target/site
 echo
-echo "### Initial load (release build, /pkg)"
+echo "### Initial load (release build, /pkg): the main WASM, its JS and the CSS"
 echo
 echo "| file | raw | gzip -9 | brotli -q 11 |"
 echo "|---|---:|---:|---:|"
 total_raw=0; total_gz=0; total_br=0
 for ext in wasm js css; do
-  f=$(ls target/site/pkg/*.$ext | grep -v '\.d\.' | head -n 1)
+  f=$(ls target/site/pkg/linli.*.$ext | grep -v '\.d\.' | head -n 1)
   raw=$(stat -c %s "$f"); gz=$(stat -c %s "$f.gz"); br=$(stat -c %s "$f.br")
   total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz)); total_br=$((total_br + br))
   printf '| %s | %d KB | %d KB | %d KB |\n' "$ext" $((raw / 1024)) $((gz / 1024)) $((br / 1024))
 done
 printf '| **total** | %d KB | %d KB | **%d KB** (budget 250 KB) |\n' $((total_raw / 1024)) $((total_gz / 1024)) $((total_br / 1024))
+echo
+echo "Loaded on demand (lazy routes, \`--split\`), brotli -q 11:"
+echo
+for f in target/site/pkg/split_*.wasm target/site/pkg/chunk_*.wasm; do
+  [ -f "$f" ] || continue
+  printf -- '- %s: %d KB\n' "$(basename "$f" | sed -E 's/\.[A-Za-z0-9_-]{22}\.wasm$/.wasm/')" $(($(stat -c %s "$f.br") / 1024))
+done
 
 data=$(mktemp -d /tmp/linli-bench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

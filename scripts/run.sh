@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
-cargo leptos build --release
+cargo leptos build --release --split
 scripts/precompress.sh target/site
 export LINLI_SITE_ROOT=target/site
 exec target/release/server serve --demo

@@ -26,14 +26,15 @@ cargo test -p app --features ssr
 say "unit and integration tests: server, on SQLite and PostgreSQL"
 cargo test -p server
 
-say "building the app for the end-to-end tests (server + WASM)"
-cargo leptos build
+say "building the app for the end-to-end tests: the release build users get (WASM split into chunks)"
+cargo leptos build --release --split
+scripts/precompress.sh target/site
 
 say "end-to-end tests in Chromium"
 e2e_data=$(mktemp -d /tmp/linli-e2e.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 LINLI_SITE_ROOT=target/site LINLI_DATA_DIR="$e2e_data" LINLI_ADDR="127.0.0.1:$port" RUST_LOG=warn \
-  target/debug/server serve --demo >"$e2e_data/server.log" 2>&1 &
+  target/release/server serve --demo >"$e2e_data/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break

@@ -43,14 +43,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The WASM entry point: attaches event handlers to the server-rendered page.
+/// The WASM entry point: attaches event handlers to the server-rendered page. Asynchronous
+/// because lazy routes (their own WASM chunks) are loaded before their part of the page hydrates.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    // The end-to-end tests wait for this mark before they test anything interactive.
-    if let Some(root) = leptos::prelude::document().document_element() {
-        let _ = root.set_attribute("data-hydrated", "true");
-    }
+    // An error only means the executor is already running.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else { return };
+        let owner = leptos::mount::hydrate_from_async(body, App).await;
+        owner.forget();
+        // The end-to-end tests wait for this mark, set once every part of the page is live.
+        if let Some(root) = leptos::prelude::document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 }

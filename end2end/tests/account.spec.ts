@@ -1,28 +1,16 @@
 // Logging in on a phone in Chinese with the code from the development SMS sink, seeing the
 // verification that comes from the roster, logging out.
+import { hydrated, lastCode } from "./helpers";
 import { test, expect, Page } from "@playwright/test";
-import * as fs from "fs";
-import * as path from "path";
-
-const DATA_DIR = process.env.E2E_DATA_DIR!;
-
-function lastCode(phone: string): string {
-  const log = fs.readFileSync(path.join(DATA_DIR, "sms.log"), "utf8");
-  const line = log.split("\n").filter((l) => l.startsWith(phone)).pop();
-  const m = line?.match(/验证码是 (\d{6})/);
-  if (!m) throw new Error(`no code for ${phone} in the SMS sink`);
-  return m[1];
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
-}
 
 test.beforeEach(async ({ context }) => {
   await context.clearCookies();
 });
 
 test("a roster resident logs in with the texted code, is verified, and logs out", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`); });
+  page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
   await page.goto("/me");
   await hydrated(page);
   await expect(page.getByTestId("account-anonymous")).toContainText("登录后");
@@ -57,6 +45,9 @@ test("a roster resident logs in with the texted code, is verified, and logs out"
   await expect(page.getByTestId("account-anonymous")).toBeVisible();
   await page.reload();
   await expect(page.getByTestId("account-anonymous")).toBeVisible();
+  // Failed server-function calls (the wrong code: 400) are logged by the browser as failed
+  // resources; anything else is a bug.
+  expect(errors.filter((e) => !e.includes("Failed to load resource"))).toEqual([]);
 });
 
 test("an invalid phone number gets a clear message in the user's language", async ({ page }) => {

@@ -1,14 +1,11 @@
 // The app shell on a phone in Chinese: pages render on the server, hydrate without errors, and the
 // language and elderly-mode switches work (with and without JavaScript) and persist.
+import { hydrated } from "./helpers";
 import { test, expect, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 
 const PAGES = ["/", "/deliberations", "/services", "/activities", "/me", "/login"];
 // /worker needs a worker session; its axe scan is in worker.spec.ts.
-
-async function hydrated(page: Page) {
-  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
-}
 
 test.beforeEach(async ({ context }) => {
   await context.clearCookies();

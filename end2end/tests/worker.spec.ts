@@ -1,25 +1,15 @@
 // A community worker imports a roster with some bad lines and sees them reported; a resident on
 // it logs in already verified and adds a family member; the worker confirms it. Two phones: the
 // worker's and the resident's, each its own browser context.
+import { hydrated, lastCode } from "./helpers";
 import { test, expect, Page, Browser } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import * as fs from "fs";
-import * as path from "path";
-
-const DATA_DIR = process.env.E2E_DATA_DIR!;
-
-function lastCode(phone: string): string {
-  const log = fs.readFileSync(path.join(DATA_DIR, "sms.log"), "utf8");
-  const m = log.split("\n").filter((l) => l.startsWith(phone)).pop()?.match(/验证码是 (\d{6})/);
-  if (!m) throw new Error(`no code for ${phone}`);
-  return m[1];
-}
 
 async function phone(browser: Browser, number: string): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto("/login");
-  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  await hydrated(page);
   await page.getByLabel("手机号").fill(number);
   await page.getByTestId("send-code").click();
   await expect(page.getByRole("status")).toContainText("验证码已发送");
@@ -42,7 +32,7 @@ test("roster import with bad lines, verified resident, family member confirmed",
   const worker = await phone(browser, "13800000020");
   await worker.getByRole("link", { name: "社区工作台" }).click();
   await expect(worker.getByRole("heading", { level: 1 })).toHaveText("社区工作台");
-  await expect(worker.locator("html")).toHaveAttribute("data-hydrated", "true");
+  await hydrated(worker);
 
   await worker.getByTestId("roster-file").setInputFiles({ name: "名册.csv", mimeType: "text/csv", buffer: Buffer.from(ROSTER, "utf8") });
   const preview = worker.getByTestId("roster-preview");

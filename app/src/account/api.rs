@@ -296,7 +296,17 @@ pub async fn end_assisted() -> Result<(), AccountError> {
 #[server(endpoint = "account/my_household")]
 pub async fn my_household() -> Result<Vec<FamilyMember>, AccountError> {
     use ssr::*;
-    let p = principal().await?;
+    let p = match principal().await {
+        Ok(p) => p,
+        // Nobody logged in has no household; not an error for the page showing it.
+        Err(AccountError::NotLoggedIn) => {
+            if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+                r.set_status(http::StatusCode::OK);
+            }
+            return Ok(Vec::new());
+        }
+        Err(e) => return Err(e),
+    };
     let c = ctx()?;
     super::community::my_household(&c.db, &p).await.map_err(fail)
 }

@@ -12,6 +12,21 @@ fn error_text<T>(result: Option<Result<T, AccountError>>, locale: Locale) -> Opt
     result.and_then(|r| r.err()).map(|e| e.message(locale))
 }
 
+/// The login page is loaded on demand (its own WASM chunk with `cargo leptos --split`).
+#[derive(Clone)]
+pub struct LoginRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for LoginRoute {
+    fn data() -> Self {
+        LoginRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <LoginPage/> }.into_any()
+    }
+}
+
 /// 登录: ask for a code, type it, in.
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -34,8 +49,12 @@ pub fn LoginPage() -> impl IntoView {
                 let h = handle.clone();
                 if let Ok(interval) = set_interval_with_handle(
                     move || {
-                        cooldown.update(|c| *c = (*c - 1).max(0));
-                        if cooldown.get_untracked() == 0 {
+                        // The page may be gone (logged in and navigated away): then stop.
+                        let left = cooldown.try_update(|c| {
+                            *c = (*c - 1).max(0);
+                            *c
+                        });
+                        if left.unwrap_or(0) == 0 {
                             if let Some(i) = h.take() {
                                 i.clear();
                             }
@@ -117,6 +136,10 @@ fn role_label(role: Role, locale: Locale) -> &'static str {
 pub fn AccountPanel() -> impl IntoView {
     let i18n = use_i18n();
     let account = Resource::new(|| (), |_| my_account());
+    // Created here, not inside the Suspense below, so that server and browser create the same
+    // resources in the same order (hydration of lazily loaded routes depends on it).
+    let add_member = ServerAction::<AddFamilyMember>::new();
+    let household = Resource::new(move || add_member.version().get(), |_| my_household());
     let logout = ServerAction::<Logout>::new();
     let logout_all = ServerAction::<LogoutEverywhere>::new();
     Effect::new(move |_| {
@@ -158,7 +181,7 @@ pub fn AccountPanel() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                     {is_worker.then(|| view! { <A href="/worker" attr:class="button">{t!(i18n, worker_title)}</A> })}
-                    {verified_resident.then(|| view! { <Family/> })}
+                    {verified_resident.then(|| view! { <Family household add=add_member/> })}
                     <div class="row">
                         <button class="button secondary" data-testid="logout" on:click=move |_| { logout.dispatch(Logout {}); }>
                             {t!(i18n, me_logout)}
@@ -184,10 +207,11 @@ pub fn AccountPanel() -> impl IntoView {
 
 /// The resident's household and the form to add a family member (confirmed by a worker).
 #[component]
-pub fn Family() -> impl IntoView {
+pub fn Family(
+    household: Resource<Result<Vec<super::api::FamilyMember>, AccountError>>,
+    add: ServerAction<AddFamilyMember>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let add = ServerAction::<AddFamilyMember>::new();
-    let household = Resource::new(move || add.version().get(), |_| my_household());
     let name = RwSignal::new(String::new());
     let birth_year = RwSignal::new(String::new());
     let relationship = RwSignal::new(String::new());

@@ -61,6 +61,22 @@ fn err_view(e: Option<AccountError>, locale: Locale) -> Option<AnyView> {
     e.map(|e| view! { <p class="error" role="alert">{e.message(locale)}</p> }.into_any())
 }
 
+/// The worker desk is loaded on demand (a separate WASM chunk with `cargo leptos --split`):
+/// residents never download it.
+#[derive(Clone)]
+pub struct WorkerRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for WorkerRoute {
+    fn data() -> Self {
+        WorkerRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <WorkerPage/> }.into_any()
+    }
+}
+
 /// 社区工作台: the worker's page.
 #[component]
 pub fn WorkerPage() -> impl IntoView {
@@ -76,6 +92,11 @@ pub fn WorkerPage() -> impl IntoView {
     let assist = ServerAction::<StartAssisted>::new();
     let end_assist = ServerAction::<EndAssisted>::new();
     let reason = RwSignal::new(String::new());
+    let add_member = ServerAction::<super::api::AddFamilyMember>::new();
+    let assisted_household = Resource::new(
+        move || (assist.version().get(), end_assist.version().get(), add_member.version().get()),
+        |_| super::api::my_household(),
+    );
     let residents = Resource::new(
         move || (query.get(), import.version().get(), verify.version().get(), disable.version().get(), decide.version().get()),
         |(q, ..)| list_residents(q),
@@ -149,7 +170,7 @@ pub fn WorkerPage() -> impl IntoView {
             <p class="card" role="status" data-testid="assisted-banner">{t!(i18n, worker_assisting)}" "
                 <button class="button secondary" on:click=move |_| { end_assist.dispatch(EndAssisted {}); }>{t!(i18n, worker_end_assist)}</button>
             </p>
-            <section class="card"><super::pages::Family/></section>
+            <section class="card"><super::pages::Family household=assisted_household add=add_member/></section>
         })}
         <section class="card form">
             <h2>{t!(i18n, worker_roster)}</h2>

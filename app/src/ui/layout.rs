@@ -50,9 +50,9 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("deliberations") view=pages::DeliberationsPage/>
                         <Route path=path!("services") view=pages::ServicesPage/>
                         <Route path=path!("activities") view=pages::ActivitiesPage/>
-                        <Route path=path!("me") view=pages::MePage/>
-                        <Route path=path!("login") view=crate::account::pages::LoginPage/>
-                        <Route path=path!("worker") view=crate::account::worker::WorkerPage/>
+                        <Route path=path!("me") view={leptos_router::Lazy::<pages::MeRoute>::new()}/>
+                        <Route path=path!("login") view={leptos_router::Lazy::<crate::account::pages::LoginRoute>::new()}/>
+                        <Route path=path!("worker") view={leptos_router::Lazy::<crate::account::worker::WorkerRoute>::new()}/>
                     </Routes>
                     </ErrorBoundary>
                 </main>
