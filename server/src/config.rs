@@ -73,24 +73,15 @@ impl Config {
                 reason: "must start with sqlite:, postgres:// or postgresql://".into(),
             });
         }
-        let body_limit = match get("LINLI_BODY_LIMIT") {
-            None => 4 * 1024 * 1024,
-            Some(v) => v.parse().map_err(|e| ConfigError {
-                name: "LINLI_BODY_LIMIT",
-                reason: format!("{v:?}: {e}"),
-            })?,
+        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v.parse().map_err(|e| ConfigError { name, reason: format!("{v:?}: {e}") }),
+            }
         };
-        let shutdown_grace_secs = match get("LINLI_SHUTDOWN_GRACE_SECS") {
-            None => 30,
-            Some(v) => v.parse().map_err(|e| ConfigError {
-                name: "LINLI_SHUTDOWN_GRACE_SECS",
-                reason: format!("{v:?}: {e}"),
-            })?,
-        };
-        let sms_timeout_ms = match get("LINLI_SMS_TIMEOUT_MS") {
-            None => 5000,
-            Some(v) => v.parse().map_err(|e| ConfigError { name: "LINLI_SMS_TIMEOUT_MS", reason: format!("{v:?}: {e}") })?,
-        };
+        let body_limit = number("LINLI_BODY_LIMIT", 4 * 1024 * 1024)? as usize;
+        let shutdown_grace_secs = number("LINLI_SHUTDOWN_GRACE_SECS", 30)?;
+        let sms_timeout_ms = number("LINLI_SMS_TIMEOUT_MS", 5000)?;
         let records_url = get("LINLI_RECORDS_URL").filter(|s| !s.is_empty());
         let records_secret = get("LINLI_RECORDS_SECRET").filter(|s| !s.is_empty());
         if records_url.is_some() && records_secret.is_none() {
