@@ -232,13 +232,7 @@ pub enum Lang {
 
 /// The language of a request: the user's choice (cookie), else the browser's, else Chinese.
 pub fn request_lang(headers: &HeaderMap) -> Lang {
-    let cookies = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join("; ");
-    match app::ui::prefs::cookie_value(&cookies, LANG_COOKIE) {
+    match session::request_cookie(headers, LANG_COOKIE) {
         Some("en") => return Lang::En,
         Some("zh-CN") => return Lang::Zh,
         _ => {}
@@ -298,6 +292,12 @@ async fn refuse_cross_site(State(config): State<Arc<Config>>, req: Request, next
 /// a logged-in user) and both new cookies go back with the response. A refresh token that was
 /// already used revokes its session (see `session::refresh`); then the cookies are cleared.
 async fn renew_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // Files and probes need no session: renewing there would be a write transaction on every
+    // asset, and the browser's parallel asset requests would all present the same refresh token.
+    let path = req.uri().path();
+    if is_static_asset(path) || path == "/healthz" || path == "/readyz" {
+        return next.run(req).await;
+    }
     let headers = req.headers();
     let access_ok = session::request_cookie(headers, ACCESS_COOKIE)
         .is_some_and(|t| state.app.keys.verify::<AccessClaims>(t).is_ok());
@@ -359,13 +359,17 @@ async fn localize_too_large(req: Request, next: Next) -> Response {
 }
 
 /// Public assets (icons, manifest) may be cached for a day; pages and `/pkg` set their own.
+/// A file path (its last segment has an extension): `/pkg/…`, icons, the manifest. Never a page.
+fn is_static_asset(path: &str) -> bool {
+    path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+}
+
 async fn static_cache_headers(req: Request, next: Next) -> Response {
     let is_get = req.method() == Method::GET;
     let path = req.uri().path().to_string();
     let mut response = next.run(req).await;
-    let is_asset = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
     if is_get
-        && is_asset
+        && is_static_asset(&path)
         && !path.starts_with("/pkg/")
         && response.status() == StatusCode::OK
         && !response.headers().contains_key(header::CACHE_CONTROL)

@@ -224,3 +224,24 @@ async fn cross_site_login_post_is_refused() {
     assert_eq!(res.status(), 403);
     assert!(!s.data_dir.join("sms.log").exists(), "no code was sent");
 }
+
+#[tokio::test]
+async fn asset_requests_do_not_spend_the_refresh_token() {
+    let s = start(common::sqlite().await).await;
+    let jar = s.login("13800000002").await;
+    let refresh = jar.get("__Host-linli_rt").unwrap();
+    // A page loads its files in parallel, each with the same cookies; none of them renews.
+    for path in ["/pkg/linli.js", "/favicon.svg", "/healthz"] {
+        let res = s
+            .client
+            .get(s.url(path))
+            .header("cookie", format!("__Host-linli_rt={refresh}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.headers().get("set-cookie").is_none(), "{path} renewed the session");
+    }
+    let mut page = Jar::default();
+    page.set("__Host-linli_rt", &refresh);
+    assert_eq!(s.me(&mut page).await["phone"], "13800000002", "the token is still unused");
+}

@@ -63,6 +63,22 @@ pub mod ssr {
         }
     }
 
+    /// The caller if logged in, `None` if not: for what pages show to everyone. Not being logged
+    /// in is then no error, so the status `principal` set (401) is put back to 200 — on the
+    /// server a server function called while rendering shares the page's response.
+    pub async fn principal_if_logged_in() -> Result<Option<Principal>, AccountError> {
+        match principal().await {
+            Ok(p) => Ok(Some(p)),
+            Err(AccountError::NotLoggedIn) => {
+                if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+                    r.set_status(http::StatusCode::OK);
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// The guard every server function starts with: who is asking, from the session, as the
     /// database knows them now.
     pub async fn principal() -> Result<Principal, AccountError> {
@@ -111,16 +127,7 @@ pub async fn verify_code(phone: String, code: String) -> Result<(), AccountError
 #[server(endpoint = "account/my_account")]
 pub async fn my_account() -> Result<Option<AccountView>, AccountError> {
     use ssr::*;
-    let p = match principal().await {
-        Ok(p) => p,
-        Err(AccountError::NotLoggedIn) => {
-            if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-                r.set_status(http::StatusCode::OK);
-            }
-            return Ok(None);
-        }
-        Err(e) => return Err(e),
-    };
+    let Some(p) = principal_if_logged_in().await? else { return Ok(None) };
     let c = ctx()?;
     Ok(Some(super::store::account_view(&c.db, &p).await.map_err(fail)?))
 }
@@ -215,7 +222,8 @@ pub struct FamilyMember {
 
 #[cfg(feature = "ssr")]
 fn current_year() -> i64 {
-    // Civil year in UTC+8 from the Unix time; exact enough for bounding birth years.
+    // Approximate civil year from the Unix time (average Gregorian year); it may be off by a day
+    // around New Year, which does not matter for bounding birth years.
     let days = crate::infra::db::now_ms() / 86_400_000 + 1;
     1970 + days * 400 / 146_097
 }
@@ -296,17 +304,8 @@ pub async fn end_assisted() -> Result<(), AccountError> {
 #[server(endpoint = "account/my_household")]
 pub async fn my_household() -> Result<Vec<FamilyMember>, AccountError> {
     use ssr::*;
-    let p = match principal().await {
-        Ok(p) => p,
-        // Nobody logged in has no household; not an error for the page showing it.
-        Err(AccountError::NotLoggedIn) => {
-            if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-                r.set_status(http::StatusCode::OK);
-            }
-            return Ok(Vec::new());
-        }
-        Err(e) => return Err(e),
-    };
+    // Nobody logged in has no household; not an error for the page showing it.
+    let Some(p) = principal_if_logged_in().await? else { return Ok(Vec::new()) };
     let c = ctx()?;
     super::community::my_household(&c.db, &p).await.map_err(fail)
 }
