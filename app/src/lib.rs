@@ -10,6 +10,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod account;
 #[cfg(feature = "ssr")]
 pub mod infra;
+pub mod needs;
 pub mod pages;
 pub mod ui;
 

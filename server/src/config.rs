@@ -31,7 +31,7 @@ pub struct Config {
     pub sms_token: Option<String>,
     /// `LINLI_SMS_TIMEOUT_MS`: how long to wait for the gateway (default 5000).
     pub sms_timeout_ms: u64,
-    /// `LINLI_BODY_LIMIT`: largest accepted request body in bytes (default 4 MiB).
+    /// `LINLI_BODY_LIMIT`: largest accepted request body in bytes (default 10 MiB: a 6 MB photo in base64).
     pub body_limit: usize,
     /// `LINLI_ALLOWED_ORIGINS`: extra origins (comma separated) allowed to send non-GET requests,
     /// for a deployment behind a proxy whose public origin differs from the Host header.
@@ -79,7 +79,7 @@ impl Config {
                 Some(v) => v.parse().map_err(|e| ConfigError { name, reason: format!("{v:?}: {e}") }),
             }
         };
-        let body_limit = number("LINLI_BODY_LIMIT", 4 * 1024 * 1024)? as usize;
+        let body_limit = number("LINLI_BODY_LIMIT", 10 * 1024 * 1024)? as usize;
         let shutdown_grace_secs = number("LINLI_SHUTDOWN_GRACE_SECS", 30)?;
         let sms_timeout_ms = number("LINLI_SMS_TIMEOUT_MS", 5000)?;
         let records_url = get("LINLI_RECORDS_URL").filter(|s| !s.is_empty());
@@ -133,7 +133,7 @@ mod tests {
         let c = from(&[]).unwrap();
         assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.database_url, "sqlite://data/linli.db");
-        assert_eq!(c.body_limit, 4 * 1024 * 1024);
+        assert_eq!(c.body_limit, 10 * 1024 * 1024);
         assert!(c.records_url.is_none());
     }
 

@@ -7,11 +7,12 @@ use crate::keys::{KeyError, KeySet};
 use app::account::session::{self as session, ACCESS_COOKIE, AccessClaims, REFRESH_COOKIE, Refreshed};
 use app::account::sms::{DevSink, HttpGateway, SmsError, SmsGateway};
 use app::infra::AppContext;
+use app::infra::blobs::FsBlobStore;
 use app::ui::prefs::{ELDERLY_COOKIE, LANG_COOKIE, PREF_MAX_AGE_SECS, safe_back_path};
 use axum::{
     Form, Router,
     body::Body,
-    extract::{FromRef, Request, State},
+    extract::{FromRef, Path, Request, State},
     http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
@@ -62,7 +63,12 @@ impl AppState {
         };
         Ok(AppState {
             leptos_options: leptos_options(&config),
-            app: AppContext { db: db.clone(), keys: Arc::new(keys), sms },
+            app: AppContext {
+                db: db.clone(),
+                keys: Arc::new(keys),
+                sms,
+                blobs: Arc::new(FsBlobStore { dir: config.data_dir.join("media") }),
+            },
             db,
             config: Arc::new(config),
         })
@@ -126,6 +132,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/prefs", post(set_prefs))
+        .route("/media/needs/{key}", get(need_photo))
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .nest_service("/pkg", pkg)
         .merge(extra)
@@ -178,6 +185,24 @@ fn with_security_headers(router: Router<AppState>) -> Router<AppState> {
             HeaderValue::from_static(value),
         ))
     })
+}
+
+/// A photo of a need, for whoever may see the need (or uploaded it); 404 for anyone else.
+async fn need_photo(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Response {
+    let Ok(p) = session::principal_from_access(&state.db, &state.app.keys, &headers).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match app::needs::store::photo_for(&state.db, state.app.blobs.as_ref(), &p, &key).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// Liveness: the process answers.
@@ -295,7 +320,7 @@ async fn renew_session(State(state): State<AppState>, mut req: Request, next: Ne
     // Files and probes need no session: renewing there would be a write transaction on every
     // asset, and the browser's parallel asset requests would all present the same refresh token.
     let path = req.uri().path();
-    if is_static_asset(path) || path == "/healthz" || path == "/readyz" {
+    if is_static_asset(path) || path.starts_with("/media/") || path == "/healthz" || path == "/readyz" {
         return next.run(req).await;
     }
     let headers = req.headers();

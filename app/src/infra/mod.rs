@@ -1,5 +1,6 @@
 //! Server-side infrastructure shared by the capabilities' stores: the database, the event table
 //! (audit log + records-sync outbox), the token keys. Compiled with `ssr` only.
+pub mod blobs;
 pub mod db;
 pub mod events;
 pub mod keys;
@@ -12,4 +13,5 @@ pub struct AppContext {
     pub db: db::Db,
     pub keys: Arc<keys::KeySet>,
     pub sms: Arc<dyn crate::account::sms::SmsGateway>,
+    pub blobs: Arc<dyn blobs::BlobStore>,
 }

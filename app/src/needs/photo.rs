@@ -1,0 +1,125 @@
+//! Photos of needs: the type is checked by its bytes (JPEG, PNG or WebP), the size bounded, and the
+//! image decoded and written anew as a JPEG — turned upright by its EXIF orientation, scaled to at
+//! most 2048 px — so that nothing of the original file survives: no EXIF (GPS position, phone
+//! model, time), no XMP, no comments, no trailing data.
+use super::error::NeedError;
+use std::io::Cursor;
+
+/// The largest photo accepted, in bytes (a phone camera's JPEG).
+pub const MAX_PHOTO_BYTES: usize = 6 * 1024 * 1024;
+/// The longest side of a stored photo.
+pub const MAX_SIDE: u32 = 2048;
+
+/// A photo ready to store.
+#[derive(Debug)]
+pub struct CleanPhoto {
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+fn sniff(bytes: &[u8]) -> Option<image::ImageFormat> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(image::ImageFormat::Jpeg)
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(image::ImageFormat::Png)
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(image::ImageFormat::WebP)
+    } else {
+        None
+    }
+}
+
+/// Checks and cleans an uploaded photo.
+pub fn clean(bytes: &[u8]) -> Result<CleanPhoto, NeedError> {
+    use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(NeedError::PhotoTooLarge { max_mb: MAX_PHOTO_BYTES / (1024 * 1024) });
+    }
+    let format = sniff(bytes).ok_or(NeedError::PhotoWrongType)?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(12_000);
+    limits.max_image_height = Some(12_000);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|_| NeedError::PhotoUnreadable)?;
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|_| NeedError::PhotoUnreadable)?;
+    img.apply_orientation(orientation);
+    if img.width() > MAX_SIDE || img.height() > MAX_SIDE {
+        img = img.resize(MAX_SIDE, MAX_SIDE, image::imageops::FilterType::Triangle);
+    }
+    let rgb = img.to_rgb8();
+    let mut jpeg = Vec::new();
+    rgb.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85))
+        .map_err(|_| NeedError::PhotoUnreadable)?;
+    Ok(CleanPhoto { jpeg, width: rgb.width(), height: rgb.height() })
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    /// A small JPEG with an EXIF block (a GPS-looking marker and orientation "rotate 90° CW").
+    pub fn jpeg_with_exif(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, _| image::Rgb([(x % 256) as u8, 100, 50]));
+        let mut plain = Vec::new();
+        img.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90)).unwrap();
+        // TIFF header (little endian), one IFD entry: Orientation (0x0112) SHORT = 6; then a
+        // recognisable text, as GPS data would be.
+        let mut tiff = b"II*\x00\x08\x00\x00\x00\x01\x00\x12\x01\x03\x00\x01\x00\x00\x00\x06\x00\x00\x00\x00\x00\x00\x00".to_vec();
+        tiff.extend_from_slice(b"GPS 30.2741N 120.1551E");
+        let mut app1 = b"Exif\x00\x00".to_vec();
+        app1.extend_from_slice(&tiff);
+        let len = (app1.len() + 2) as u16;
+        let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&app1);
+        out.extend_from_slice(&plain[2..]);
+        out
+    }
+
+    fn contains(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn exif_is_stripped_and_the_photo_turned_upright() {
+        let raw = jpeg_with_exif(40, 20);
+        assert!(contains(&raw, b"GPS 30.2741N"));
+        let clean = clean(&raw).unwrap();
+        assert!(!contains(&clean.jpeg, b"Exif"), "no EXIF block left");
+        assert!(!contains(&clean.jpeg, b"GPS 30.2741N"));
+        assert_eq!((clean.width, clean.height), (20, 40), "orientation 6 = rotated a quarter turn");
+        assert!(clean.jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
+    }
+
+    #[test]
+    fn png_is_accepted_and_stored_as_jpeg() {
+        let img = image::RgbaImage::from_pixel(30, 10, image::Rgba([1, 2, 3, 255]));
+        let mut png = Vec::new();
+        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        let clean = clean(&png).unwrap();
+        assert_eq!((clean.width, clean.height), (30, 10));
+    }
+
+    #[test]
+    fn big_photos_are_scaled_down() {
+        let img = image::RgbImage::from_pixel(3000, 1000, image::Rgb([200, 200, 200]));
+        let mut jpeg = Vec::new();
+        img.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 50)).unwrap();
+        let clean = clean(&jpeg).unwrap();
+        assert_eq!((clean.width, clean.height), (2048, 683));
+    }
+
+    #[test]
+    fn other_types_oversize_and_broken_files_are_refused() {
+        assert_eq!(clean(b"GIF89a....").unwrap_err(), NeedError::PhotoWrongType);
+        assert_eq!(clean(b"%PDF-1.7").unwrap_err(), NeedError::PhotoWrongType);
+        let mut big = vec![0xFF, 0xD8, 0xFF];
+        big.resize(MAX_PHOTO_BYTES + 1, 0);
+        assert_eq!(clean(&big).unwrap_err(), NeedError::PhotoTooLarge { max_mb: 6 });
+        assert_eq!(clean(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]).unwrap_err(), NeedError::PhotoUnreadable);
+    }
+}
