@@ -12,6 +12,7 @@ use app::ui::prefs::{ELDERLY_COOKIE, LANG_COOKIE, PREF_MAX_AGE_SECS, safe_back_p
 use axum::{
     Form, Router,
     body::Body,
+    extract::DefaultBodyLimit,
     extract::{FromRef, Path, Request, State},
     http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
@@ -144,7 +145,9 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .layer(middleware::from_fn(static_cache_headers))
         .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_site))
         .layer(middleware::from_fn(localize_too_large))
-        .layer(RequestBodyLimitLayer::new(state.config.body_limit));
+        .layer(RequestBodyLimitLayer::new(state.config.body_limit))
+        // One limit, ours (configurable, with a localized 413), instead of axum's fixed 2 MB.
+        .layer(DefaultBodyLimit::disable());
     with_security_headers(app)
         .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(5)))
         .layer(CatchPanicLayer::custom(panic_response))

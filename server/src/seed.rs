@@ -110,6 +110,19 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
         insert_id(c, "INSERT INTO memberships (user_id, role, community_id, district_id) VALUES ($1, $2, $3, $4) RETURNING id",
             vec![I(user_id), S(role), OptI(community), OptI(district_id)]).await?;
     }
+    // 翠苑社区's needs: a small threshold so that the demo shows "awaiting an answer".
+    sqlx::query("UPDATE communities SET need_support_threshold = 3 WHERE id = $1").bind(cuiyuan).execute(&mut *c).await?;
+    for text in ["与已有需求重复，已合并处理", "不属于社区事务范围，建议拨打 12345 市民热线", "内容不完整，请补充具体地点和情况"] {
+        sqlx::query("INSERT INTO need_reason_templates (community_id, text) VALUES ($1, $2)").bind(cuiyuan).bind(text).execute(&mut *c).await?;
+    }
+    use app::needs::model::Status;
+    use app::needs::store::insert_seeded;
+    insert_seeded(c, cuiyuan, wang, "elderly", "3幢加装电梯", "3幢有不少老人住在高层，上下楼很困难，希望能加装电梯。", Status::Published, None, &[li, chen], now).await?;
+    insert_seeded(c, cuiyuan, li, "transport", "晚上停车位不够", "晚上七点以后小区里几乎找不到车位，很多车停在消防通道上。", Status::UnderReview, None, &[wang, chen], now).await?;
+    insert_seeded(c, cuiyuan, chen, "elderly", "增设老年食堂", "社区老人多，希望有一个价格实惠的老年食堂。", Status::Accepted,
+        Some("社区已与街道沟通，计划在活动中心一楼开设老年食堂，预计明年春季开放。"), &[wang, li, chen], now).await?;
+    insert_seeded(c, cuiyuan, wang, "childcare", "儿童游乐场滑梯损坏", "2幢旁边游乐场的滑梯有裂缝，孩子玩耍有危险。", Status::Submitted, None, &[], now).await?;
+    insert_seeded(c, wending, zhao, "safety", "小区路灯不亮", "1幢到大门的路灯坏了好几盏，晚上走路不安全。", Status::Published, None, &[], now).await?;
     events::append(c, &NewEvent {
         community_id: None,
         kind: "system.demo_seeded",

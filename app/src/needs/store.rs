@@ -1118,3 +1118,54 @@ pub async fn mark_read(db: &Db, p: &Principal, id: Option<i64>) -> Result<(), Ne
     tx.commit().await?;
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------------
+// Demo and benchmark data
+
+/// A need as it would stand after its history (demo data, benchmark data): inserted directly,
+/// with its grams and supporters, published at `now` if its status is public.
+pub async fn insert_seeded(
+    conn: &mut AnyConnection,
+    community: i64,
+    author: i64,
+    category_code: &str,
+    title: &str,
+    body: &str,
+    status: Status,
+    answer: Option<&str>,
+    supporters: &[i64],
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let category: i64 = sqlx::query_scalar("SELECT id FROM need_categories WHERE district_id IS NULL AND code = $1")
+        .bind(category_code)
+        .fetch_one(&mut *conn)
+        .await?;
+    let grams = similar::need_grams(title, "", body);
+    let published = !matches!(status, Status::Submitted | Status::ChangesRequested);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO needs (community_id, author_user_id, category_id, title, body, status, answer, answered_at, gram_count, created_at, updated_at, published_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
+    )
+    .bind(community)
+    .bind(author)
+    .bind(category)
+    .bind(title)
+    .bind(body)
+    .bind(status.as_str())
+    .bind(answer)
+    .bind(answer.map(|_| now))
+    .bind(grams.len() as i64)
+    .bind(now)
+    .bind(published.then_some(now))
+    .fetch_one(&mut *conn)
+    .await?;
+    index_grams(conn, community, id, &grams).await?;
+    for &u in supporters {
+        sqlx::query("INSERT INTO need_supports (need_id, user_id, created_at) VALUES ($1, $2, $3)").bind(id).bind(u).bind(now).execute(&mut *conn).await?;
+        bump_supports(conn, id, 1, now).await?;
+    }
+    if let Some(text) = answer {
+        record_update(conn, id, Action::Answer, status, status, Some(text), None).await?;
+    }
+    Ok(id)
+}

@@ -12,6 +12,7 @@ pub struct Server {
     pub data_dir: std::path::PathBuf,
     pub db: server::db::Db,
     pub client: reqwest::Client,
+    pub keys: std::sync::Arc<server::keys::KeySet>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -27,6 +28,7 @@ pub async fn start(db: server::db::Db) -> Server {
     })
     .unwrap();
     let state = AppState::new(config, db.clone()).unwrap();
+    let keys = state.app.keys.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -39,7 +41,7 @@ pub async fn start(db: server::db::Db) -> Server {
         std::time::Duration::from_secs(1),
     ));
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    Server { addr, data_dir, db, client, _stop: stop }
+    Server { addr, data_dir, db, client, keys, _stop: stop }
 }
 
 /// A browser's cookie jar, by hand: `__Host-` cookies are Secure and our test server is plain
@@ -116,6 +118,46 @@ impl Server {
     /// Time passes: the 60-second wait before another code may be sent is over.
     pub async fn pass_the_resend_cooldown(&self) {
         sqlx::query("UPDATE rate_limit_hits SET at = at - 61000").execute(self.db.pool()).await.unwrap();
+    }
+
+    /// A session for `user_id` without the SMS round trip (which is rate-limited per address).
+    pub async fn session_for(&self, user_id: i64) -> Jar {
+        let mut conn = self.db.pool().acquire().await.unwrap();
+        let (access, refresh) = app::account::session::start_session(&mut conn, &self.keys, user_id).await.unwrap();
+        let mut jar = Jar::default();
+        jar.set(app::account::session::ACCESS_COOKIE, &access);
+        jar.set(app::account::session::REFRESH_COOKIE, &refresh);
+        jar
+    }
+
+    /// `n` new verified residents of the community with `code`, each in a household of their own
+    /// in building `building`; returns their user ids.
+    pub async fn residents(&self, code: &str, building: &str, n: usize) -> Vec<i64> {
+        let pool = self.db.pool();
+        let community: i64 = sqlx::query_scalar("SELECT id FROM communities WHERE code = $1").bind(code).fetch_one(pool).await.unwrap();
+        let b: i64 = match sqlx::query_scalar::<_, i64>("SELECT id FROM buildings WHERE community_id = $1 AND name = $2").bind(community).bind(building).fetch_optional(pool).await.unwrap() {
+            Some(b) => b,
+            None => sqlx::query_scalar("INSERT INTO buildings (community_id, name) VALUES ($1, $2) RETURNING id").bind(community).bind(building).fetch_one(pool).await.unwrap(),
+        };
+        let base: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await.unwrap();
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let phone = format!("139{:08}", base * 1000 + i as i64);
+            let user: i64 = sqlx::query_scalar("INSERT INTO users (phone, display_name, status, created_at) VALUES ($1, $2, 'active', 0) RETURNING id")
+                .bind(&phone).bind(format!("居民{i}")).fetch_one(pool).await.unwrap();
+            let h: i64 = sqlx::query_scalar("INSERT INTO households (building_id, unit, room, area_centi_m2) VALUES ($1, '1', $2, 9000) RETURNING id")
+                .bind(b).bind(format!("{}", 1000 + base * 1000 + i as i64)).fetch_one(pool).await.unwrap();
+            let m: i64 = sqlx::query_scalar("INSERT INTO household_members (household_id, name, relationship, phone, is_owner, user_id) VALUES ($1, $2, '本人', $3, 1, $4) RETURNING id")
+                .bind(h).bind(format!("居民{i}")).bind(&phone).bind(user).fetch_one(pool).await.unwrap();
+            sqlx::query("INSERT INTO memberships (user_id, role, community_id, verified, member_id) VALUES ($1, 'resident', $2, 1, $3)")
+                .bind(user).bind(community).bind(m).execute(pool).await.unwrap();
+            ids.push(user);
+        }
+        ids
+    }
+
+    pub async fn user_id(&self, phone: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE phone = $1").bind(phone).fetch_one(self.db.pool()).await.unwrap()
     }
 
     pub async fn me(&self, jar: &mut Jar) -> serde_json::Value {
