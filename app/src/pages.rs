@@ -22,6 +22,14 @@ pub fn HomePage() -> impl IntoView {
             <h1>{t!(i18n, home_welcome)}</h1>
             <p>{t!(i18n, home_intro)}</p>
         </section>
+        <section class="card" data-testid="home-needs">
+            <h2>{t!(i18n, home_needs_title)}</h2>
+            <p>{t!(i18n, home_needs_text)}</p>
+            <div class="row">
+                <A href="/needs" attr:class="button">{t!(i18n, home_needs_go)}</A>
+                <A href="/needs/new" attr:class="button secondary">{t!(i18n, needs_propose)}</A>
+            </div>
+        </section>
         <section class="card">
             <h2>{t!(i18n, home_loop_title)}</h2>
             <ol class="loop">
@@ -110,6 +118,10 @@ pub fn MePage() -> impl IntoView {
         {page_title!(i18n, me_title)}
         <h1>{t!(i18n, me_title)}</h1>
         <p>{t!(i18n, me_intro)}</p>
+        <div class="row">
+            <A href="/notifications" attr:class="button secondary" attr:data-testid="me-notifications">{t!(i18n, me_notifications)}</A>
+            <A href="/needs?mine=1" attr:class="button secondary">{t!(i18n, needs_mine)}</A>
+        </div>
         <crate::account::pages::AccountPanel/>
         <section class="card">
             <h2>{t!(i18n, me_settings)}</h2>

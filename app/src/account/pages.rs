@@ -180,7 +180,12 @@ pub fn AccountPanel() -> impl IntoView {
                             view! { <li><strong>{role_label(m.role, l)}</strong>" · "{place}" "{status}</li> }
                         }).collect_view()}
                     </ul>
-                    {is_worker.then(|| view! { <A href="/worker" attr:class="button">{t!(i18n, worker_title)}</A> })}
+                    {is_worker.then(|| view! {
+                        <div class="row">
+                            <A href="/worker" attr:class="button">{t!(i18n, worker_title)}</A>
+                            <A href="/worker/needs" attr:class="button" attr:data-testid="worker-needs-link">{t!(i18n, worker_needs_link)}</A>
+                        </div>
+                    })}
                     {verified_resident.then(|| view! { <Family household add=add_member/> })}
                     <div class="row">
                         <button class="button secondary" data-testid="logout" on:click=move |_| { logout.dispatch(Logout {}); }>

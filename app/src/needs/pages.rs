@@ -1,1 +1,778 @@
-//! placeholder
+//! The residents' screens of needs: the community's list, proposing (similar needs first, photos,
+//! a draft kept on the phone), one need (support, answer, progress, comments, reports, and the
+//! worker's panel), and the notification centre. Each is loaded on demand (its own WASM chunk).
+use super::api::*;
+use super::error::{NeedError, status_name};
+use super::model::{Action as Step, Status};
+use super::types::*;
+use crate::account::error::AccountError;
+use crate::i18n::{Locale, t, td_string, use_i18n};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+/// `YYYY-MM-DD` of a UTC millisecond time, in China Standard Time (UTC+8).
+pub fn date(ms: i64) -> String {
+    let days = (ms + 8 * 3_600_000).div_euclid(86_400_000);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn err_view(e: NeedError, l: Locale) -> AnyView {
+    let login = matches!(e, NeedError::Account(AccountError::NotLoggedIn));
+    view! {
+        <p class="error" role="alert">{e.message(l)}</p>
+        {login.then(|| view! { <A href="/login" attr:class="button">{td_string!(l, me_go_login)}</A> })}
+    }
+    .into_any()
+}
+
+fn action_err<T: Clone + Send + Sync + 'static>(a: Option<Result<T, NeedError>>, l: Locale) -> Option<AnyView> {
+    a.and_then(|r| r.err()).map(|e| err_view(e, l))
+}
+
+fn status_badge(s: Status, l: Locale) -> impl IntoView {
+    view! { <span class=format!("status status-{}", s.as_str()) data-testid="need-status">{status_name(s, l)}</span> }
+}
+
+fn action_name(a: Step, l: Locale) -> &'static str {
+    match a {
+        Step::Publish => td_string!(l, need_action_publish),
+        Step::Reject => td_string!(l, need_action_reject),
+        Step::RequestChanges => td_string!(l, need_action_request_changes),
+        Step::Resubmit => td_string!(l, need_action_resubmit),
+        Step::Merge => td_string!(l, need_action_merge),
+        Step::Hide => td_string!(l, need_action_hide),
+        Step::ReportHide => td_string!(l, need_action_report_hide),
+        Step::Restore => td_string!(l, need_action_restore),
+        Step::Review => td_string!(l, need_action_review),
+        Step::Accept => td_string!(l, need_action_accept),
+        Step::Plan => td_string!(l, need_action_plan),
+        Step::Complete => td_string!(l, need_action_complete),
+        Step::Answer => td_string!(l, need_action_answer),
+    }
+}
+
+fn category_name(ctx: &Option<Result<NeedsContext, NeedError>>, id: i64, l: Locale) -> String {
+    ctx.as_ref()
+        .and_then(|c| c.as_ref().ok())
+        .and_then(|c| c.categories.iter().find(|k| k.id == id).map(|k| k.name(l).to_string()))
+        .unwrap_or_default()
+}
+
+/// One need in a list: a link with its status, category and supporters.
+#[component]
+pub fn NeedCard(n: NeedSummary, category: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    view! {
+        <li class="need-card" data-testid="need-card">
+            <A href=format!("/needs/{}", n.id)>
+                <strong class="need-title">{n.title.clone()}</strong>
+            </A>
+            <div class="need-meta">
+                {status_badge(n.status, l)}
+                <span class="category">{category}</span>
+                <span class="supports" data-testid="need-supports">{td_string!(l, needs_supports, n = n.supports).to_string()}</span>
+                {n.awaiting.then(|| view! { <span class="warn">{td_string!(l, needs_awaiting)}</span> })}
+                {n.overdue.then(|| view! { <span class="warn" data-testid="need-overdue">{td_string!(l, needs_overdue)}</span> })}
+                {(n.reports > 0).then(|| view! { <span class="warn">{td_string!(l, needs_reports, n = n.reports).to_string()}</span> })}
+            </div>
+        </li>
+    }
+}
+
+macro_rules! lazy_page {
+    ($route:ident, $page:ident) => {
+        #[derive(Clone)]
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(NeedsRoute, NeedsListPage);
+lazy_page!(ProposeRoute, ProposePage);
+lazy_page!(NeedRoute, NeedPage);
+lazy_page!(NotificationsRoute, NotificationsPage);
+
+/// 问需: the community's needs (or, with `?mine=1`, the resident's own).
+#[component]
+pub fn NeedsListPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let mine = move || query.with(|m| m.get("mine").as_deref() == Some("1"));
+    let ctx = Resource::new(|| (), |_| needs_overview(None));
+    let category = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let sort = RwSignal::new("supports".to_string());
+    let typed = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let first = Resource::new(
+        move || (category.get(), status.get(), sort.get(), search.get(), mine()),
+        |(c, s, so, q, m)| list_needs(c.parse().ok(), (!s.is_empty()).then_some(s), so, q, None, m),
+    );
+    // Further pages, appended below the first.
+    let more_items = RwSignal::new(Vec::<NeedSummary>::new());
+    let more_next = RwSignal::new(None::<Option<String>>);
+    let more = Action::new(move |cursor: &String| {
+        let args = (category.get_untracked().parse().ok(), status.get_untracked(), sort.get_untracked(), search.get_untracked(), mine());
+        let cursor = cursor.clone();
+        async move { list_needs(args.0, (!args.1.is_empty()).then_some(args.1), args.2, args.3, Some(cursor), args.4).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = more.value().get() {
+            more_items.update(|v| v.extend(page.items));
+            more_next.set(Some(page.next));
+        }
+    });
+    Effect::new(move |_| {
+        first.track();
+        more_items.set(Vec::new());
+        more_next.set(None);
+    });
+    let on_search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        search.set(typed.get_untracked());
+    };
+    view! {
+        <Title text=move || td_string!(i18n.get_locale(), needs_title).to_string()/>
+        <h1>{move || if mine() { td_string!(i18n.get_locale(), needs_mine) } else { td_string!(i18n.get_locale(), needs_title) }}</h1>
+        <p>{t!(i18n, needs_intro)}</p>
+        <Suspense fallback=|| ()>
+            {move || ctx.get().map(|c| match c {
+                Ok(c) => {
+                    let l = i18n.get_locale();
+                    view! {
+                        <p class="hint">{if l == Locale::en { c.community_en.clone() } else { c.community_zh.clone() }}</p>
+                        <div class="row">
+                            {if c.can_propose {
+                                view! { <A href="/needs/new" attr:class="button" attr:data-testid="propose">{td_string!(l, needs_propose)}</A> }.into_any()
+                            } else {
+                                view! { <p class="hint" data-testid="not-verified">{td_string!(l, needs_not_verified)}</p> }.into_any()
+                            }}
+                            <A href="/needs?mine=1" attr:class="button secondary">{td_string!(l, needs_mine)}</A>
+                            <A href="/needs" attr:class="button secondary">{td_string!(l, needs_all)}</A>
+                        </div>
+                        <form class="filters form" on:submit=on_search role="search">
+                            <label for="need-search">{td_string!(l, needs_search)}</label>
+                            <div class="row">
+                                <input id="need-search" type="search" maxlength="50" bind:value=typed data-testid="need-search"/>
+                                <button type="submit" class="button secondary">{td_string!(l, needs_search)}</button>
+                            </div>
+                            <label for="need-category">{td_string!(l, needs_filter_category)}</label>
+                            <select id="need-category" on:change=move |ev| category.set(event_target_value(&ev)) prop:value=move || category.get()>
+                                <option value="">{td_string!(l, needs_any)}</option>
+                                {c.categories.iter().map(|k| view! { <option value=k.id.to_string()>{k.name(l).to_string()}</option> }).collect_view()}
+                            </select>
+                            <label for="need-status">{td_string!(l, needs_filter_status)}</label>
+                            <select id="need-status" on:change=move |ev| status.set(event_target_value(&ev)) prop:value=move || status.get()>
+                                <option value="">{td_string!(l, needs_any)}</option>
+                                {[Status::Published, Status::UnderReview, Status::Accepted, Status::Planned, Status::Done, Status::Rejected, Status::Merged]
+                                    .into_iter().map(|s| view! { <option value=s.as_str()>{status_name(s, l)}</option> }).collect_view()}
+                            </select>
+                            <label for="need-sort">{td_string!(l, needs_sort)}</label>
+                            <select id="need-sort" on:change=move |ev| sort.set(event_target_value(&ev)) prop:value=move || sort.get()>
+                                <option value="supports">{td_string!(l, needs_sort_supports)}</option>
+                                <option value="newest">{td_string!(l, needs_sort_newest)}</option>
+                            </select>
+                        </form>
+                    }.into_any()
+                }
+                Err(e) => err_view(e, i18n.get_locale()),
+            })}
+        </Suspense>
+        <Transition fallback=|| ()>
+            {move || first.get().map(|r| match r {
+                Ok(page) => {
+                    let l = i18n.get_locale();
+                    let c = ctx.get();
+                    let empty = page.items.is_empty();
+                    let first_next = page.next.clone();
+                    let card = move |n: NeedSummary| {
+                        let category = category_name(&c, n.category_id, l);
+                        view! { <NeedCard n category/> }
+                    };
+                    let card2 = card.clone();
+                    view! {
+                        <ul class="needs" data-testid="needs-list">
+                            {page.items.into_iter().map(card).collect_view()}
+                            {move || more_items.get().into_iter().map(card2.clone()).collect_view()}
+                        </ul>
+                        {empty.then(|| view! { <p class="hint">{td_string!(l, needs_empty)}</p> })}
+                        {move || {
+                            let next = more_next.get().unwrap_or_else(|| first_next.clone());
+                            next.map(|cursor| view! {
+                                <button class="button secondary" data-testid="needs-more" disabled=move || more.pending().get()
+                                    on:click=move |_| { more.dispatch(cursor.clone()); }>{td_string!(l, needs_more)}</button>
+                            })
+                        }}
+                    }.into_any()
+                }
+                Err(e) => err_view(e, i18n.get_locale()),
+            })}
+        </Transition>
+    }
+}
+
+/// The browser's local storage (drafts), if any.
+#[cfg(feature = "hydrate")]
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+#[cfg(feature = "hydrate")]
+const DRAFT_FIELDS: [&str; 6] = ["category", "title", "body", "building", "place", "photos"];
+
+#[cfg(feature = "hydrate")]
+fn draft_key(field: &str) -> String {
+    format!("linli_need_draft_{field}")
+}
+
+/// Reads the file chosen in `input` (index `i`) as base64.
+#[cfg(feature = "hydrate")]
+async fn file_b64(input: &web_sys::HtmlInputElement, i: u32) -> Option<String> {
+    use base64::Engine;
+    let file = input.files()?.get(i)?;
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.ok()?;
+    Some(base64::engine::general_purpose::STANDARD.encode(js_sys::Uint8Array::new(&buffer).to_vec()))
+}
+
+/// 提出需求: the form, with similar needs shown while typing and the draft kept on the phone.
+#[component]
+pub fn ProposePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = Resource::new(|| (), |_| needs_overview(None));
+    let category = RwSignal::new(String::new());
+    let title = RwSignal::new(String::new());
+    let body = RwSignal::new(String::new());
+    let building = RwSignal::new(String::new());
+    let place = RwSignal::new(String::new());
+    let photos = RwSignal::new(Vec::<PhotoRef>::new());
+    let channel = RwSignal::new("paper".to_string());
+    let restored = RwSignal::new(false);
+    let uploading = RwSignal::new(false);
+    let upload_error = RwSignal::new(None::<NeedError>);
+    let submit = ServerAction::<SubmitNeed>::new();
+    let file_input = NodeRef::<leptos::html::Input>::new();
+
+    // The draft: restored once in the browser, then saved on every change.
+    let fields = move || {
+        let p = photos.get().iter().map(|p| format!("{}|{}", p.id, p.url)).collect::<Vec<_>>().join(",");
+        [category.get(), title.get(), body.get(), building.get(), place.get(), p]
+    };
+    Effect::new(move |prev: Option<()>| {
+        let values = fields();
+        #[cfg(feature = "hydrate")]
+        if let Some(s) = storage() {
+            if prev.is_none() {
+                let read: Vec<String> = DRAFT_FIELDS.iter().map(|f| s.get_item(&draft_key(f)).ok().flatten().unwrap_or_default()).collect();
+                if read.iter().any(|v| !v.is_empty()) {
+                    category.set(read[0].clone());
+                    title.set(read[1].clone());
+                    body.set(read[2].clone());
+                    building.set(read[3].clone());
+                    place.set(read[4].clone());
+                    photos.set(
+                        read[5]
+                            .split(',')
+                            .filter_map(|p| p.split_once('|'))
+                            .filter_map(|(id, url)| Some(PhotoRef { id: id.parse().ok()?, url: url.to_string() }))
+                            .collect(),
+                    );
+                    restored.set(true);
+                }
+            } else {
+                for (f, v) in DRAFT_FIELDS.iter().zip(values.iter()) {
+                    let _ = s.set_item(&draft_key(f), v);
+                }
+            }
+        }
+        let _ = (prev, values);
+    });
+    let clear_draft = move || {
+        #[cfg(feature = "hydrate")]
+        if let Some(s) = storage() {
+            for f in DRAFT_FIELDS {
+                let _ = s.remove_item(&draft_key(f));
+            }
+        }
+    };
+    let discard = move |_| {
+        clear_draft();
+        for s in [category, title, body, building, place] {
+            s.set(String::new());
+        }
+        photos.set(Vec::new());
+        restored.set(false);
+    };
+
+    // Similar needs, asked for when the typing pauses.
+    let settled = RwSignal::new((String::new(), String::new()));
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let typed = (title.get(), body.get());
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        set_timeout(
+            move || {
+                if generation.try_get_value() == Some(mine) {
+                    settled.try_set(typed);
+                }
+            },
+            std::time::Duration::from_millis(350),
+        );
+    });
+    let similar = Resource::new(
+        move || settled.get(),
+        |(t, b)| async move { if t.trim().chars().count() < 2 { Ok(Vec::new()) } else { similar_needs(t, b).await } },
+    );
+
+    let on_files = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(input) = file_input.get() {
+            leptos::task::spawn_local(async move {
+                let n = input.files().map(|f| f.length()).unwrap_or(0);
+                uploading.set(true);
+                upload_error.set(None);
+                for i in 0..n {
+                    if photos.get_untracked().len() >= super::model::MAX_PHOTOS {
+                        upload_error.set(Some(NeedError::TooManyPhotos { max: super::model::MAX_PHOTOS }));
+                        break;
+                    }
+                    let Some(b64) = file_b64(&input, i).await else { continue };
+                    match upload_photo(b64).await {
+                        Ok(p) => photos.update(|v| v.push(p)),
+                        Err(e) => upload_error.set(Some(e)),
+                    }
+                }
+                input.set_value("");
+                uploading.set(false);
+            });
+        }
+    };
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = submit.value().get() {
+            clear_draft();
+            navigate(&format!("/needs/{id}"), Default::default());
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit.dispatch(SubmitNeed {
+            category_id: category.get_untracked().parse().unwrap_or(0),
+            title: title.get_untracked(),
+            body: body.get_untracked(),
+            building_id: building.get_untracked().parse().ok(),
+            place: place.get_untracked(),
+            photo_ids: photos.get_untracked().iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(","),
+            channel: channel.get_untracked(),
+        });
+    };
+    view! {
+        <Title text=move || td_string!(i18n.get_locale(), needs_new_title).to_string()/>
+        <h1>{t!(i18n, needs_new_title)}</h1>
+        <Suspense fallback=|| ()>
+            {move || ctx.get().map(|c| match c {
+                Err(e) => err_view(e, i18n.get_locale()),
+                Ok(c) if !c.can_propose => view! { <p class="hint" data-testid="not-verified">{t!(i18n, needs_not_verified)}</p> }.into_any(),
+                Ok(c) => {
+                    let l = i18n.get_locale();
+                    view! {
+                        <form class="form card" on:submit=on_submit data-testid="propose-form">
+                            {c.acting_for.clone().map(|name| view! {
+                                <p class="card" role="status">{td_string!(l, needs_assisted_for, name = name).to_string()}</p>
+                                <label for="need-channel">{td_string!(l, needs_channel)}</label>
+                                <select id="need-channel" on:change=move |ev| channel.set(event_target_value(&ev)) prop:value=move || channel.get()>
+                                    <option value="paper">{td_string!(l, needs_channel_paper)}</option>
+                                    <option value="phone">{td_string!(l, needs_channel_phone)}</option>
+                                </select>
+                            })}
+                            {move || restored.get().then(|| view! {
+                                <p class="hint" role="status" data-testid="draft-restored">{td_string!(l, needs_draft_restored)}" "
+                                    <button type="button" class="button secondary" on:click=discard>{td_string!(l, needs_discard_draft)}</button>
+                                </p>
+                            })}
+                            <label for="need-category-input">{td_string!(l, needs_filter_category)}</label>
+                            <select id="need-category-input" required data-testid="need-category"
+                                on:change=move |ev| category.set(event_target_value(&ev)) prop:value=move || category.get()>
+                                <option value="">{td_string!(l, needs_choose)}</option>
+                                {c.categories.iter().map(|k| view! { <option value=k.id.to_string()>{k.name(l).to_string()}</option> }).collect_view()}
+                            </select>
+                            <label for="need-title">{td_string!(l, needs_title_label)}</label>
+                            <input id="need-title" type="text" maxlength="60" required bind:value=title data-testid="need-title"/>
+                            <Transition fallback=|| ()>
+                                {move || similar.get().and_then(|r| r.ok()).filter(|v| !v.is_empty()).map(|list| view! {
+                                    <aside class="similar card" data-testid="similar" aria-live="polite">
+                                        <h2>{td_string!(l, needs_similar)}</h2>
+                                        <p class="hint">{td_string!(l, needs_similar_hint)}</p>
+                                        <ul>
+                                            {list.into_iter().map(|n| view! {
+                                                <li>
+                                                    <A href=format!("/needs/{}", n.id)>{n.title.clone()}</A>" "
+                                                    {status_badge(n.status, l)}" "
+                                                    <span class="supports">{td_string!(l, needs_supports, n = n.supports).to_string()}</span>
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    </aside>
+                                })}
+                            </Transition>
+                            <label for="need-body">{td_string!(l, needs_body_label)}</label>
+                            <textarea id="need-body" rows="5" maxlength="2000" required bind:value=body data-testid="need-body"></textarea>
+                            <label for="need-building">{td_string!(l, needs_building)}</label>
+                            <select id="need-building" on:change=move |ev| building.set(event_target_value(&ev)) prop:value=move || building.get()>
+                                <option value="">{td_string!(l, needs_no_building)}</option>
+                                {c.buildings.iter().map(|(id, name)| view! { <option value=id.to_string()>{name.clone()}</option> }).collect_view()}
+                            </select>
+                            <label for="need-place">{td_string!(l, needs_place)}</label>
+                            <input id="need-place" type="text" maxlength="60" bind:value=place/>
+                            <label for="need-photos">{td_string!(l, needs_photos)}</label>
+                            <input id="need-photos" type="file" accept="image/jpeg,image/png,image/webp" multiple node_ref=file_input on:change=on_files
+                                disabled=move || { uploading.get() || photos.get().len() >= super::model::MAX_PHOTOS } data-testid="need-photos"/>
+                            {move || uploading.get().then(|| view! { <p class="hint" role="status">{td_string!(l, needs_uploading)}</p> })}
+                            {move || upload_error.get().map(|e| err_view(e, l))}
+                            <ul class="photos">
+                                {move || photos.get().into_iter().enumerate().map(|(i, p)| {
+                                    let id = p.id;
+                                    view! {
+                                        <li>
+                                            <img src=p.url.clone() alt=td_string!(l, needs_photo_alt, n = i + 1).to_string() width="96" height="96"/>
+                                            <button type="button" class="button secondary" on:click=move |_| photos.update(|v| v.retain(|x| x.id != id))>
+                                                {td_string!(l, needs_remove_photo)}
+                                            </button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                            <p class="hint">{td_string!(l, needs_draft_note)}</p>
+                            {move || action_err(submit.value().get(), l)}
+                            <button type="submit" class="button" data-testid="need-submit" disabled=move || { submit.pending().get() || uploading.get() }>
+                                {move || if submit.pending().get() { td_string!(l, needs_submitting) } else { td_string!(l, needs_submit) }}
+                            </button>
+                        </form>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// One need: what, where, who supports it, the community's answer and progress, comments.
+#[component]
+pub fn NeedPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
+    let support = ServerAction::<SupportNeed>::new();
+    let comment = ServerAction::<CommentNeed>::new();
+    let report = ServerAction::<ReportNeed>::new();
+    let act = ServerAction::<ActOnNeed>::new();
+    let resubmit = ServerAction::<ResubmitNeed>::new();
+    let hide_comment = ServerAction::<SetCommentHidden>::new();
+    let ctx = Resource::new(|| (), |_| needs_overview(None));
+    let detail = Resource::new(
+        move || (id(), support.version().get(), comment.version().get(), act.version().get(), resubmit.version().get(), hide_comment.version().get()),
+        |(id, ..)| get_need(id),
+    );
+    let queue = Resource::new(|| (), |_| async { need_queue().await.ok() });
+    let comment_text = RwSignal::new(String::new());
+    let report_reason = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = comment.value().get() {
+            comment_text.set(String::new());
+        }
+    });
+    view! {
+        <Title text=move || td_string!(i18n.get_locale(), needs_title).to_string()/>
+        <p><A href="/needs">{t!(i18n, needs_back)}</A></p>
+        <Suspense fallback=|| ()>
+            {move || detail.get().map(|r| match r {
+                Err(e) => err_view(e, i18n.get_locale()),
+                Ok(d) => {
+                    let l = i18n.get_locale();
+                    let n = d.summary.clone();
+                    let nid = n.id;
+                    let category = category_name(&ctx.get(), n.category_id, l);
+                    let supported = n.i_supported;
+                    let channel = match d.channel.as_str() {
+                        "paper" => td_string!(l, needs_channel_paper),
+                        "phone" => td_string!(l, needs_channel_phone),
+                        _ => td_string!(l, needs_channel_app),
+                    };
+                    view! {
+                        <article class="need" data-testid="need">
+                            <h1 data-testid="need-title">{n.title.clone()}</h1>
+                            <div class="need-meta">
+                                {status_badge(n.status, l)}
+                                <span class="category">{category}</span>
+                                <span class="hint">{date(n.created_at)}</span>
+                            </div>
+                            {d.merged_into.map(|m| view! {
+                                <p class="card" role="status">{td_string!(l, needs_merged_into, id = m).to_string()}" "
+                                    <A href=format!("/needs/{m}")>{td_string!(l, needs_view)}</A></p>
+                            })}
+                            <div class="support row">
+                                <span class="supports" data-testid="need-supports">{td_string!(l, needs_supports, n = n.supports).to_string()}</span>
+                                {d.can_support.then(|| view! {
+                                    <button class=if supported { "button secondary" } else { "button" } data-testid="need-support"
+                                        disabled=move || support.pending().get()
+                                        on:click=move |_| { support.dispatch(SupportNeed { id: nid, on: !supported }); }>
+                                        {if supported { td_string!(l, needs_withdraw) } else { td_string!(l, needs_support) }}
+                                    </button>
+                                })}
+                                {supported.then(|| view! { <span class="ok">{td_string!(l, needs_you_support)}</span> })}
+                            </div>
+                            {move || action_err(support.value().get(), l)}
+                            {n.awaiting.then(|| view! { <p class="warn">{td_string!(l, needs_awaiting)}</p> })}
+                            <p class="need-body">{d.body.clone()}</p>
+                            {(d.building.is_some() || d.place.is_some()).then(|| view! {
+                                <p><strong>{td_string!(l, needs_place_label)}": "</strong>
+                                    {d.building.clone().unwrap_or_default()}" "{d.place.clone().unwrap_or_default()}</p>
+                            })}
+                            {d.assisted.then(|| view! { <p class="hint">{td_string!(l, needs_assisted_mark, channel = channel).to_string()}</p> })}
+                            <div class="photos">
+                                {d.photos.iter().enumerate().map(|(i, url)| view! {
+                                    <a href=url.clone()><img src=url.clone() alt=td_string!(l, needs_photo_alt, n = i + 1).to_string() loading="lazy"/></a>
+                                }).collect_view()}
+                            </div>
+                            {d.answer.clone().map(|a| view! {
+                                <section class="card answer" data-testid="need-answer">
+                                    <h2>{td_string!(l, needs_answer)}</h2>
+                                    <p>{a}</p>
+                                </section>
+                            })}
+                            {(!d.updates.is_empty()).then(|| view! {
+                                <section class="card">
+                                    <h2>{td_string!(l, needs_timeline)}</h2>
+                                    <ol class="timeline" data-testid="need-timeline">
+                                        {d.updates.iter().map(|u| view! {
+                                            <li>
+                                                <span class="hint">{date(u.at)}</span>" "
+                                                <strong>{action_name(u.action, l)}</strong>" → "{status_name(u.to, l)}
+                                                {u.text.clone().map(|t| view! { <p>{t}</p> })}
+                                            </li>
+                                        }).collect_view()}
+                                    </ol>
+                                </section>
+                            })}
+                            {(d.is_author && n.status == Status::ChangesRequested).then(|| view! {
+                                <Resubmit d=d.clone() ctx=ctx action=resubmit/>
+                            })}
+                            {d.is_worker.then(|| view! { <WorkerPanel id=nid status=n.status queue=queue act=act/> })}
+                            <section class="card">
+                                <h2>{td_string!(l, needs_comments)}</h2>
+                                {d.comments.is_empty().then(|| view! { <p class="hint">{td_string!(l, needs_no_comments)}</p> })}
+                                <ul class="comments">
+                                    {d.comments.iter().map(|c| {
+                                        let cid = c.id;
+                                        let hidden = c.hidden;
+                                        view! {
+                                            <li class:hidden=hidden>
+                                                <strong>{c.author.clone()}</strong>" "<span class="hint">{date(c.at)}</span>
+                                                {hidden.then(|| view! { " " <span class="warn">{td_string!(l, needs_hidden_comment)}</span> })}
+                                                <p>{c.body.clone()}</p>
+                                                {if d.is_worker {
+                                                    view! {
+                                                        <button class="button secondary" on:click=move |_| { hide_comment.dispatch(SetCommentHidden { comment_id: cid, hidden: !hidden }); }>
+                                                            {if hidden { td_string!(l, needs_show_comment) } else { td_string!(l, needs_hide_comment) }}
+                                                        </button>
+                                                    }.into_any()
+                                                } else {
+                                                    view! {
+                                                        <button class="link" on:click=move |_| {
+                                                            let reason = report_reason.get_untracked();
+                                                            report.dispatch(ReportNeed { id: nid, comment_id: Some(cid), reason: if reason.trim().is_empty() { "不当内容".into() } else { reason } });
+                                                        }>{td_string!(l, needs_report)}</button>
+                                                    }.into_any()
+                                                }}
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                                {d.can_support.then(|| view! {
+                                    <form class="form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                        ev.prevent_default();
+                                        comment.dispatch(CommentNeed { id: nid, body: comment_text.get_untracked() });
+                                    }>
+                                        <label for="need-comment">{td_string!(l, needs_comments)}</label>
+                                        <textarea id="need-comment" rows="3" maxlength="500" required bind:value=comment_text data-testid="need-comment"></textarea>
+                                        {move || action_err(comment.value().get(), l)}
+                                        <button type="submit" class="button secondary" disabled=move || comment.pending().get()>{td_string!(l, needs_comment_send)}</button>
+                                    </form>
+                                })}
+                            </section>
+                            {(!d.is_worker && !d.is_author).then(|| view! {
+                                <details class="card report">
+                                    <summary>{td_string!(l, needs_report)}</summary>
+                                    <form class="form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                        ev.prevent_default();
+                                        report.dispatch(ReportNeed { id: nid, comment_id: None, reason: report_reason.get_untracked() });
+                                    }>
+                                        <label for="report-reason">{td_string!(l, needs_report_reason)}</label>
+                                        <input id="report-reason" type="text" maxlength="200" required bind:value=report_reason/>
+                                        <button type="submit" class="button secondary">{td_string!(l, needs_report_send)}</button>
+                                    </form>
+                                </details>
+                            })}
+                            {move || match report.value().get() {
+                                Some(Ok(())) => Some(view! { <p class="ok" role="status">{td_string!(l, needs_reported)}</p> }.into_any()),
+                                other => action_err(other, l),
+                            }}
+                        </article>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The author edits a need sent back for changes and submits it again.
+#[component]
+fn Resubmit(d: NeedDetail, ctx: Resource<Result<NeedsContext, NeedError>>, action: ServerAction<ResubmitNeed>) -> impl IntoView {
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    let title = RwSignal::new(d.summary.title.clone());
+    let body = RwSignal::new(d.body.clone());
+    let place = RwSignal::new(d.place.clone().unwrap_or_default());
+    let id = d.summary.id;
+    let category_id = d.summary.category_id;
+    let building_id = ctx.get_untracked().and_then(|c| c.ok()).and_then(|c| c.buildings.iter().find(|b| Some(&b.1) == d.building.as_ref()).map(|b| b.0));
+    view! {
+        <form class="form card" on:submit=move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            action.dispatch(ResubmitNeed { id, category_id, title: title.get_untracked(), body: body.get_untracked(), building_id, place: place.get_untracked() });
+        }>
+            <h2>{td_string!(l, needs_resubmit)}</h2>
+            <label for="resubmit-title">{td_string!(l, needs_title_label)}</label>
+            <input id="resubmit-title" type="text" maxlength="60" required bind:value=title/>
+            <label for="resubmit-body">{td_string!(l, needs_body_label)}</label>
+            <textarea id="resubmit-body" rows="5" maxlength="2000" required bind:value=body></textarea>
+            <label for="resubmit-place">{td_string!(l, needs_place)}</label>
+            <input id="resubmit-place" type="text" maxlength="60" bind:value=place/>
+            {move || action_err(action.value().get(), l)}
+            <button type="submit" class="button">{td_string!(l, needs_resubmit)}</button>
+        </form>
+    }
+}
+
+/// The worker's panel on a need: the steps the status machine allows from here, with the text.
+#[component]
+fn WorkerPanel(id: i64, status: Status, queue: Resource<Option<Queue>>, act: ServerAction<ActOnNeed>) -> impl IntoView {
+    use super::model::{ALL_ACTIONS, Actor, transition};
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    let actions: Vec<Step> = ALL_ACTIONS.into_iter().filter(|a| transition(status, *a, Actor::Worker, Some(Status::Published)).is_ok()).collect();
+    let first = actions.first().map(|a| a.as_str().to_string()).unwrap_or_default();
+    let action = RwSignal::new(first);
+    let text = RwSignal::new(String::new());
+    let merge_into = RwSignal::new(String::new());
+    view! {
+        <form class="form card worker-panel" data-testid="worker-panel" on:submit=move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            act.dispatch(ActOnNeed { id, action: action.get_untracked(), text: text.get_untracked(), merge_into: merge_into.get_untracked().trim().parse().ok() });
+        }>
+            <h2>{td_string!(l, needs_moderate)}</h2>
+            <label for="worker-action">{td_string!(l, needs_action)}</label>
+            <select id="worker-action" data-testid="worker-action" on:change=move |ev| action.set(event_target_value(&ev)) prop:value=move || action.get()>
+                {actions.iter().map(|a| view! { <option value=a.as_str()>{action_name(*a, l)}</option> }).collect_view()}
+            </select>
+            <Suspense fallback=|| ()>
+                {move || queue.get().flatten().filter(|q| !q.reasons.is_empty()).map(|q| view! {
+                    <label for="worker-reason">{td_string!(l, needs_reason_template)}</label>
+                    <select id="worker-reason" on:change=move |ev| text.set(event_target_value(&ev))>
+                        <option value="">{td_string!(l, needs_choose)}</option>
+                        {q.reasons.into_iter().map(|(_, r)| view! { <option value=r.clone()>{r.clone()}</option> }).collect_view()}
+                    </select>
+                })}
+            </Suspense>
+            <label for="worker-text">{td_string!(l, needs_text)}</label>
+            <textarea id="worker-text" rows="3" maxlength="1000" bind:value=text data-testid="worker-text"></textarea>
+            {move || (action.get() == "merge").then(|| view! {
+                <label for="worker-merge">{td_string!(l, needs_merge_into)}</label>
+                <input id="worker-merge" type="text" inputmode="numeric" bind:value=merge_into/>
+            })}
+            {move || match act.value().get() {
+                Some(Ok(s)) => Some(view! { <p class="ok" role="status">{td_string!(l, needs_done_ok, status = status_name(s, l)).to_string()}</p> }.into_any()),
+                other => action_err(other, l),
+            }}
+            <button type="submit" class="button" data-testid="worker-submit" disabled=move || act.pending().get()>{td_string!(l, needs_do)}</button>
+        </form>
+    }
+}
+
+/// 消息: the notification centre.
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let read = ServerAction::<MarkRead>::new();
+    let list = Resource::new(move || read.version().get(), |_| my_notifications(None));
+    view! {
+        <Title text=move || td_string!(i18n.get_locale(), notif_title).to_string()/>
+        <h1>{t!(i18n, notif_title)}</h1>
+        <button class="button secondary" data-testid="mark-all-read" on:click=move |_| { read.dispatch(MarkRead { id: None }); }>{t!(i18n, notif_mark_all)}</button>
+        <Suspense fallback=|| ()>
+            {move || list.get().map(|r| match r {
+                Err(e) => err_view(e, i18n.get_locale()),
+                Ok(items) if items.is_empty() => view! { <p class="hint">{t!(i18n, notif_empty)}</p> }.into_any(),
+                Ok(items) => {
+                    let l = i18n.get_locale();
+                    view! {
+                        <ul class="notifications" data-testid="notifications">
+                            {items.into_iter().map(|n| {
+                                let status = n.status.map(|s| status_name(s, l)).unwrap_or_default();
+                                let line = if n.kind == "need_answer" {
+                                    td_string!(l, notif_answer, title = n.title.clone(), status = status).to_string()
+                                } else {
+                                    td_string!(l, notif_status, title = n.title.clone(), status = status).to_string()
+                                };
+                                let nid = n.id;
+                                let unread = !n.read;
+                                view! {
+                                    <li class:unread=unread data-testid="notification">
+                                        <A href=n.need_id.map(|i| format!("/needs/{i}")).unwrap_or_else(|| "/needs".into())
+                                            on:click=move |_| { if unread { read.dispatch(MarkRead { id: Some(nid) }); } }>{line}</A>
+                                        {n.text.clone().map(|t| view! { <p>{t}</p> })}
+                                        <span class="hint">{date(n.at)}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_shown_in_china_standard_time() {
+        assert_eq!(super::date(0), "1970-01-01");
+        // 2026-11-26T16:00:00Z is already the 27th in Beijing.
+        assert_eq!(super::date(1_795_708_800_000), "2026-11-27");
+        assert_eq!(super::date(1_795_708_800_000 - 1), "2026-11-26");
+        assert_eq!(super::date(951_782_400_000), "2000-02-29");
+    }
+}

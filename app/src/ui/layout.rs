@@ -53,6 +53,11 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("me") view={leptos_router::Lazy::<pages::MeRoute>::new()}/>
                         <Route path=path!("login") view={leptos_router::Lazy::<crate::account::pages::LoginRoute>::new()}/>
                         <Route path=path!("worker") view={leptos_router::Lazy::<crate::account::worker::WorkerRoute>::new()}/>
+                        <Route path=path!("worker/needs") view={leptos_router::Lazy::<crate::needs::worker::QueueRoute>::new()}/>
+                        <Route path=path!("needs") view={leptos_router::Lazy::<crate::needs::pages::NeedsRoute>::new()}/>
+                        <Route path=path!("needs/new") view={leptos_router::Lazy::<crate::needs::pages::ProposeRoute>::new()}/>
+                        <Route path=path!("needs/:id") view={leptos_router::Lazy::<crate::needs::pages::NeedRoute>::new()}/>
+                        <Route path=path!("notifications") view={leptos_router::Lazy::<crate::needs::pages::NotificationsRoute>::new()}/>
                     </Routes>
                     </ErrorBoundary>
                 </main>
@@ -65,12 +70,27 @@ fn Frame() -> impl IntoView {
 #[component]
 fn TabBar() -> impl IntoView {
     let i18n = use_i18n();
-    let tab = move |href: &'static str, icon: Icon, label: AnyView| {
+    // Unread notifications, asked again on every navigation.
+    let location = leptos_router::hooks::use_location();
+    let unread = Resource::new(move || location.pathname.get(), |_| crate::needs::api::unread_count());
+    let badge = move || {
+        view! {
+            <Transition fallback=|| ()>
+                {move || unread.get().and_then(|r| r.ok()).filter(|n| *n > 0).map(|n| view! {
+                    <span class="tab-badge" data-testid="unread-badge"
+                        aria-label=crate::i18n::td_string!(i18n.get_locale(), notif_unread, n = n).to_string()>{n}</span>
+                })}
+            </Transition>
+        }
+        .into_any()
+    };
+    let tab = move |href: &'static str, icon: Icon, label: AnyView, extra: Option<AnyView>| {
         view! {
             <li>
                 <A href=href exact=true attr:class="tab">
                     <IconSvg icon/>
                     <span class="tab-label">{label}</span>
+                    {extra}
                 </A>
             </li>
         }
@@ -78,11 +98,11 @@ fn TabBar() -> impl IntoView {
     view! {
         <nav class="tab-bar" aria-label=move || crate::i18n::td_string!(i18n.get_locale(), main_nav)>
             <ul>
-                {tab("/", Icon::Home, t!(i18n, tab_home).into_any())}
-                {tab("/deliberations", Icon::Deliberation, t!(i18n, tab_deliberation).into_any())}
-                {tab("/services", Icon::Services, t!(i18n, tab_services).into_any())}
-                {tab("/activities", Icon::Activities, t!(i18n, tab_activities).into_any())}
-                {tab("/me", Icon::Me, t!(i18n, tab_me).into_any())}
+                {tab("/", Icon::Home, t!(i18n, tab_home).into_any(), None)}
+                {tab("/deliberations", Icon::Deliberation, t!(i18n, tab_deliberation).into_any(), None)}
+                {tab("/services", Icon::Services, t!(i18n, tab_services).into_any(), None)}
+                {tab("/activities", Icon::Activities, t!(i18n, tab_activities).into_any(), None)}
+                {tab("/me", Icon::Me, t!(i18n, tab_me).into_any(), Some(badge()))}
             </ul>
         </nav>
     }
