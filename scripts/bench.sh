@@ -89,3 +89,46 @@ run "GET / (brotli)" -H "Accept-Encoding: br"
 rss_load=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
 echo
 echo "- RSS after the load runs: $((rss_load / 1024)) MiB"
+
+# The needs list of a large community: 10,000 needs and 100,000 supports (server bench-needs).
+kill $pid 2>/dev/null; wait $pid 2>/dev/null || true
+ndata=$(mktemp -d /tmp/linli-bench-needs.XXXXXX)
+trap 'kill $pid 2>/dev/null; rm -rf "$data" "$ndata"' EXIT
+start_s=$(date +%s.%N)
+cookie=$(LINLI_DATA_DIR="$ndata" RUST_LOG=warn target/release/server bench-needs 10000 100000)
+seed_s=$(python3 -c "print(round($(date +%s.%N) - $start_s, 1))")
+LINLI_SITE_ROOT=target/site LINLI_DATA_DIR="$ndata" LINLI_ADDR="127.0.0.1:$port" RUST_LOG=warn \
+  target/release/server serve >"$ndata/server.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+counts=$(sqlite3 "$ndata/linli.db" "SELECT (SELECT COUNT(*) FROM needs) || ' needs, ' || (SELECT COUNT(*) FROM need_supports) || ' supports'" 2>/dev/null || echo "10000 needs, 100000 supports (requested)")
+lua=$(mktemp /tmp/linli-wrk.XXXXXX.lua)
+cat >"$lua" <<LUA
+wrk.method = "POST"
+wrk.body = os.getenv("BODY")
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = os.getenv("COOKIE")
+LUA
+# One request first: the figures must be of successful responses.
+check=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Cookie: $cookie" --data 'sort=supports&q=&mine=false' "http://127.0.0.1:$port/api/needs/list")
+[ "$check" = 200 ] || { echo "needs/list answered $check"; cat "$ndata/server.log"; exit 1; }
+echo
+echo "### Needs list of one community ($counts; demo data inserted in ${seed_s} s), wrk -t2 -c64 -d${duration}s --latency"
+echo
+echo "| request | req/s | p50 | p90 | p99 |"
+echo "|---|---:|---:|---:|---:|"
+nrun() {
+  local label=$1 path=$2; shift 2
+  local out; out=$(wrk -t2 -c64 -d"${duration}s" --latency "$@" "http://127.0.0.1:$port$path")
+  local rps p50 p90 p99 errs
+  rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
+  p50=$(awk '$1=="50%"{print $2}' <<<"$out"); p90=$(awk '$1=="90%"{print $2}' <<<"$out"); p99=$(awk '$1=="99%"{print $2}' <<<"$out")
+  errs=$(grep -E 'Non-2xx|Socket errors' <<<"$out" || true)
+  echo "| $label | $rps | $p50 | $p90 | $p99 |"
+  [ -z "$errs" ] || echo "|   errors: $errs |||||"
+}
+COOKIE="$cookie" BODY='sort=supports&q=&mine=false' nrun "server fn needs/list, most supported, first page" /api/needs/list -s "$lua"
+COOKIE="$cookie" BODY='sort=newest&q=&mine=false' nrun "server fn needs/list, newest, first page" /api/needs/list -s "$lua"
+COOKIE="$cookie" BODY='sort=supports&q=%E5%8A%A0%E8%A3%85%E7%94%B5%E6%A2%AF&mine=false' nrun "server fn needs/list, search 加装电梯" /api/needs/list -s "$lua"
+nrun "GET /needs (rendered page, first 20)" /needs -H "Cookie: $cookie"
+rm -f "$lua"

@@ -7,6 +7,9 @@ use std::time::Duration;
 const USAGE: &str = "usage: server <command>\n\n\
   serve [--demo]   run the server (migrations are applied first; --demo fills an empty database)\n\
   migrate          apply the database migrations and exit\n\
+  bench-needs [NEEDS SUPPORTS]\n\
+                   fill the demo with NEEDS needs and SUPPORTS supports (default 10000 100000)\n\
+                   and print an access cookie of a resident (for scripts/bench.sh)\n\
   help             show this text\n";
 
 #[tokio::main]
@@ -21,6 +24,10 @@ async fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         None | Some("serve") => serve(args.iter().any(|a| a == "--demo")).await,
         Some("migrate") => migrate().await,
+        Some("bench-needs") => {
+            let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+            bench_needs(n(1, 10_000), n(2, 100_000)).await
+        }
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             Ok(())
@@ -51,6 +58,23 @@ async fn migrate() -> Result<(), AnyError> {
     let config = Config::from_env()?;
     let db = open_db(&config).await?;
     tracing::info!(backend = ?db.backend(), "migrations applied");
+    db.close().await;
+    Ok(())
+}
+
+async fn bench_needs(needs: usize, supports: usize) -> Result<(), AnyError> {
+    let config = Config::from_env()?;
+    let db = open_db(&config).await?;
+    seed::seed_demo(&db).await?;
+    let started = std::time::Instant::now();
+    server::bench_data::insert(&db, needs, supports).await?;
+    tracing::info!(needs, supports, secs = started.elapsed().as_secs_f64(), "benchmark data inserted");
+    let keys = server::keys::KeySet::load(config.jwt_keys.as_deref(), &config.data_dir, &config.jwt_issuer, &config.jwt_audience)?;
+    let user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE phone = '13800000001'").fetch_one(db.pool()).await?;
+    let mut conn = db.pool().acquire().await?;
+    let (access, _) = app::account::session::start_session(&mut conn, &keys, user).await?;
+    println!("{}={access}", app::account::session::ACCESS_COOKIE);
+    drop(conn);
     db.close().await;
     Ok(())
 }

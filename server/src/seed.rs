@@ -19,6 +19,7 @@ pub const DEMO_LOGINS: &[DemoLogin] = &[
     DemoLogin { phone: "13800000003", who: "赵敏 — resident (owner), 文鼎苑社区 1幢 1单元 101" },
     DemoLogin { phone: "13800000010", who: "陈志愿 — volunteer, 翠苑社区" },
     DemoLogin { phone: "13800000020", who: "刘社工 — community worker, 翠苑社区" },
+    DemoLogin { phone: "13800000021", who: "孙社工 — community worker, 翠苑社区" },
     DemoLogin { phone: "13800000030", who: "周主任 — district admin, 西湖区" },
 ];
 
@@ -79,13 +80,14 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
     let people = [
         user("13800000001", "王芳"), user("13800000002", "李强"), user("13800000003", "赵敏"),
         user("13800000010", "陈志愿"), user("13800000020", "刘社工"), user("13800000030", "周主任"),
+        user("13800000021", "孙社工"),
     ];
     let mut ids = Vec::new();
     for (phone, name) in people {
         ids.push(insert_id(c, "INSERT INTO users (phone, display_name, status, created_at) VALUES ($1, $2, 'active', $3) RETURNING id",
             vec![S(phone), S(name), I(now)]).await?);
     }
-    let (wang, li, zhao, chen, liu, zhou) = (ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]);
+    let (wang, li, zhao, chen, liu, zhou, sun) = (ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[6]);
     let (cuiyuan, wending) = (communities[0], communities[1]);
     let members: [(i64, &str, i64, &str, Option<&str>, i64, Option<i64>); 7] = [
         (households[0][0][0], "王芳", 1975, "本人", Some("13800000001"), 1, Some(wang)),
@@ -104,7 +106,7 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
     for (user_id, role, community, district_id) in [
         (wang, "resident", Some(cuiyuan), None), (li, "resident", Some(cuiyuan), None),
         (zhao, "resident", Some(wending), None), (chen, "resident", Some(cuiyuan), None),
-        (chen, "volunteer", Some(cuiyuan), None), (liu, "worker", Some(cuiyuan), None),
+        (chen, "volunteer", Some(cuiyuan), None), (liu, "worker", Some(cuiyuan), None), (sun, "worker", Some(cuiyuan), None),
         (zhou, "district_admin", None, Some(district)),
     ] {
         insert_id(c, "INSERT INTO memberships (user_id, role, community_id, district_id) VALUES ($1, $2, $3, $4) RETURNING id",

@@ -72,7 +72,7 @@ fn category_name(ctx: &Option<Result<NeedsContext, NeedError>>, id: i64, l: Loca
 
 /// One need in a list: a link with its status, category and supporters.
 #[component]
-pub fn NeedCard(n: NeedSummary, category: String) -> impl IntoView {
+pub fn NeedCard(n: NeedSummary, category: String, #[prop(optional)] children: Option<Children>) -> impl IntoView {
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
     view! {
@@ -88,6 +88,7 @@ pub fn NeedCard(n: NeedSummary, category: String) -> impl IntoView {
                 {n.overdue.then(|| view! { <span class="warn" data-testid="need-overdue">{td_string!(l, needs_overdue)}</span> })}
                 {(n.reports > 0).then(|| view! { <span class="warn">{td_string!(l, needs_reports, n = n.reports).to_string()}</span> })}
             </div>
+            {children.map(|c| c())}
         </li>
     }
 }
@@ -495,7 +496,6 @@ pub fn NeedPage() -> impl IntoView {
         move || (id(), support.version().get(), comment.version().get(), act.version().get(), resubmit.version().get(), hide_comment.version().get()),
         |(id, ..)| get_need(id),
     );
-    let queue = Resource::new(|| (), |_| async { need_queue().await.ok() });
     let comment_text = RwSignal::new(String::new());
     let report_reason = RwSignal::new(String::new());
     Effect::new(move |_| {
@@ -579,7 +579,7 @@ pub fn NeedPage() -> impl IntoView {
                             {(d.is_author && n.status == Status::ChangesRequested).then(|| view! {
                                 <Resubmit d=d.clone() ctx=ctx action=resubmit/>
                             })}
-                            {d.is_worker.then(|| view! { <WorkerPanel id=nid status=n.status queue=queue act=act/> })}
+                            {d.is_worker.then(|| view! { <WorkerPanel id=nid status=n.status reasons=d.reasons.clone() act=act/> })}
                             <section class="card">
                                 <h2>{td_string!(l, needs_comments)}</h2>
                                 {d.comments.is_empty().then(|| view! { <p class="hint">{td_string!(l, needs_no_comments)}</p> })}
@@ -678,7 +678,7 @@ fn Resubmit(d: NeedDetail, ctx: Resource<Result<NeedsContext, NeedError>>, actio
 
 /// The worker's panel on a need: the steps the status machine allows from here, with the text.
 #[component]
-fn WorkerPanel(id: i64, status: Status, queue: Resource<Option<Queue>>, act: ServerAction<ActOnNeed>) -> impl IntoView {
+fn WorkerPanel(id: i64, status: Status, reasons: Vec<(i64, String)>, act: ServerAction<ActOnNeed>) -> impl IntoView {
     use super::model::{ALL_ACTIONS, Actor, transition};
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
@@ -697,15 +697,13 @@ fn WorkerPanel(id: i64, status: Status, queue: Resource<Option<Queue>>, act: Ser
             <select id="worker-action" data-testid="worker-action" on:change=move |ev| action.set(event_target_value(&ev)) prop:value=move || action.get()>
                 {actions.iter().map(|a| view! { <option value=a.as_str()>{action_name(*a, l)}</option> }).collect_view()}
             </select>
-            <Suspense fallback=|| ()>
-                {move || queue.get().flatten().filter(|q| !q.reasons.is_empty()).map(|q| view! {
-                    <label for="worker-reason">{td_string!(l, needs_reason_template)}</label>
-                    <select id="worker-reason" on:change=move |ev| text.set(event_target_value(&ev))>
-                        <option value="">{td_string!(l, needs_choose)}</option>
-                        {q.reasons.into_iter().map(|(_, r)| view! { <option value=r.clone()>{r.clone()}</option> }).collect_view()}
-                    </select>
-                })}
-            </Suspense>
+            {(!reasons.is_empty()).then(|| view! {
+                <label for="worker-reason">{td_string!(l, needs_reason_template)}</label>
+                <select id="worker-reason" on:change=move |ev| text.set(event_target_value(&ev))>
+                    <option value="">{td_string!(l, needs_choose)}</option>
+                    {reasons.into_iter().map(|(_, r)| view! { <option value=r.clone()>{r.clone()}</option> }).collect_view()}
+                </select>
+            })}
             <label for="worker-text">{td_string!(l, needs_text)}</label>
             <textarea id="worker-text" rows="3" maxlength="1000" bind:value=text data-testid="worker-text"></textarea>
             {move || (action.get() == "merge").then(|| view! {

@@ -436,6 +436,11 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<NeedDetail, NeedE
     .fetch_all(&mut *conn)
     .await?;
     let can_support = acc.verified && need.status.supportable();
+    let reasons: Vec<(i64, String)> = if acc.worker {
+        sqlx::query_as("SELECT id, text FROM need_reason_templates WHERE community_id = $1 ORDER BY id").bind(need.community).fetch_all(&mut *conn).await?
+    } else {
+        Vec::new()
+    };
     Ok(NeedDetail {
         summary,
         body,
@@ -459,6 +464,7 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<NeedDetail, NeedE
             .into_iter()
             .map(|(id, name, body, at, hidden, reports)| CommentView { id, author: name.unwrap_or_default(), body, at, hidden: hidden == 1, reports })
             .collect(),
+        reasons,
     })
 }
 

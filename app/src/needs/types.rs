@@ -100,6 +100,8 @@ pub struct NeedDetail {
     pub can_support: bool,
     pub updates: Vec<UpdateView>,
     pub comments: Vec<CommentView>,
+    /// The community's saved reasons (workers only; empty for everyone else).
+    pub reasons: Vec<(i64, String)>,
 }
 
 /// An existing need like the one being typed.

@@ -85,12 +85,13 @@ pub fn QueuePage() -> impl IntoView {
                                     let id = n.id;
                                     let c = category(n.category_id, l);
                                     view! {
-                                        <NeedCard n category=c/>
+                                        <NeedCard n category=c>
                                         <div class="row">
                                             <button class="button" data-testid="queue-publish" on:click=move |_| step(id, "publish")>{td_string!(l, need_action_publish)}</button>
                                             <button class="button secondary" on:click=move |_| step(id, "reject")>{td_string!(l, need_action_reject)}</button>
                                             <button class="button secondary" on:click=move |_| step(id, "request_changes")>{td_string!(l, need_action_request_changes)}</button>
                                         </div>
+                                        </NeedCard>
                                     }
                                 }).collect_view()}
                             </ul>
@@ -104,7 +105,7 @@ pub fn QueuePage() -> impl IntoView {
                                     let hidden = n.status == super::model::Status::Hidden;
                                     let c = category(n.category_id, l);
                                     view! {
-                                        <NeedCard n category=c/>
+                                        <NeedCard n category=c>
                                         <div class="row">
                                             {if hidden {
                                                 view! { <button class="button" on:click=move |_| step(id, "restore")>{td_string!(l, need_action_restore)}</button> }.into_any()
@@ -113,6 +114,7 @@ pub fn QueuePage() -> impl IntoView {
                                             }}
                                             <button class="button secondary" on:click=move |_| { resolve.dispatch(ResolveReports { id, comment_id: None }); }>{td_string!(l, needs_resolve)}</button>
                                         </div>
+                                        </NeedCard>
                                     }
                                 }).collect_view()}
                             </ul>
