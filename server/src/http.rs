@@ -95,6 +95,16 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
+/// The app's routes, generated once per process. Generating them sets a process-wide flag that
+/// suppresses resource loading, so a page rendering at that moment (another router of the same
+/// process — the tests build one per test) would wait forever for its resources
+/// (leptos-rs/leptos#4773). A server builds its router once, before serving; caching the list
+/// makes every later router safe too.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     router_with(state, Router::new())
@@ -103,7 +113,7 @@ pub fn router(state: AppState) -> Router {
 /// The whole application plus `extra` routes (tests add endpoints that panic or stall).
 pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let options = state.leptos_options.clone();
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let context = {
         let state = state.clone();
         move || {

@@ -355,13 +355,13 @@ async fn a_need_goes_from_proposal_to_answer_with_photo_events_and_notifications
         let (_, mine) = s.call(&mut wang, "notifications/list", &[]).await;
         let kinds: Vec<(&str, &str)> = mine.as_array().unwrap().iter().map(|n| (n["kind"].as_str().unwrap(), n["status"].as_str().unwrap())).collect();
         assert_eq!(kinds, [("need_status", "Accepted"), ("need_status", "Published")], "{label}");
-        let (_, unread) = s.call(&mut wang, "notifications/unread", &[]).await;
+        let (_, unread) = s.call_get(&mut wang, "notifications/unread").await;
         assert_eq!(unread, 2);
         let (_, theirs) = s.call(&mut li, "notifications/list", &[]).await;
         assert_eq!(theirs[0]["kind"], "need_answer");
         assert_eq!(theirs[0]["text"], answer);
         s.call(&mut wang, "notifications/read", &[]).await;
-        let (_, unread) = s.call(&mut wang, "notifications/unread", &[]).await;
+        let (_, unread) = s.call_get(&mut wang, "notifications/unread").await;
         assert_eq!(unread, 0, "{label}");
 
         let (_, detail) = s.call(&mut wang, "needs/get", &[("id", &id.to_string())]).await;

@@ -232,8 +232,9 @@ pub async fn my_notifications(before: Option<i64>) -> Result<Vec<NotificationVie
     super::store::notifications(&ctx()?.db, &p, before).await.map_err(fail)
 }
 
-/// Unread notifications of the caller; 0 when not logged in (the tab bar asks on every page).
-#[server(endpoint = "notifications/unread")]
+/// Unread notifications of the caller; 0 when not logged in (the tab bar asks on every page: a
+/// GET, as it changes nothing).
+#[server(endpoint = "notifications/unread", input = leptos::server_fn::codec::GetUrl)]
 pub async fn unread_count() -> Result<i64, NeedError> {
     use ssr::*;
     // Asked while rendering every page: any refusal is "nothing unread", and the page's status

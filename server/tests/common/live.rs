@@ -94,6 +94,15 @@ impl Server {
         (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
     }
 
+    /// A server function taking GET (`input = GetUrl`).
+    pub async fn call_get(&self, jar: &mut Jar, name: &str) -> (u16, serde_json::Value) {
+        let res = self.client.get(self.url(&format!("/api/{name}"))).header("cookie", jar.header()).send().await.unwrap();
+        jar.absorb(&res);
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    }
+
     pub fn last_code(&self, phone: &str) -> String {
         let log = std::fs::read_to_string(self.data_dir.join("sms.log")).unwrap_or_default();
         let line = log
