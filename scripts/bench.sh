@@ -50,10 +50,16 @@ printf '| **total** | %d KB | %d KB | **%d KB** (budget 250 KB) |\n' $((total_ra
 echo
 echo "Loaded on demand (lazy routes, \`--split\`), brotli -q 11:"
 echo
-for f in target/site/pkg/split_*.wasm target/site/pkg/chunk_*.wasm; do
+for f in target/site/pkg/split_*.wasm; do
   [ -f "$f" ] || continue
   printf -- '- %s: %d KB\n' "$(basename "$f" | sed -E 's/\.[A-Za-z0-9_-]{22}\.wasm$/.wasm/')" $(($(stat -c %s "$f.br") / 1024))
 done
+chunks=0; chunk_br=0
+for f in target/site/pkg/chunk_*.wasm; do
+  [ -f "$f" ] || continue
+  chunks=$((chunks + 1)); chunk_br=$((chunk_br + $(stat -c %s "$f.br")))
+done
+printf -- '- %d shared chunks (code used by several of the above), together: %d KB\n' "$chunks" $((chunk_br / 1024))
 
 data=$(mktemp -d /tmp/linli-bench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

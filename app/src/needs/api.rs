@@ -233,14 +233,13 @@ pub async fn my_notifications(before: Option<i64>) -> Result<Vec<NotificationVie
 }
 
 /// Unread notifications of the caller; 0 when not logged in (the tab bar asks on every page: a
-/// GET, as it changes nothing).
+/// GET, as it changes nothing). Its error type is the plain one: this function is part of the
+/// first download (the tab bar), where the needs errors and their messages would weigh.
 #[server(endpoint = "notifications/unread", input = leptos::server_fn::codec::GetUrl)]
-pub async fn unread_count() -> Result<i64, NeedError> {
-    use ssr::*;
-    // Asked while rendering every page: any refusal is "nothing unread", and the page's status
-    // (a 404, say) is left alone.
-    let c = ctx()?;
+pub async fn unread_count() -> Result<i64, ServerFnError> {
+    let c = use_context::<crate::infra::AppContext>().ok_or_else(|| ServerFnError::new("no context"))?;
     let headers = crate::account::api::ssr::headers();
+    // Any refusal is "nothing unread", and the page's status is left alone.
     let Ok(p) = crate::account::session::principal_from_access(&c.db, &c.keys, &headers).await else { return Ok(0) };
     Ok(super::store::unread_count(&c.db, &p).await.unwrap_or(0))
 }

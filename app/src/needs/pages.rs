@@ -602,7 +602,7 @@ pub fn NeedPage() -> impl IntoView {
                                                     view! {
                                                         <button class="link" on:click=move |_| {
                                                             let reason = report_reason.get_untracked();
-                                                            report.dispatch(ReportNeed { id: nid, comment_id: Some(cid), reason: if reason.trim().is_empty() { "不当内容".into() } else { reason } });
+                                                            report.dispatch(ReportNeed { id: nid, comment_id: Some(cid), reason: if reason.trim().is_empty() { td_string!(l, needs_report_default).to_string() } else { reason } });
                                                         }>{td_string!(l, needs_report)}</button>
                                                     }.into_any()
                                                 }}

@@ -70,9 +70,13 @@ fn Frame() -> impl IntoView {
 #[component]
 fn TabBar() -> impl IntoView {
     let i18n = use_i18n();
-    // Unread notifications, asked again on every navigation.
+    // Unread notifications, asked by the browser (not while rendering on the server: every page
+    // would then wait for it) and again on every navigation.
     let location = leptos_router::hooks::use_location();
-    let unread = Resource::new(move || location.pathname.get(), |_| crate::needs::api::unread_count());
+    let unread = LocalResource::new(move || {
+        location.pathname.track();
+        crate::needs::api::unread_count()
+    });
     let badge = move || {
         view! {
             <Transition fallback=|| ()>
