@@ -4,8 +4,9 @@ import { hydrated } from "./helpers";
 import { test, expect, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 
-const PAGES = ["/", "/deliberations", "/services", "/activities", "/me", "/login"];
-// /worker needs a worker session; its axe scan is in worker.spec.ts.
+const PAGES = ["/", "/deliberations", "/services", "/activities", "/me", "/login", "/needs", "/notifications"];
+// /needs and /notifications show the anonymous visitor the way to log in. /worker needs a worker
+// session (axe in worker.spec.ts); the logged-in needs pages are scanned in needs.spec.ts.
 
 test.beforeEach(async ({ context }) => {
   await context.clearCookies();

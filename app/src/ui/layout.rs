@@ -70,21 +70,27 @@ fn Frame() -> impl IntoView {
 #[component]
 fn TabBar() -> impl IntoView {
     let i18n = use_i18n();
-    // Unread notifications, asked by the browser (not while rendering on the server: every page
-    // would then wait for it) and again on every navigation.
+    // Unread notifications, asked by the browser after hydration and again on every navigation.
+    // Not a resource: an effect never runs on the server, so no page waits for it (or keeps it).
     let location = leptos_router::hooks::use_location();
-    let unread = LocalResource::new(move || {
+    let unread = RwSignal::new(0i64);
+    Effect::new(move |_| {
         location.pathname.track();
-        crate::needs::api::unread_count()
+        leptos::task::spawn_local(async move {
+            if let Ok(n) = crate::needs::api::unread_count().await {
+                unread.try_set(n);
+            }
+        });
     });
     let badge = move || {
         view! {
-            <Transition fallback=|| ()>
-                {move || unread.get().and_then(|r| r.ok()).filter(|n| *n > 0).map(|n| view! {
+            {move || (unread.get() > 0).then(|| {
+                let n = unread.get();
+                view! {
                     <span class="tab-badge" data-testid="unread-badge"
                         aria-label=crate::i18n::td_string!(i18n.get_locale(), notif_unread, n = n).to_string()>{n}</span>
-                })}
-            </Transition>
+                }
+            })}
         }
         .into_any()
     };
