@@ -31,10 +31,21 @@ pub mod ssr {
 
     /// Sets the response status of `e` and returns it.
     pub fn fail(e: AccountError) -> AccountError {
-        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-            r.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::BAD_REQUEST));
-        }
+        set_status(e.status(), e == AccountError::NotLoggedIn);
         e
+    }
+
+    /// Sets the status of the response. A server function called while a page renders shares
+    /// the page's response: not being logged in is then no failure of the page (it shows the way
+    /// to log in), so a page keeps its 200; called directly (`/api/…`) it answers 401.
+    pub fn set_status(status: u16, not_logged_in: bool) {
+        let page_render = use_context::<http::request::Parts>().is_some_and(|p| !p.uri.path().starts_with("/api/"));
+        if not_logged_in && page_render {
+            return;
+        }
+        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+            r.set_status(http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_REQUEST));
+        }
     }
 
     pub fn ctx() -> Result<AppContext, AccountError> {

@@ -8,13 +8,11 @@ pub mod ssr {
     use super::NeedError;
     use crate::account::session::Principal;
     use crate::infra::AppContext;
-    use leptos::prelude::*;
 
     /// Sets the response status of `e` and returns it.
     pub fn fail(e: NeedError) -> NeedError {
-        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-            r.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::BAD_REQUEST));
-        }
+        use crate::account::error::AccountError;
+        crate::account::api::ssr::set_status(e.status(), e == NeedError::Account(AccountError::NotLoggedIn));
         e
     }
 
