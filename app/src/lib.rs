@@ -8,6 +8,7 @@
 // `t!`, `td_string!`, `use_i18n`, `Locale`, `I18nContextProvider`.
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod account;
+pub mod deliberation;
 #[cfg(feature = "ssr")]
 pub mod infra;
 pub mod needs;
