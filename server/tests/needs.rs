@@ -512,3 +512,56 @@ async fn a_worker_keys_in_a_paper_need_for_a_resident_and_the_threshold_marks_it
         assert!(!queue["unanswered"].as_array().unwrap().iter().any(|n| n["id"] == id), "{label}: answered");
     }
 }
+
+#[tokio::test]
+async fn floods_of_needs_and_comments_are_refused_with_a_clear_429() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let r = s.residents("cuiyuan", "9幢", 1).await[0];
+        let mut jar = s.session_for(r).await;
+        for i in 0..10 {
+            let (status, body) = submit(&s, &mut jar, &format!("需求{i}"), "描述", "").await;
+            assert_eq!(status, 200, "{label}: {body}");
+        }
+        let before = count(&s, "SELECT COUNT(*) FROM needs").await;
+        let (status, body) = submit(&s, &mut jar, "第十一条", "描述", "").await;
+        assert_eq!(status, 429, "{label}: {body}");
+        let e = error(&body);
+        assert_eq!(e, NeedError::TooMany { max: 10, hours: 24 });
+        assert_localized(&e);
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM needs").await, before, "{label}: nothing written");
+
+        let need = published_need(&s, "评论很多的需求", &[]).await.to_string();
+        for i in 0..20 {
+            let (status, body) = s.call(&mut jar, "needs/comment", &[("id", &need), ("body", &format!("评论{i}"))]).await;
+            assert_eq!(status, 200, "{label}: {body}");
+        }
+        let (status, body) = s.call(&mut jar, "needs/comment", &[("id", &need), ("body", "第二十一条")]).await;
+        assert_eq!((status, error(&body)), (429, NeedError::TooMany { max: 20, hours: 1 }), "{label}");
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM need_comments").await, 20, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn photos_never_attached_to_a_need_are_dropped_after_a_day() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let mut wang = s.login("13800000001").await;
+        let (_, first) = s.call(&mut wang, "needs/upload_photo", &[("data_b64", &STANDARD.encode(jpeg(16, 16)))]).await;
+        let key = first["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+        let file = s.data_dir.join("media").join(&key);
+        assert!(file.is_file(), "{label}");
+        // A used photo of the same age stays.
+        let (_, used) = s.call(&mut wang, "needs/upload_photo", &[("data_b64", &STANDARD.encode(jpeg(16, 16)))]).await;
+        let (status, _) = submit(&s, &mut wang, "带照片的需求", "描述", &used["id"].to_string()).await;
+        assert_eq!(status, 200, "{label}");
+        sqlx::query("UPDATE need_photos SET created_at = created_at - 25 * 3600000").execute(s.db.pool()).await.unwrap();
+        let (status, _) = s.call(&mut wang, "needs/upload_photo", &[("data_b64", &STANDARD.encode(jpeg(16, 16)))]).await;
+        assert_eq!(status, 200, "{label}");
+        assert!(!file.exists(), "{label}: the unused file is gone");
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM need_photos WHERE storage_key = $1").bind(&key).fetch_one(s.db.pool()).await.unwrap();
+        assert_eq!(left, 0, "{label}");
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM need_photos WHERE need_id IS NOT NULL").await, 1, "{label}: the attached one stays");
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM need_photos").await, 2, "{label}");
+    }
+}

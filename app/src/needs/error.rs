@@ -39,6 +39,8 @@ pub enum NeedError {
     BadCursor,
     #[error("setting out of range")]
     BadSetting,
+    #[error("at most {max} in {hours} hours")]
+    TooMany { max: i64, hours: i64 },
 }
 
 impl From<AccountError> for NeedError {
@@ -75,6 +77,7 @@ impl NeedError {
             NeedError::NotAllowed => 403,
             NeedError::WrongStatus { .. } | NeedError::NotSupportable => 409,
             NeedError::PhotoTooLarge { .. } => 413,
+            NeedError::TooMany { .. } => 429,
             NeedError::PhotoWrongType => 415,
             _ => 400,
         }
@@ -101,6 +104,7 @@ impl NeedError {
             NeedError::NotSupportable => td_string!(l, need_err_not_supportable).to_string(),
             NeedError::BadMergeTarget => td_string!(l, need_err_merge_target).to_string(),
             NeedError::BadCursor | NeedError::BadSetting => td_string!(l, err_invalid_input).to_string(),
+            NeedError::TooMany { max, hours } => td_string!(l, need_err_too_many, max = *max, hours = *hours).to_string(),
         }
     }
 }

@@ -208,6 +208,10 @@ pub const REASON_MAX: usize = 200;
 pub const SEARCH_MAX: usize = 50;
 pub const MAX_PHOTOS: usize = 3;
 
+/// Flood limits per resident: needs per day, comments per hour.
+pub const NEEDS_PER_DAY: i64 = 10;
+pub const COMMENTS_PER_HOUR: i64 = 20;
+
 /// A field that failed its limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Field {

@@ -553,6 +553,14 @@ pub async fn submit(db: &Db, p: &Principal, n: &NewNeed) -> Result<i64, NeedErro
     if !verified {
         return Err(AccountError::NotVerified.into());
     }
+    let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM needs WHERE author_user_id = $1 AND created_at > $2")
+        .bind(w.subject)
+        .bind(now_ms() - 24 * 3_600_000)
+        .fetch_one(&mut *tx)
+        .await?;
+    if recent >= model::NEEDS_PER_DAY {
+        return Err(NeedError::TooMany { max: model::NEEDS_PER_DAY, hours: 24 });
+    }
     let channel = match (w.on_behalf_of, n.channel.as_str()) {
         (None, _) => "app",
         (Some(_), c @ ("paper" | "phone")) => c,
@@ -701,6 +709,14 @@ pub async fn comment(db: &Db, p: &Principal, id: i64, body: &str) -> Result<i64,
     }
     if !need.published || matches!(need.status, Status::Hidden | Status::Merged) {
         return Err(NeedError::WrongStatus { status: need.status.as_str().into() });
+    }
+    let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM need_comments WHERE author_user_id = $1 AND created_at > $2")
+        .bind(w.subject)
+        .bind(now_ms() - 3_600_000)
+        .fetch_one(&mut *tx)
+        .await?;
+    if recent >= model::COMMENTS_PER_HOUR {
+        return Err(NeedError::TooMany { max: model::COMMENTS_PER_HOUR, hours: 1 });
     }
     let cid: i64 = sqlx::query_scalar(
         "INSERT INTO need_comments (need_id, author_user_id, body, assisted_by_user_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -1056,7 +1072,20 @@ pub async fn upload_photo(db: &Db, blobs: &dyn BlobStore, p: &Principal, raw: &[
         tracing::error!(error = %e, "storing a photo failed");
         NeedError::Account(AccountError::Internal)
     })?;
+    // Photos uploaded but never attached to a need are dropped after a day, a few per upload.
+    let stale: Vec<(i64, String)> = sqlx::query_as("SELECT id, storage_key FROM need_photos WHERE need_id IS NULL AND created_at < $1 ORDER BY id LIMIT 20")
+        .bind(now_ms() - 86_400_000)
+        .fetch_all(&mut *tx)
+        .await?;
+    for (stale_id, _) in &stale {
+        sqlx::query("DELETE FROM need_photos WHERE id = $1").bind(stale_id).execute(&mut *tx).await?;
+    }
     tx.commit().await?;
+    for (_, stale_key) in stale {
+        if let Err(e) = blobs.delete(&stale_key).await {
+            tracing::warn!(error = %e, key = stale_key, "removing an unused photo failed");
+        }
+    }
     Ok(PhotoRef { id, url: format!("/media/needs/{key}") })
 }
 
