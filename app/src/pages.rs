@@ -94,21 +94,11 @@ pub fn ActivitiesPage() -> impl IntoView {
     }
 }
 
-/// 我的 is loaded on demand (its own WASM chunk with `cargo leptos --split`): the account code
-/// is not part of the first download.
-#[derive(Clone)]
-pub struct MeRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for MeRoute {
-    fn data() -> Self {
-        MeRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <MePage/> }.into_any()
-    }
-}
+crate::ui::lazy_page!(
+    /// 我的 is loaded on demand (its own WASM chunk with `cargo leptos --split`): the account code
+    /// is not part of the first download.
+    MeRoute, MePage
+);
 
 /// 我的: the resident's own corner: account, household, device settings.
 #[component]

@@ -1,23 +1,9 @@
 // 问需 on two phones in Chinese: a resident sees similar needs while typing, keeps the draft through
 // a lost connection and submits; a community worker publishes it and answers; the resident sees
 // the unread badge, the notification and the new status.
-import { hydrated, lastCode } from "./helpers";
-import { test, expect, Page, Browser } from "@playwright/test";
+import { hydrated, phone } from "./helpers";
+import { test, expect, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-
-async function phone(browser: Browser, number: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel("手机号").fill(number);
-  await page.getByTestId("send-code").click();
-  await expect(page.getByRole("status")).toContainText("验证码已发送");
-  await page.getByLabel("验证码").fill(lastCode(number));
-  await page.getByTestId("login-submit").click();
-  await expect(page.getByTestId("account")).toContainText(`已登录：${number}`);
-  return page;
-}
 
 async function axe(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();

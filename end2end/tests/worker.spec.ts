@@ -1,23 +1,9 @@
 // A community worker imports a roster with some bad lines and sees them reported; a resident on
 // it logs in already verified and adds a family member; the worker confirms it. Two phones: the
 // worker's and the resident's, each its own browser context.
-import { hydrated, lastCode } from "./helpers";
-import { test, expect, Page, Browser } from "@playwright/test";
+import { hydrated, phone } from "./helpers";
+import { test, expect } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-
-async function phone(browser: Browser, number: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel("手机号").fill(number);
-  await page.getByTestId("send-code").click();
-  await expect(page.getByRole("status")).toContainText("验证码已发送");
-  await page.getByLabel("验证码").fill(lastCode(number));
-  await page.getByTestId("login-submit").click();
-  await expect(page.getByTestId("account")).toContainText(`已登录：${number}`);
-  return page;
-}
 
 const ROSTER = [
   "楼栋,单元,房号,姓名,手机,出生年份,业主,面积",

@@ -12,20 +12,10 @@ fn error_text<T>(result: Option<Result<T, AccountError>>, locale: Locale) -> Opt
     result.and_then(|r| r.err()).map(|e| e.message(locale))
 }
 
-/// The login page is loaded on demand (its own WASM chunk with `cargo leptos --split`).
-#[derive(Clone)]
-pub struct LoginRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for LoginRoute {
-    fn data() -> Self {
-        LoginRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <LoginPage/> }.into_any()
-    }
-}
+crate::ui::lazy_page!(
+    /// The login page is loaded on demand (its own WASM chunk with `cargo leptos --split`).
+    LoginRoute, LoginPage
+);
 
 /// 登录: ask for a code, type it, in.
 #[component]

@@ -61,21 +61,11 @@ fn err_view(e: Option<AccountError>, locale: Locale) -> Option<AnyView> {
     e.map(|e| view! { <p class="error" role="alert">{e.message(locale)}</p> }.into_any())
 }
 
-/// The worker desk is loaded on demand (a separate WASM chunk with `cargo leptos --split`):
-/// residents never download it.
-#[derive(Clone)]
-pub struct WorkerRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for WorkerRoute {
-    fn data() -> Self {
-        WorkerRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <WorkerPage/> }.into_any()
-    }
-}
+crate::ui::lazy_page!(
+    /// The worker desk is loaded on demand (a separate WASM chunk with `cargo leptos --split`):
+    /// residents never download it.
+    WorkerRoute, WorkerPage
+);
 
 /// 社区工作台: the worker's page.
 #[component]

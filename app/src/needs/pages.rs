@@ -37,7 +37,7 @@ fn err_view(e: NeedError, l: Locale) -> AnyView {
     .into_any()
 }
 
-fn action_err<T: Clone + Send + Sync + 'static>(a: Option<Result<T, NeedError>>, l: Locale) -> Option<AnyView> {
+pub fn action_err<T: Clone + Send + Sync + 'static>(a: Option<Result<T, NeedError>>, l: Locale) -> Option<AnyView> {
     a.and_then(|r| r.err()).map(|e| err_view(e, l))
 }
 
@@ -93,23 +93,7 @@ pub fn NeedCard(n: NeedSummary, category: String, #[prop(optional)] children: Op
     }
 }
 
-macro_rules! lazy_page {
-    ($route:ident, $page:ident) => {
-        #[derive(Clone)]
-        pub struct $route;
-
-        #[leptos_router::lazy_route]
-        impl leptos_router::LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page/> }.into_any()
-            }
-        }
-    };
-}
+use crate::ui::lazy_page;
 
 lazy_page!(NeedsRoute, NeedsListPage);
 lazy_page!(ProposeRoute, ProposePage);

@@ -78,6 +78,18 @@ async fn settings(conn: &mut AnyConnection, community: i64) -> Result<NeedSettin
     Ok(NeedSettings { support_threshold, answer_days, report_limit })
 }
 
+/// The acting resident and their own community, if they are a verified resident of it: who may
+/// propose needs and upload photos.
+async fn verified_resident<'a>(conn: &mut AnyConnection, p: &'a Principal) -> Result<(Who<'a>, i64), NeedError> {
+    let w = who(conn, p).await?;
+    let community = community_for(conn, &w, None).await?;
+    let (_, verified) = standing(conn, w.subject, community).await?;
+    if !verified {
+        return Err(AccountError::NotVerified.into());
+    }
+    Ok((w, community))
+}
+
 /// The facts of a need that decide who may do what to it.
 struct NeedRow {
     id: i64,
@@ -114,6 +126,13 @@ struct Access {
     worker: bool,
     author: bool,
     verified: bool,
+}
+
+impl Access {
+    /// Supporting, commenting and reporting are for verified residents of the need's community.
+    fn require_verified(&self) -> Result<(), NeedError> {
+        if self.verified { Ok(()) } else { Err(AccountError::NotVerified.into()) }
+    }
 }
 
 /// The need if the asker may see it: workers of its community, its author, and members of its
@@ -518,6 +537,14 @@ pub struct NewNeed {
     pub channel: String,
 }
 
+/// Checks the category and building of a new or changed need and returns its grams (the
+/// building's name counts as part of the place).
+async fn checked_grams(conn: &mut AnyConnection, community: i64, n: &NewNeed) -> Result<std::collections::BTreeSet<String>, NeedError> {
+    let building_name = check_place(conn, community, n.category_id, n.building_id).await?;
+    let place_text = format!("{} {}", building_name.as_deref().unwrap_or(""), n.place.as_deref().unwrap_or(""));
+    Ok(similar::need_grams(&n.title, &place_text, &n.body))
+}
+
 async fn check_place(conn: &mut AnyConnection, community: i64, category: i64, building: Option<i64>) -> Result<Option<String>, NeedError> {
     let district = district_of(conn, community).await?.ok_or(AccountError::NotFound)?;
     let ok: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM need_categories WHERE id = $1 AND (district_id IS NULL OR district_id = $2)")
@@ -547,12 +574,7 @@ pub async fn submit(db: &Db, p: &Principal, n: &NewNeed) -> Result<i64, NeedErro
         return Err(NeedError::TooManyPhotos { max: model::MAX_PHOTOS });
     }
     let mut tx = db.begin_write().await?;
-    let w = who(&mut tx, p).await?;
-    let community = community_for(&mut tx, &w, None).await?;
-    let (_, verified) = standing(&mut tx, w.subject, community).await?;
-    if !verified {
-        return Err(AccountError::NotVerified.into());
-    }
+    let (w, community) = verified_resident(&mut tx, p).await?;
     let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM needs WHERE author_user_id = $1 AND created_at > $2")
         .bind(w.subject)
         .bind(now_ms() - 24 * 3_600_000)
@@ -566,9 +588,7 @@ pub async fn submit(db: &Db, p: &Principal, n: &NewNeed) -> Result<i64, NeedErro
         (Some(_), c @ ("paper" | "phone")) => c,
         (Some(_), _) => "paper",
     };
-    let building_name = check_place(&mut tx, community, n.category_id, n.building_id).await?;
-    let place_text = format!("{} {}", building_name.as_deref().unwrap_or(""), n.place.as_deref().unwrap_or(""));
-    let grams = similar::need_grams(&n.title, &place_text, &n.body);
+    let grams = checked_grams(&mut tx, community, n).await?;
     let now = now_ms();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO needs (community_id, author_user_id, category_id, title, body, building_id, place, status, channel, \
@@ -614,9 +634,7 @@ pub async fn resubmit(db: &Db, p: &Principal, id: i64, n: &NewNeed) -> Result<()
     let (need, acc) = access(&mut tx, &w, id).await?;
     let actor = if acc.author { Actor::Author } else { return Err(NeedError::NotAllowed) };
     let to = model::transition(need.status, Action::Resubmit, actor, need.hidden_from).map_err(|_| NeedError::WrongStatus { status: need.status.as_str().into() })?;
-    let building_name = check_place(&mut tx, need.community, n.category_id, n.building_id).await?;
-    let place_text = format!("{} {}", building_name.as_deref().unwrap_or(""), n.place.as_deref().unwrap_or(""));
-    let grams = similar::need_grams(&n.title, &place_text, &n.body);
+    let grams = checked_grams(&mut tx, need.community, n).await?;
     sqlx::query(
         "UPDATE needs SET category_id = $1, title = $2, body = $3, building_id = $4, place = $5, status = $6, gram_count = $7, updated_at = $8 WHERE id = $9",
     )
@@ -643,9 +661,7 @@ pub async fn support(db: &Db, p: &Principal, id: i64, on: bool) -> Result<Suppor
     let mut tx = db.begin_write().await?;
     let w = who(&mut tx, p).await?;
     let (need, acc) = access(&mut tx, &w, id).await?;
-    if !acc.verified {
-        return Err(AccountError::NotVerified.into());
-    }
+    acc.require_verified()?;
     let now = now_ms();
     if on {
         if !need.status.supportable() {
@@ -704,9 +720,7 @@ pub async fn comment(db: &Db, p: &Principal, id: i64, body: &str) -> Result<i64,
     let mut tx = db.begin_write().await?;
     let w = who(&mut tx, p).await?;
     let (need, acc) = access(&mut tx, &w, id).await?;
-    if !acc.verified {
-        return Err(AccountError::NotVerified.into());
-    }
+    acc.require_verified()?;
     if !need.published || matches!(need.status, Status::Hidden | Status::Merged) {
         return Err(NeedError::WrongStatus { status: need.status.as_str().into() });
     }
@@ -738,9 +752,7 @@ pub async fn report(db: &Db, p: &Principal, id: i64, comment: Option<i64>, reaso
     let mut tx = db.begin_write().await?;
     let w = who(&mut tx, p).await?;
     let (need, acc) = access(&mut tx, &w, id).await?;
-    if !acc.verified {
-        return Err(AccountError::NotVerified.into());
-    }
+    acc.require_verified()?;
     if let Some(c) = comment {
         let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM need_comments WHERE id = $1 AND need_id = $2").bind(c).bind(id).fetch_one(&mut *tx).await?;
         if found == 0 {
@@ -1039,12 +1051,7 @@ pub async fn set_settings(db: &Db, p: &Principal, s: NeedSettings) -> Result<(),
 pub async fn upload_photo(db: &Db, blobs: &dyn BlobStore, p: &Principal, raw: &[u8]) -> Result<PhotoRef, NeedError> {
     let photo = super::photo::clean(raw)?;
     let mut tx = db.begin_write().await?;
-    let w = who(&mut tx, p).await?;
-    let community = community_for(&mut tx, &w, None).await?;
-    let (_, verified) = standing(&mut tx, w.subject, community).await?;
-    if !verified {
-        return Err(AccountError::NotVerified.into());
-    }
+    let (w, community) = verified_resident(&mut tx, p).await?;
     // Bound what one person can park in the store without submitting.
     let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM need_photos WHERE owner_user_id = $1 AND need_id IS NULL AND created_at > $2")
         .bind(w.subject)

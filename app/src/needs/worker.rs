@@ -2,29 +2,15 @@
 //! reason, ask for changes), reported ones, unanswered ones (overdue first), reported comments —
 //! the saved reasons and the community's rules.
 use super::api::*;
-use super::error::{NeedError, status_name};
-use super::pages::NeedCard;
+use super::error::status_name;
+use super::pages::{NeedCard, action_err as err};
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-#[derive(Clone)]
-pub struct QueueRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for QueueRoute {
-    fn data() -> Self {
-        QueueRoute
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <QueuePage/> }.into_any()
-    }
-}
-
-fn err<T: Clone + Send + Sync + 'static>(r: Option<Result<T, NeedError>>, l: Locale) -> Option<AnyView> {
-    r.and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.message(l)}</p> }.into_any())
-}
+crate::ui::lazy_page!(
+    QueueRoute, QueuePage
+);
 
 #[component]
 pub fn QueuePage() -> impl IntoView {
