@@ -38,6 +38,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// `LINLI_SHUTDOWN_GRACE_SECS`: how long in-flight requests may run after a stop signal.
     pub shutdown_grace_secs: u64,
+    /// `LINLI_SCHEDULER_SECS`: how often the scheduler opens, reminds and closes deliberations.
+    pub scheduler_secs: u64,
 }
 
 /// A setting that is present but unusable: the server refuses to start rather than guess.
@@ -81,6 +83,7 @@ impl Config {
         };
         let body_limit = number("LINLI_BODY_LIMIT", 10 * 1024 * 1024)? as usize;
         let shutdown_grace_secs = number("LINLI_SHUTDOWN_GRACE_SECS", 30)?;
+        let scheduler_secs = number("LINLI_SCHEDULER_SECS", 30)?.max(1);
         let sms_timeout_ms = number("LINLI_SMS_TIMEOUT_MS", 5000)?;
         let records_url = get("LINLI_RECORDS_URL").filter(|s| !s.is_empty());
         let records_secret = get("LINLI_RECORDS_SECRET").filter(|s| !s.is_empty());
@@ -113,6 +116,7 @@ impl Config {
                 })
                 .unwrap_or_default(),
             shutdown_grace_secs,
+            scheduler_secs,
         })
     }
 }

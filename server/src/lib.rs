@@ -5,6 +5,7 @@
 pub mod bench_data;
 pub mod config;
 pub mod http;
+pub mod scheduler;
 pub mod seed;
 
 pub use app::infra::{db, events, keys};

@@ -97,7 +97,11 @@ async fn serve(demo: bool) -> Result<(), AnyError> {
     let state = http::AppState::new(config, db.clone())?;
     tracing::info!(backend = ?db.backend(), "listening on http://{addr}");
     println!("Linli is running at http://{addr}  (Ctrl-C to stop)");
+    // Opens, reminds and closes deliberations on time; its first pass catches up on whatever fell
+    // due while the server was down.
+    let scheduler = server::scheduler::spawn(db.clone(), Duration::from_secs(state.config.scheduler_secs));
     http::serve(listener, http::router(state), shutdown::signal(), grace).await?;
+    scheduler.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())

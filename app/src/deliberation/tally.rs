@@ -143,6 +143,31 @@ pub fn tally(voters: &[Voter], ballots: &[Ballot], rule: Rule) -> Tally {
     Tally { electorate, participants, yes, no, abstain, rejected_ballots: rejected, passed: decided_by.is_none(), decided_by, checks }
 }
 
+/// Tallies a choice between options: each option is decided as its own motion under `rule` —
+/// "yes" is a ballot that chose it, "no" one that chose others, and a blank ballot abstains — so
+/// the participation and approval thresholds mean the same as for a yes / no question.
+/// `ballots` hold the chosen option indices; indices ≥ `options` are not counted for any option.
+pub fn tally_options(voters: &[Voter], ballots: &[(i64, Vec<u32>)], options: u32, rule: Rule) -> Vec<Tally> {
+    (0..options)
+        .map(|i| {
+            let as_motion: Vec<Ballot> = ballots
+                .iter()
+                .map(|(voter, chosen)| Ballot {
+                    voter: *voter,
+                    choice: if chosen.is_empty() {
+                        Choice::Abstain
+                    } else if chosen.contains(&i) {
+                        Choice::Yes
+                    } else {
+                        Choice::No
+                    },
+                })
+                .collect();
+            tally(voters, &as_motion, rule)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,5 +308,24 @@ mod tests {
             }
         }
         assert!(cases > 1000, "{cases}");
+    }
+
+    #[test]
+    fn options_are_each_decided_as_a_motion_with_blank_ballots_abstaining() {
+        let v = owners(&[0; 6]);
+        let b = vec![(1, vec![0]), (2, vec![0]), (3, vec![0]), (4, vec![1]), (5, vec![]), (9, vec![1])];
+        let t = tally_options(&v, &b, 3, Rule::SimpleMajority { quorum_pct: None });
+        assert_eq!(t.len(), 3);
+        // 5 counted ballots (voter 9 is not in the snapshot): option 0 has 3 of 5, more than half.
+        assert_eq!((t[0].yes.headcount, t[0].no.headcount, t[0].abstain.headcount, t[0].rejected_ballots), (3, 1, 1, 1));
+        assert!(t[0].passed);
+        assert_eq!((t[1].yes.headcount, t[1].passed), (1, false));
+        assert_eq!((t[2].yes.headcount, t[2].participants.headcount), (0, 5));
+        // Multiple choice: two options can both pass.
+        let b = vec![(1, vec![0, 1]), (2, vec![0, 1]), (3, vec![1]), (4, vec![0])];
+        let t = tally_options(&v, &b, 2, Rule::SimpleMajority { quorum_pct: Some(50) });
+        assert!(t[0].passed && t[1].passed, "{t:?}");
+        let t = tally_options(&v, &b[..2], 2, Rule::SimpleMajority { quorum_pct: Some(50) });
+        assert_eq!(t[0].decided_by, Some(Threshold::Quorum));
     }
 }

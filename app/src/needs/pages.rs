@@ -723,16 +723,20 @@ pub fn NotificationsPage() -> impl IntoView {
                         <ul class="notifications" data-testid="notifications">
                             {items.into_iter().map(|n| {
                                 let status = n.status.map(|s| status_name(s, l)).unwrap_or_default();
-                                let line = if n.kind == "need_answer" {
-                                    td_string!(l, notif_answer, title = n.title.clone(), status = status).to_string()
-                                } else {
-                                    td_string!(l, notif_status, title = n.title.clone(), status = status).to_string()
+                                let title = n.title.clone();
+                                let line = match n.kind.as_str() {
+                                    "need_answer" => td_string!(l, notif_answer, title = title, status = status).to_string(),
+                                    "delib_open" => td_string!(l, notif_delib_open, title = title).to_string(),
+                                    "delib_reminder" => td_string!(l, notif_delib_reminder, title = title).to_string(),
+                                    "delib_result" if n.passed == Some(true) => td_string!(l, notif_delib_passed, title = title).to_string(),
+                                    "delib_result" => td_string!(l, notif_delib_failed, title = title).to_string(),
+                                    _ => td_string!(l, notif_status, title = title, status = status).to_string(),
                                 };
                                 let nid = n.id;
                                 let unread = !n.read;
                                 view! {
                                     <li class:unread=unread data-testid="notification">
-                                        <A href=n.need_id.map(|i| format!("/needs/{i}")).unwrap_or_else(|| "/needs".into())
+                                        <A href=n.href.clone()
                                             on:click=move |_| { if unread { read.dispatch(MarkRead { id: Some(nid) }); } }>{line}</A>
                                         {n.text.clone().map(|t| view! { <p>{t}</p> })}
                                         <span class="hint">{date(n.at)}</span>

@@ -34,7 +34,7 @@ async fn district_of(conn: &mut AnyConnection, community: i64) -> Result<Option<
     sqlx::query_scalar("SELECT district_id FROM communities WHERE id = $1").bind(community).fetch_optional(conn).await
 }
 
-async fn is_worker(conn: &mut AnyConnection, p: &Principal, community: i64) -> Result<bool, sqlx::Error> {
+pub(crate) async fn is_worker(conn: &mut AnyConnection, p: &Principal, community: i64) -> Result<bool, sqlx::Error> {
     Ok(match district_of(conn, community).await? {
         Some(d) => p.has_role(Role::Worker, community, d),
         None => false,
@@ -42,7 +42,7 @@ async fn is_worker(conn: &mut AnyConnection, p: &Principal, community: i64) -> R
 }
 
 /// (member of the community in any role, verified resident of it).
-async fn standing(conn: &mut AnyConnection, user: i64, community: i64) -> Result<(bool, bool), sqlx::Error> {
+pub(crate) async fn standing(conn: &mut AnyConnection, user: i64, community: i64) -> Result<(bool, bool), sqlx::Error> {
     let rows: Vec<(String, i64)> = sqlx::query_as("SELECT role, verified FROM memberships WHERE user_id = $1 AND community_id = $2")
         .bind(user)
         .bind(community)
@@ -1116,8 +1116,8 @@ pub async fn photo_for(db: &Db, blobs: &dyn BlobStore, p: &Principal, key: &str)
 
 /// The latest notifications of the logged-in user.
 pub async fn notifications(db: &Db, p: &Principal, before: Option<i64>) -> Result<Vec<NotificationView>, NeedError> {
-    let rows: Vec<(i64, String, Option<i64>, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT id, kind, subject_id, params, created_at, read_at FROM notifications WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT 50",
+    let rows: Vec<(i64, String, String, Option<i64>, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, kind, subject_type, subject_id, params, created_at, read_at FROM notifications WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT 50",
     )
     .bind(p.user_id)
     .bind(before.unwrap_or(i64::MAX))
@@ -1125,12 +1125,18 @@ pub async fn notifications(db: &Db, p: &Principal, before: Option<i64>) -> Resul
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, kind, need_id, params, at, read_at)| {
+        .map(|(id, kind, subject_type, subject_id, params, at, read_at)| {
             let v: serde_json::Value = serde_json::from_str(&params).unwrap_or_default();
+            let href = match (subject_type.as_str(), subject_id) {
+                ("deliberation", Some(d)) => format!("/deliberations/{d}"),
+                (_, Some(n)) => format!("/needs/{n}"),
+                _ => "/needs".into(),
+            };
             NotificationView {
                 id,
                 kind,
-                need_id,
+                href,
+                passed: v["passed"].as_bool(),
                 title: v["title"].as_str().unwrap_or_default().to_string(),
                 status: v["status"].as_str().and_then(Status::parse),
                 text: v["text"].as_str().map(str::to_string),

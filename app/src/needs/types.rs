@@ -155,7 +155,10 @@ pub struct Queue {
 pub struct NotificationView {
     pub id: i64,
     pub kind: String,
-    pub need_id: Option<i64>,
+    /// The page it is about.
+    pub href: String,
+    /// A deliberation's result: whether it passed.
+    pub passed: Option<bool>,
     pub title: String,
     pub status: Option<Status>,
     pub text: Option<String>,

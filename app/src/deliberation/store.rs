@@ -1,0 +1,1021 @@
+//! The SQL of deliberation. Every function starts from the principal and finds the community from
+//! the database (the deliberation's row, the user's memberships), never from the request; a
+//! deliberation of another community answers "not found".
+use super::error::{DelibError, Field};
+use super::model::*;
+use super::tally::{self, Ballot, Choice, Voter};
+use super::types::*;
+use crate::account::community::{acting_for, worker_community};
+use crate::account::error::AccountError;
+use crate::account::model::Role;
+use crate::account::session::{Principal, hex};
+use crate::infra::db::{Db, now_ms};
+use crate::infra::events::{self, NewEvent};
+use crate::needs::store::{is_worker, standing};
+use sqlx::AnyConnection;
+
+/// The facts of a deliberation that decide who may do what with it.
+#[derive(Debug, Clone)]
+struct Row {
+    id: i64,
+    community: i64,
+    title: String,
+    kind: Kind,
+    max_choices: u32,
+    unit: VoteUnit,
+    electorate: Electorate,
+    rule: RuleKind,
+    quorum_pct: Option<u32>,
+    secret: bool,
+    status: Phase,
+    opens_at: i64,
+    closes_at: i64,
+    options: Vec<String>,
+    ballot_secret: Option<String>,
+}
+
+type RowTuple = (i64, i64, String, String, i64, String, String, String, Option<i64>, i64, String, i64, i64, Option<String>);
+
+async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Row>, sqlx::Error> {
+    let row: Option<RowTuple> = sqlx::query_as(
+        "SELECT id, community_id, title, kind, max_choices, vote_unit, electorate, rule, quorum_pct, secret, status, opens_at, closes_at, ballot_secret \
+         FROM deliberations WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, community, title, kind, max_choices, unit, electorate, rule, quorum, secret, status, opens_at, closes_at, ballot_secret)) = row else {
+        return Ok(None);
+    };
+    let options: Vec<String> = sqlx::query_scalar("SELECT label FROM deliberation_options WHERE deliberation_id = $1 ORDER BY idx")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let bad = || sqlx::Error::Decode(format!("deliberation {id}: bad enum").into());
+    Ok(Some(Row {
+        id,
+        community,
+        title,
+        kind: Kind::parse(&kind).ok_or_else(bad)?,
+        max_choices: max_choices as u32,
+        unit: VoteUnit::parse(&unit).ok_or_else(bad)?,
+        electorate: Electorate::parse(&electorate).ok_or_else(bad)?,
+        rule: RuleKind::parse(&rule).ok_or_else(bad)?,
+        quorum_pct: quorum.map(|q| q as u32),
+        secret: secret == 1,
+        status: Phase::parse(&status).ok_or_else(bad)?,
+        opens_at,
+        closes_at,
+        options,
+        ballot_secret,
+    }))
+}
+
+/// The asker's relation to a deliberation.
+struct Access {
+    subject: i64,
+    on_behalf_of: Option<i64>,
+    worker: bool,
+    verified: bool,
+}
+
+/// The deliberation if the asker belongs to its community (any role) or works there; anyone
+/// else: not found.
+async fn access(conn: &mut AnyConnection, p: &Principal, id: i64) -> Result<(Row, Access), DelibError> {
+    let row = load(conn, id).await?.ok_or(AccountError::NotFound)?;
+    let (subject, on_behalf_of) = acting_for(conn, p).await?;
+    let worker = is_worker(conn, p, row.community).await?;
+    let (member, verified) = standing(conn, subject, row.community).await?;
+    if !(worker || member) {
+        return Err(AccountError::NotFound.into());
+    }
+    Ok((row, Access { subject, on_behalf_of, worker, verified }))
+}
+
+fn require_worker(a: &Access) -> Result<(), DelibError> {
+    if a.worker { Ok(()) } else { Err(AccountError::Forbidden.into()) }
+}
+
+/// The key of a unit's ballot: the unit id for open ballots; for secret ones an HMAC of it under
+/// the deliberation's secret, which is erased when the vote closes.
+fn voter_key(secret: Option<&str>, unit: i64) -> String {
+    use hmac::{Hmac, Mac};
+    match secret {
+        None => unit.to_string(),
+        Some(s) => {
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(s.as_bytes()).expect("HMAC takes any key");
+            mac.update(unit.to_string().as_bytes());
+            hex(&mac.finalize().into_bytes())
+        }
+    }
+}
+
+fn checked(s: &str, field: Field, max: usize, required: bool) -> Result<String, DelibError> {
+    crate::needs::model::checked_text(s, max, required)
+        .map_err(|(empty, max)| if empty { DelibError::Required(field) } else { DelibError::TooLong { field, max } })
+}
+
+/// The calendar year (China Standard Time) of a time in ms.
+fn year_of(ms: i64) -> i64 {
+    // Days since 1970-01-01 in UTC+8, then Howard Hinnant's civil-from-days.
+    let z = (ms + 8 * 3_600_000).div_euclid(86_400_000) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    yoe + era * 400 + i64::from(m <= 2)
+}
+
+fn event<'a>(row: &Row, kind: &'a str, actor: Option<i64>, on_behalf_of: Option<i64>, official: bool, payload: serde_json::Value) -> NewEvent<'a> {
+    NewEvent { community_id: Some(row.community), kind, subject_type: "deliberation", subject_id: Some(row.id), actor_user_id: actor, on_behalf_of_user_id: on_behalf_of, official, payload }
+}
+
+/// Notifies the app voters of the snapshot (`only_not_voted`: those whose unit has not voted).
+async fn notify_voters(conn: &mut AnyConnection, row: &Row, kind: &str, params: &serde_json::Value, only_not_voted: bool) -> Result<(), sqlx::Error> {
+    let filter = if only_not_voted {
+        " AND NOT EXISTS (SELECT 1 FROM deliberation_turnout t WHERE t.deliberation_id = v.deliberation_id AND t.unit_id = v.unit_id)"
+    } else {
+        ""
+    };
+    sqlx::query(&format!(
+        "INSERT INTO notifications (user_id, community_id, kind, subject_type, subject_id, params, created_at) \
+         SELECT DISTINCT v.user_id, $1, $2, 'deliberation', $3, $4, $5 FROM deliberation_unit_voters v WHERE v.deliberation_id = $3{filter}"
+    ))
+    .bind(row.community)
+    .bind(kind)
+    .bind(row.id)
+    .bind(params.to_string())
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The clock: opening (the snapshot), the reminder, closing (the tally)
+
+/// Opens voting: freezes the electorate into the snapshot and tells the voters. Does nothing if
+/// another transaction already did.
+async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<(), DelibError> {
+    let secret = row.secret.then(|| hex(&rand::random::<[u8; 32]>()));
+    let moved = sqlx::query("UPDATE deliberations SET status = 'voting', opened_at = $1, ballot_secret = $2 WHERE id = $3 AND status = 'discussion'")
+        .bind(now)
+        .bind(secret.as_deref())
+        .bind(row.id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if moved != 1 {
+        *row = load(conn, row.id).await?.ok_or(AccountError::NotFound)?;
+        return Ok(());
+    }
+    let scoped = i64::from(row.electorate != Electorate::Community);
+    let in_scope = "($3 = 0 OR h.building_id IN (SELECT building_id FROM deliberation_buildings WHERE deliberation_id = $1))";
+    let address = "b.name || ' ' || h.unit || '-' || h.room";
+    match row.unit {
+        VoteUnit::Person => {
+            sqlx::query(&format!(
+                "INSERT INTO deliberation_units (deliberation_id, unit_id, area, label) \
+                 SELECT $1, m.user_id, 0, COALESCE(u.display_name, hm.name, '#' || m.user_id) || COALESCE(' · ' || {address}, '') \
+                 FROM memberships m JOIN users u ON u.id = m.user_id \
+                 LEFT JOIN household_members hm ON hm.id = m.member_id \
+                 LEFT JOIN households h ON h.id = hm.household_id \
+                 LEFT JOIN buildings b ON b.id = h.building_id AND b.community_id = $2 \
+                 WHERE m.community_id = $2 AND m.role = 'resident' AND m.verified = 1 AND u.status = 'active' AND {in_scope}"
+            ))
+            .bind(row.id)
+            .bind(row.community)
+            .bind(scoped)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("INSERT INTO deliberation_unit_voters (deliberation_id, user_id, unit_id) SELECT deliberation_id, unit_id, unit_id FROM deliberation_units WHERE deliberation_id = $1")
+                .bind(row.id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        VoteUnit::Household | VoteUnit::Owner => {
+            let owner = row.unit == VoteUnit::Owner;
+            let (area, member_filter) = if owner { ("h.area_centi_m2", " AND hm.is_owner = 1") } else { ("0", "") };
+            let area_filter = if owner { " AND h.area_centi_m2 IS NOT NULL" } else { "" };
+            sqlx::query(&format!(
+                "INSERT INTO deliberation_units (deliberation_id, unit_id, area, label) \
+                 SELECT $1, h.id, {area}, {address} FROM households h JOIN buildings b ON b.id = h.building_id \
+                 WHERE b.community_id = $2 AND {in_scope}{area_filter} \
+                 AND EXISTS (SELECT 1 FROM household_members hm WHERE hm.household_id = h.id AND hm.status = 'confirmed'{member_filter})"
+            ))
+            .bind(row.id)
+            .bind(row.community)
+            .bind(scoped)
+            .execute(&mut *conn)
+            .await?;
+            // Who may cast it in the app: verified residents who are (adult / owner) members of it.
+            let adult = if owner { String::new() } else { " AND (hm.birth_year IS NULL OR hm.birth_year <= $3)".to_string() };
+            sqlx::query(&format!(
+                "INSERT INTO deliberation_unit_voters (deliberation_id, user_id, unit_id) \
+                 SELECT DISTINCT du.deliberation_id, m.user_id, du.unit_id FROM memberships m \
+                 JOIN household_members hm ON hm.id = m.member_id \
+                 JOIN deliberation_units du ON du.deliberation_id = $1 AND du.unit_id = hm.household_id \
+                 JOIN users u ON u.id = m.user_id \
+                 WHERE m.community_id = $2 AND m.role = 'resident' AND m.verified = 1 AND u.status = 'active' \
+                 AND hm.status = 'confirmed'{member_filter}{adult}"
+            ))
+            .bind(row.id)
+            .bind(row.community)
+            .bind(year_of(now) - ADULT_AGE)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    let (size, area): (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), SUM(area) FROM deliberation_units WHERE deliberation_id = $1")
+        .bind(row.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let area = area.unwrap_or(0);
+    sqlx::query("UPDATE deliberations SET electorate_size = $1, electorate_area = $2 WHERE id = $3")
+        .bind(size)
+        .bind(area)
+        .bind(row.id)
+        .execute(&mut *conn)
+        .await?;
+    row.status = Phase::Voting;
+    row.ballot_secret = secret;
+    notify_voters(conn, row, "delib_open", &serde_json::json!({ "title": row.title, "closes_at": row.closes_at }), false).await?;
+    events::append(conn, &event(row, "deliberation.voting_opened", None, None, false, serde_json::json!({ "electorate_size": size, "electorate_area": area }))).await?;
+    Ok(())
+}
+
+/// The snapshot and the counted ballots, as the tally takes them.
+async fn counted(conn: &mut AnyConnection, row: &Row) -> Result<(Vec<Voter>, Vec<(i64, String)>), sqlx::Error> {
+    let units: Vec<(i64, i64)> = sqlx::query_as("SELECT unit_id, area FROM deliberation_units WHERE deliberation_id = $1")
+        .bind(row.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let stored: Vec<(String, String)> = sqlx::query_as("SELECT voter_key, choice FROM ballots WHERE deliberation_id = $1")
+        .bind(row.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let keys: std::collections::HashMap<String, i64> = units.iter().map(|&(u, _)| (voter_key(row.ballot_secret.as_deref(), u), u)).collect();
+    // A key that matches no unit of the snapshot still reaches the tally (as voter -1), which
+    // reports it as rejected rather than silently dropping it.
+    let ballots = stored.into_iter().map(|(k, c)| (keys.get(&k).copied().unwrap_or(-1), c)).collect();
+    Ok((units.into_iter().map(|(id, area)| Voter { id, area }).collect(), ballots))
+}
+
+/// The result from the snapshot and the ballots, by the one tally function.
+fn result_of(row: &Row, voters: &[Voter], ballots: &[(i64, String)], paper: i64, now: i64, early: bool) -> DelibResult {
+    let rule = row.rule.rule(row.quorum_pct);
+    let n = row.options.len() as u32;
+    let parsed: Vec<(i64, Option<Vote>)> = ballots.iter().map(|(v, c)| (*v, Vote::parse(c, row.kind, n, row.max_choices))).collect();
+    let motions = match row.kind {
+        Kind::YesNo => {
+            let b: Vec<Ballot> = parsed
+                .iter()
+                .map(|(voter, v)| Ballot {
+                    // An unreadable ballot (none can be stored, but the tally never guesses) counts as the voter's abstention.
+                    voter: *voter,
+                    choice: match v {
+                        Some(Vote::Yes) => Choice::Yes,
+                        Some(Vote::No) => Choice::No,
+                        _ => Choice::Abstain,
+                    },
+                })
+                .collect();
+            vec![Motion { label: row.title.clone(), tally: tally::tally(voters, &b, rule) }]
+        }
+        Kind::Choice => {
+            let b: Vec<(i64, Vec<u32>)> = parsed
+                .into_iter()
+                .map(|(voter, v)| (voter, match v { Some(Vote::Options(o)) => o, _ => Vec::new() }))
+                .collect();
+            tally::tally_options(voters, &b, n, rule).into_iter().zip(&row.options).map(|(tally, label)| Motion { label: label.clone(), tally }).collect()
+        }
+    };
+    let first = &motions[0].tally;
+    DelibResult {
+        rule: row.rule,
+        quorum_pct: row.quorum_pct,
+        electorate: first.electorate,
+        participants: first.participants,
+        paper_ballots: paper,
+        closed_at: now,
+        early,
+        motions,
+    }
+}
+
+/// Closes the vote: tallies, stores the result, erases the secret, appends the official event
+/// and tells the voters — all in the caller's transaction. Returns false if it was closed already.
+async fn close_in(conn: &mut AnyConnection, row: &mut Row, now: i64, by: Option<(i64, Option<i64>)>, reason: Option<&str>) -> Result<bool, DelibError> {
+    if row.status == Phase::Discussion {
+        open_in(conn, row, now).await?;
+    }
+    let (voters, ballots) = counted(conn, row).await?;
+    let paper: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberation_turnout WHERE deliberation_id = $1 AND channel = 'paper'")
+        .bind(row.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let result = result_of(row, &voters, &ballots, paper, now, by.is_some());
+    let json = serde_json::to_string(&result).map_err(|_| AccountError::Internal)?;
+    let moved = sqlx::query(
+        "UPDATE deliberations SET status = 'closed', closed_at = $1, closed_by = $2, close_reason = $3, result = $4, ballot_secret = NULL \
+         WHERE id = $5 AND status = 'voting'",
+    )
+    .bind(now)
+    .bind(by.map(|b| b.0))
+    .bind(reason)
+    .bind(&json)
+    .bind(row.id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if moved != 1 {
+        return Ok(false);
+    }
+    row.status = Phase::Closed;
+    row.ballot_secret = None;
+    let passed: Vec<&str> = result.motions.iter().filter(|m| m.tally.passed).map(|m| m.label.as_str()).collect();
+    let payload = serde_json::json!({ "title": row.title, "result": result, "reason": reason });
+    events::append(conn, &event(row, "deliberation.result_published", by.map(|b| b.0), by.and_then(|b| b.1), true, payload)).await?;
+    let params = serde_json::json!({ "title": row.title, "passed": !passed.is_empty(), "text": passed.join("、") });
+    notify_voters(conn, row, "delib_result", &params, false).await?;
+    Ok(true)
+}
+
+/// Brings a deliberation's stored status up to the clock: opens it, closes it.
+async fn catch_up_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<(), DelibError> {
+    if row.status == Phase::Discussion && now >= row.opens_at {
+        open_in(conn, row, now).await?;
+    }
+    if row.status == Phase::Voting && now >= row.closes_at {
+        close_in(conn, row, now, None, None).await?;
+    }
+    Ok(())
+}
+
+/// What one pass of the scheduler did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    pub opened: usize,
+    pub reminded: usize,
+    pub closed: usize,
+}
+
+/// One pass of the scheduler: opens, reminds and closes whatever is due at `now` (of `community`
+/// only, if given). Everything it needs is in the database, so a restarted server catches up on
+/// its first pass.
+pub async fn tick(db: &Db, community: Option<i64>, now: i64) -> Result<TickReport, DelibError> {
+    let mut report = TickReport::default();
+    let due: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, status FROM deliberations WHERE ($1 = 0 OR community_id = $1) AND \
+         ((status = 'discussion' AND opens_at <= $2) OR (status = 'voting' AND closes_at <= $2)) ORDER BY id",
+    )
+    .bind(community.unwrap_or(0))
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    for (id, before) in due {
+        let mut tx = db.begin_write().await?;
+        let Some(mut row) = load(&mut tx, id).await? else { continue };
+        catch_up_in(&mut tx, &mut row, now).await?;
+        tx.commit().await?;
+        if before == "discussion" && row.status != Phase::Discussion {
+            report.opened += 1;
+        }
+        if row.status == Phase::Closed {
+            report.closed += 1;
+        }
+    }
+    if community.is_none() {
+        let remind: Vec<i64> = sqlx::query_scalar("SELECT id FROM deliberations WHERE status = 'voting' AND reminded_at IS NULL AND closes_at - $1 <= $2 AND closes_at > $2")
+            .bind(REMINDER_BEFORE_MS)
+            .bind(now)
+            .fetch_all(db.pool())
+            .await?;
+        for id in remind {
+            let mut tx = db.begin_write().await?;
+            let moved = sqlx::query("UPDATE deliberations SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL AND status = 'voting'")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if moved == 1 {
+                let row = load(&mut tx, id).await?.ok_or(AccountError::NotFound)?;
+                notify_voters(&mut tx, &row, "delib_reminder", &serde_json::json!({ "title": row.title, "closes_at": row.closes_at }), true).await?;
+                report.reminded += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+    Ok(report)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creating
+
+/// The community's buildings and open needs, for the worker's form.
+pub async fn create_context(db: &Db, p: &Principal, requested: Option<i64>) -> Result<CreateContext, DelibError> {
+    let mut conn = db.pool().acquire().await?;
+    let community = worker_community(&mut conn, p, requested).await?;
+    let buildings: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM buildings WHERE community_id = $1 ORDER BY name")
+        .bind(community)
+        .fetch_all(&mut *conn)
+        .await?;
+    let needs: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, title FROM needs WHERE community_id = $1 AND status IN ('published', 'under_review', 'accepted', 'planned') ORDER BY supports DESC, id DESC LIMIT 50",
+    )
+    .bind(community)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(CreateContext { community_id: community, buildings, needs })
+}
+
+/// A worker opens a deliberation in their community.
+pub async fn create(db: &Db, p: &Principal, n: &NewDeliberation, requested: Option<i64>) -> Result<i64, DelibError> {
+    let title = checked(&n.title, Field::Title, TITLE_MAX, true)?;
+    let background = checked(&n.background, Field::Background, BACKGROUND_MAX, true)?;
+    let options = n.options.iter().map(|o| checked(o, Field::Option, OPTION_MAX, true)).collect::<Result<Vec<_>, _>>()?;
+    let mut buildings = n.building_ids.clone();
+    buildings.sort_unstable();
+    buildings.dedup();
+    if n.electorate == Electorate::Community {
+        buildings.clear();
+    }
+    let now = now_ms();
+    check_settings(n.kind, options.len(), n.max_choices, n.electorate, buildings.len(), n.vote_unit, n.rule, n.quorum_pct, n.opens_at, n.closes_at, now)
+        .map_err(DelibError::Settings)?;
+    let mut tx = db.begin_write().await?;
+    let community = worker_community(&mut tx, p, requested).await?;
+    for b in &buildings {
+        let ok: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM buildings WHERE id = $1 AND community_id = $2").bind(b).bind(community).fetch_one(&mut *tx).await?;
+        if ok != 1 {
+            return Err(DelibError::UnknownBuilding);
+        }
+    }
+    if let Some(need) = n.need_id {
+        let ok: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM needs WHERE id = $1 AND community_id = $2").bind(need).bind(community).fetch_one(&mut *tx).await?;
+        if ok != 1 {
+            return Err(DelibError::UnknownNeed);
+        }
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO deliberations (community_id, need_id, title, background, kind, max_choices, electorate, vote_unit, rule, quorum_pct, secret, status, \
+         created_by, created_at, opens_at, closes_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'discussion', $12, $13, $14, $15) RETURNING id",
+    )
+    .bind(community)
+    .bind(n.need_id)
+    .bind(&title)
+    .bind(&background)
+    .bind(n.kind.as_str())
+    .bind(i64::from(n.max_choices))
+    .bind(n.electorate.as_str())
+    .bind(n.vote_unit.as_str())
+    .bind(n.rule.as_str())
+    .bind(n.quorum_pct.map(i64::from))
+    .bind(i64::from(n.secret))
+    .bind(p.user_id)
+    .bind(now)
+    .bind(n.opens_at.max(now))
+    .bind(n.closes_at)
+    .fetch_one(&mut *tx)
+    .await?;
+    for (i, label) in options.iter().enumerate() {
+        sqlx::query("INSERT INTO deliberation_options (deliberation_id, idx, label) VALUES ($1, $2, $3)").bind(id).bind(i as i64).bind(label).execute(&mut *tx).await?;
+    }
+    for b in &buildings {
+        sqlx::query("INSERT INTO deliberation_buildings (deliberation_id, building_id) VALUES ($1, $2)").bind(id).bind(b).execute(&mut *tx).await?;
+    }
+    let mut row = load(&mut tx, id).await?.ok_or(AccountError::NotFound)?;
+    let payload = serde_json::json!({ "kind": n.kind.as_str(), "electorate": n.electorate.as_str(), "buildings": buildings, "vote_unit": n.vote_unit.as_str(),
+        "rule": n.rule.as_str(), "quorum_pct": n.quorum_pct, "secret": n.secret, "opens_at": row.opens_at, "closes_at": row.closes_at, "need_id": n.need_id });
+    events::append(&mut tx, &event(&row, "deliberation.created", Some(p.user_id), None, false, payload)).await?;
+    catch_up_in(&mut tx, &mut row, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+async fn own_community(conn: &mut AnyConnection, p: &Principal, subject: i64, requested: Option<i64>) -> Result<i64, DelibError> {
+    if let Some(c) = requested {
+        let (member, _) = standing(conn, subject, c).await?;
+        return if member || is_worker(conn, p, c).await? { Ok(c) } else { Err(AccountError::Forbidden.into()) };
+    }
+    let own: Option<i64> = sqlx::query_scalar(
+        "SELECT community_id FROM memberships WHERE user_id = $1 AND community_id IS NOT NULL \
+         ORDER BY CASE role WHEN 'resident' THEN 0 WHEN 'worker' THEN 1 ELSE 2 END, id LIMIT 1",
+    )
+    .bind(subject)
+    .fetch_optional(&mut *conn)
+    .await?;
+    own.or_else(|| p.communities_as(Role::Worker).first().copied()).ok_or(AccountError::Forbidden.into())
+}
+
+fn outcome(result: &Option<String>) -> Option<String> {
+    let r: DelibResult = serde_json::from_str(result.as_deref()?).ok()?;
+    if r.motions.len() == 1 {
+        return Some(if r.motions[0].tally.passed { "passed".into() } else { "failed".into() });
+    }
+    let passed: Vec<&str> = r.motions.iter().filter(|m| m.tally.passed).map(|m| m.label.as_str()).collect();
+    Some(if passed.is_empty() { "failed".into() } else { passed.join("、") })
+}
+
+/// The deliberations of the viewer's community: open (discussion, voting) and past.
+pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<DelibList, DelibError> {
+    let mut conn = db.pool().acquire().await?;
+    let (subject, _) = acting_for(&mut conn, p).await?;
+    let community = own_community(&mut conn, p, subject, requested).await?;
+    drop(conn);
+    tick(db, Some(community), now_ms()).await?;
+    let mut conn = db.pool().acquire().await?;
+    let is_worker = is_worker(&mut conn, p, community).await?;
+    let (zh, en): (String, String) = sqlx::query_as("SELECT name_zh, name_en FROM communities WHERE id = $1").bind(community).fetch_one(&mut *conn).await?;
+    let rows: Vec<(i64, String, String, i64, i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT d.id, d.title, d.status, d.opens_at, d.closes_at, d.rule, d.vote_unit, d.result, \
+         (SELECT MIN(CASE WHEN t.unit_id IS NULL THEN 0 ELSE 1 END) FROM deliberation_unit_voters v \
+            LEFT JOIN deliberation_turnout t ON t.deliberation_id = v.deliberation_id AND t.unit_id = v.unit_id \
+            WHERE v.deliberation_id = d.id AND v.user_id = $2) \
+         FROM deliberations d WHERE d.community_id = $1 ORDER BY d.closes_at DESC, d.id DESC LIMIT 200",
+    )
+    .bind(community)
+    .bind(subject)
+    .fetch_all(&mut *conn)
+    .await?;
+    let (mut open, mut past) = (Vec::new(), Vec::new());
+    for (id, title, status, opens_at, closes_at, rule, unit, result, voted) in rows {
+        let phase = Phase::parse(&status).unwrap_or(Phase::Closed);
+        let s = DelibSummary {
+            id,
+            title,
+            phase,
+            opens_at,
+            closes_at,
+            rule: RuleKind::parse(&rule).unwrap_or(RuleKind::Simple),
+            vote_unit: VoteUnit::parse(&unit).unwrap_or(VoteUnit::Person),
+            voted: voted.map(|v| v == 1),
+            outcome: outcome(&result),
+        };
+        if phase == Phase::Closed { past.push(s) } else { open.push(s) }
+    }
+    open.reverse();
+    Ok(DelibList { community_id: community, community_name: (zh, en), open, past, is_worker })
+}
+
+async fn my_units(conn: &mut AnyConnection, row: &Row, subject: i64) -> Result<Vec<MyUnit>, sqlx::Error> {
+    let rows: Vec<(i64, String, Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT u.unit_id, u.label, t.channel, COALESCE(cu.display_name, cm.name), t.last_at FROM deliberation_unit_voters v \
+         JOIN deliberation_units u ON u.deliberation_id = v.deliberation_id AND u.unit_id = v.unit_id \
+         LEFT JOIN deliberation_turnout t ON t.deliberation_id = v.deliberation_id AND t.unit_id = v.unit_id \
+         LEFT JOIN users cu ON cu.id = t.cast_by_user_id \
+         LEFT JOIN household_members cm ON cm.user_id = t.cast_by_user_id AND cm.household_id = u.unit_id \
+         WHERE v.deliberation_id = $1 AND v.user_id = $2 ORDER BY u.unit_id",
+    )
+    .bind(row.id)
+    .bind(subject)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for (unit_id, label, channel, by, at) in rows {
+        let voted = match (channel.as_deref().and_then(Channel::parse), at) {
+            (Some(channel), Some(at)) => {
+                let vote = if row.secret && row.ballot_secret.is_none() {
+                    None
+                } else {
+                    sqlx::query_scalar("SELECT choice FROM ballots WHERE deliberation_id = $1 AND voter_key = $2")
+                        .bind(row.id)
+                        .bind(voter_key(row.ballot_secret.as_deref(), unit_id))
+                        .fetch_optional(&mut *conn)
+                        .await?
+                };
+                Some(Cast { channel, by, at, vote })
+            }
+            _ => None,
+        };
+        out.push(MyUnit { unit_id, label, voted });
+    }
+    Ok(out)
+}
+
+/// A deliberation as its page shows it.
+pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<DelibDetail, DelibError> {
+    let now = now_ms();
+    {
+        let mut conn = db.pool().acquire().await?;
+        let (row, _) = access(&mut conn, p, id).await?;
+        let due = (row.status == Phase::Discussion && now >= row.opens_at) || (row.status == Phase::Voting && now >= row.closes_at);
+        drop(conn);
+        if due {
+            tick(db, Some(row.community), now).await?;
+        }
+    }
+    let mut conn = db.pool().acquire().await?;
+    let (row, acc) = access(&mut conn, p, id).await?;
+    #[allow(clippy::type_complexity)]
+    let (background, need_id, electorate_size, electorate_area, close_reason, result): (String, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<String>) =
+        sqlx::query_as("SELECT background, need_id, electorate_size, electorate_area, close_reason, result FROM deliberations WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let need = match need_id {
+        Some(n) => sqlx::query_scalar::<_, String>("SELECT title FROM needs WHERE id = $1").bind(n).fetch_optional(&mut *conn).await?.map(|t| (n, t)),
+        None => None,
+    };
+    let buildings: Vec<String> = sqlx::query_scalar(
+        "SELECT b.name FROM deliberation_buildings db JOIN buildings b ON b.id = db.building_id WHERE db.deliberation_id = $1 ORDER BY b.name",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let turnout: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberation_turnout WHERE deliberation_id = $1").bind(id).fetch_one(&mut *conn).await?;
+    let units = my_units(&mut conn, &row, acc.subject).await?;
+    let comments: Vec<(i64, Option<i64>, i64, Option<String>, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT c.id, c.parent_id, c.author_user_id, u.display_name, c.body, c.hidden, c.reports, c.created_at FROM deliberation_comments c \
+         JOIN users u ON u.id = c.author_user_id WHERE c.deliberation_id = $1 ORDER BY c.id LIMIT 500",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let comments = comments
+        .into_iter()
+        .filter(|c| acc.worker || c.5 == 0 || c.2 == acc.subject)
+        .map(|(cid, parent_id, author, name, body, hidden, reports, at)| CommentView {
+            id: cid,
+            parent_id,
+            author: name.unwrap_or_else(|| "—".into()),
+            body,
+            hidden: hidden == 1,
+            reports: if acc.worker { reports } else { 0 },
+            at,
+            mine: author == acc.subject,
+        })
+        .collect();
+    Ok(DelibDetail {
+        id,
+        title: row.title.clone(),
+        background,
+        need,
+        kind: row.kind,
+        options: row.options.clone(),
+        max_choices: row.max_choices,
+        electorate: row.electorate,
+        buildings,
+        vote_unit: row.unit,
+        rule: row.rule,
+        quorum_pct: row.quorum_pct,
+        secret: row.secret,
+        phase: row.status,
+        opens_at: row.opens_at,
+        closes_at: row.closes_at,
+        now: now_ms(),
+        electorate_size,
+        electorate_area,
+        turnout,
+        my_units: units,
+        can_comment: row.status == Phase::Discussion && (acc.verified || acc.worker),
+        is_worker: acc.worker,
+        close_reason,
+        result: result.and_then(|r| serde_json::from_str(&r).ok()),
+        comments,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Voting
+
+/// Where the window stands for a ballot at `now`.
+fn require_voting(row: &Row, now: i64) -> Result<(), DelibError> {
+    if now < row.opens_at {
+        Err(DelibError::NotOpenYet)
+    } else if now >= row.closes_at || row.status == Phase::Closed {
+        Err(DelibError::VotingClosed)
+    } else {
+        Ok(())
+    }
+}
+
+async fn store_ballot(conn: &mut AnyConnection, row: &Row, unit: i64, vote: &Vote) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO ballots (deliberation_id, voter_key, choice) VALUES ($1, $2, $3) ON CONFLICT (deliberation_id, voter_key) DO UPDATE SET choice = excluded.choice")
+        .bind(row.id)
+        .bind(voter_key(row.ballot_secret.as_deref(), unit))
+        .bind(vote.encode())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An eligible resident (or a worker acting for one) casts or changes their unit's ballot. The
+/// turnout row is written first: concurrent ballots of one unit queue on it, so the last to
+/// commit is the one stored, and its `version` is the highest.
+pub async fn cast(db: &Db, p: &Principal, id: i64, unit: Option<i64>, vote: &str) -> Result<CastReceipt, DelibError> {
+    let mut tx = db.begin_write().await?;
+    let (mut row, acc) = access(&mut tx, p, id).await?;
+    let now = now_ms();
+    catch_up_in(&mut tx, &mut row, now).await?;
+    require_voting(&row, now)?;
+    let mine: Vec<i64> = sqlx::query_scalar("SELECT unit_id FROM deliberation_unit_voters WHERE deliberation_id = $1 AND user_id = $2 ORDER BY unit_id")
+        .bind(id)
+        .bind(acc.subject)
+        .fetch_all(&mut *tx)
+        .await?;
+    let unit = match unit {
+        Some(u) if mine.contains(&u) => u,
+        None if !mine.is_empty() => mine[0],
+        _ => return Err(DelibError::NotEligible),
+    };
+    let vote = Vote::parse(vote, row.kind, row.options.len() as u32, row.max_choices).ok_or(DelibError::InvalidVote)?;
+    let version: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO deliberation_turnout (deliberation_id, unit_id, channel, cast_by_user_id, on_behalf_of_user_id, first_at, last_at, version) \
+         VALUES ($1, $2, 'app', $3, $4, $5, $5, 0) ON CONFLICT (deliberation_id, unit_id) DO UPDATE SET \
+         cast_by_user_id = excluded.cast_by_user_id, on_behalf_of_user_id = excluded.on_behalf_of_user_id, last_at = excluded.last_at, \
+         version = deliberation_turnout.version + 1 WHERE deliberation_turnout.channel = 'app' RETURNING version",
+    )
+    .bind(id)
+    .bind(unit)
+    .bind(acc.subject)
+    .bind(acc.on_behalf_of.map(|_| p.user_id))
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(version) = version else { return Err(DelibError::VotedOnPaper) };
+    store_ballot(&mut tx, &row, unit, &vote).await?;
+    tx.commit().await?;
+    Ok(CastReceipt { unit_id: unit, version, at: now })
+}
+
+/// A worker keys in a paper ballot for a unit of the snapshot (`reason` None), or corrects one
+/// keyed before (`reason` required). A unit that voted in the app cannot vote on paper.
+pub async fn paper(db: &Db, p: &Principal, id: i64, unit: i64, vote: &str, reason: Option<&str>) -> Result<(), DelibError> {
+    let reason = match reason {
+        Some(r) => Some(checked(r, Field::Reason, REASON_MAX, false)?).filter(|r| !r.is_empty()),
+        None => None,
+    };
+    let mut tx = db.begin_write().await?;
+    let (mut row, acc) = access(&mut tx, p, id).await?;
+    require_worker(&acc)?;
+    let now = now_ms();
+    catch_up_in(&mut tx, &mut row, now).await?;
+    require_voting(&row, now)?;
+    let in_snapshot: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberation_units WHERE deliberation_id = $1 AND unit_id = $2")
+        .bind(id)
+        .bind(unit)
+        .fetch_one(&mut *tx)
+        .await?;
+    if in_snapshot != 1 {
+        return Err(DelibError::NotEligible);
+    }
+    let vote = Vote::parse(vote, row.kind, row.options.len() as u32, row.max_choices).ok_or(DelibError::InvalidVote)?;
+    let existing: Option<String> = sqlx::query_scalar("SELECT channel FROM deliberation_turnout WHERE deliberation_id = $1 AND unit_id = $2")
+        .bind(id)
+        .bind(unit)
+        .fetch_optional(&mut *tx)
+        .await?;
+    match (existing.as_deref(), &reason) {
+        (Some("app"), _) => return Err(DelibError::VotedOnline),
+        (Some(_), None) => return Err(DelibError::VotedOnPaper),
+        (None, Some(_)) => return Err(DelibError::NoPaperBallot),
+        (None, None) => {
+            let added = sqlx::query(
+                "INSERT INTO deliberation_turnout (deliberation_id, unit_id, channel, first_at, last_at, version) VALUES ($1, $2, 'paper', $3, $3, 0) \
+                 ON CONFLICT (deliberation_id, unit_id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(unit)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if added != 1 {
+                return Err(DelibError::VotedOnline);
+            }
+        }
+        (Some(_), Some(_)) => {
+            sqlx::query("UPDATE deliberation_turnout SET last_at = $1, version = version + 1 WHERE deliberation_id = $2 AND unit_id = $3 AND channel = 'paper'")
+                .bind(now)
+                .bind(id)
+                .bind(unit)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    store_ballot(&mut tx, &row, unit, &vote).await?;
+    sqlx::query("INSERT INTO paper_entries (deliberation_id, unit_id, kind, choice, reason, keyed_by_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(id)
+        .bind(unit)
+        .bind(if reason.is_some() { "correction" } else { "entry" })
+        .bind((!row.secret).then(|| vote.encode()))
+        .bind(reason.as_deref())
+        .bind(p.user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let kind = if reason.is_some() { "deliberation.paper_corrected" } else { "deliberation.paper_entered" };
+    events::append(&mut tx, &event(&row, kind, Some(p.user_id), None, false, serde_json::json!({ "unit_id": unit, "reason": reason }))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A worker closes the vote before its end, with a reason.
+pub async fn close_early(db: &Db, p: &Principal, id: i64, reason: &str) -> Result<DelibResult, DelibError> {
+    let reason = checked(reason, Field::Reason, REASON_MAX, false)?;
+    if reason.is_empty() {
+        return Err(DelibError::ReasonRequired);
+    }
+    let mut tx = db.begin_write().await?;
+    let (mut row, acc) = access(&mut tx, p, id).await?;
+    require_worker(&acc)?;
+    let now = now_ms();
+    catch_up_in(&mut tx, &mut row, now).await?;
+    match row.status {
+        Phase::Discussion => return Err(DelibError::NotOpenYet),
+        Phase::Closed => return Err(DelibError::VotingClosed),
+        Phase::Voting => {}
+    }
+    if !close_in(&mut tx, &mut row, now, Some((p.user_id, acc.on_behalf_of)), Some(&reason)).await? {
+        return Err(DelibError::VotingClosed);
+    }
+    let result: String = sqlx::query_scalar("SELECT result FROM deliberations WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    serde_json::from_str(&result).map_err(|_| AccountError::Internal.into())
+}
+
+/// The worker's audit: the snapshot, the turnout and every paper entry.
+pub async fn audit(db: &Db, p: &Principal, id: i64) -> Result<Audit, DelibError> {
+    let mut conn = db.pool().acquire().await?;
+    let (row, acc) = access(&mut conn, p, id).await?;
+    require_worker(&acc)?;
+    let (size, area): (Option<i64>, Option<i64>) = sqlx::query_as("SELECT electorate_size, electorate_area FROM deliberations WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    let units: Vec<(i64, String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT u.unit_id, u.label, u.area, t.channel FROM deliberation_units u LEFT JOIN deliberation_turnout t \
+         ON t.deliberation_id = u.deliberation_id AND t.unit_id = u.unit_id WHERE u.deliberation_id = $1 ORDER BY u.label, u.unit_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let turnout: Vec<(String, String, Option<String>, Option<String>, i64, i64, i64)> = sqlx::query_as(
+        "SELECT u.label, t.channel, cu.display_name, ou.display_name, t.first_at, t.last_at, t.version FROM deliberation_turnout t \
+         JOIN deliberation_units u ON u.deliberation_id = t.deliberation_id AND u.unit_id = t.unit_id \
+         LEFT JOIN users cu ON cu.id = t.cast_by_user_id LEFT JOIN users ou ON ou.id = t.on_behalf_of_user_id \
+         WHERE t.deliberation_id = $1 ORDER BY t.first_at, u.unit_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let paper: Vec<(i64, String, String, Option<String>, Option<String>, Option<String>, i64)> = sqlx::query_as(
+        "SELECT e.id, u.label, e.kind, e.choice, e.reason, ku.display_name, e.created_at FROM paper_entries e \
+         JOIN deliberation_units u ON u.deliberation_id = e.deliberation_id AND u.unit_id = e.unit_id \
+         JOIN users ku ON ku.id = e.keyed_by_user_id WHERE e.deliberation_id = $1 ORDER BY e.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Audit {
+        title: row.title.clone(),
+        phase: row.status,
+        secret: row.secret,
+        kind: row.kind,
+        options: row.options.clone(),
+        max_choices: row.max_choices,
+        units: units.into_iter().map(|(unit_id, label, area, ch)| SnapshotUnit { unit_id, label, area, voted: ch.as_deref().and_then(Channel::parse) }).collect(),
+        turnout: turnout
+            .into_iter()
+            .map(|(unit, ch, by, obo, first_at, last_at, version)| TurnoutRow {
+                unit,
+                channel: Channel::parse(&ch).unwrap_or(Channel::App),
+                cast_by: by,
+                on_behalf_of: obo,
+                first_at,
+                last_at,
+                version,
+            })
+            .collect(),
+        paper: paper
+            .into_iter()
+            .map(|(id, unit, kind, vote, reason, by, at)| PaperRow { id, unit, correction: kind == "correction", vote, reason, keyed_by: by.unwrap_or_default(), at })
+            .collect(),
+        electorate_size: size,
+        electorate_area: area,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discussion
+
+/// A comment or a reply (to a top-level comment) by a verified resident or a worker, while the
+/// discussion runs.
+pub async fn comment(db: &Db, p: &Principal, id: i64, parent: Option<i64>, body: &str) -> Result<i64, DelibError> {
+    let body = checked(body, Field::Comment, COMMENT_MAX, true)?;
+    let mut tx = db.begin_write().await?;
+    let (mut row, acc) = access(&mut tx, p, id).await?;
+    if !(acc.verified || acc.worker) {
+        return Err(AccountError::NotVerified.into());
+    }
+    let now = now_ms();
+    catch_up_in(&mut tx, &mut row, now).await?;
+    if row.status != Phase::Discussion {
+        return Err(DelibError::DiscussionClosed);
+    }
+    let parent = match parent {
+        None => None,
+        Some(pid) => {
+            let found: Option<Option<i64>> = sqlx::query_scalar("SELECT parent_id FROM deliberation_comments WHERE id = $1 AND deliberation_id = $2")
+                .bind(pid)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            // A reply to a reply joins the thread of its top-level comment.
+            Some(found.ok_or(AccountError::NotFound)?.unwrap_or(pid))
+        }
+    };
+    let cid: i64 = sqlx::query_scalar(
+        "INSERT INTO deliberation_comments (deliberation_id, parent_id, author_user_id, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(id)
+    .bind(parent)
+    .bind(acc.subject)
+    .bind(&body)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    events::append(&mut tx, &event(&row, "deliberation.commented", Some(p.user_id), acc.on_behalf_of, false, serde_json::json!({ "comment_id": cid, "parent_id": parent }))).await?;
+    tx.commit().await?;
+    Ok(cid)
+}
+
+async fn comment_row(conn: &mut AnyConnection, p: &Principal, comment: i64) -> Result<(Row, Access), DelibError> {
+    let d: i64 = sqlx::query_scalar("SELECT deliberation_id FROM deliberation_comments WHERE id = $1")
+        .bind(comment)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    access(conn, p, d).await
+}
+
+/// A verified resident reports a comment, once; at the community's report limit it is hidden
+/// until a worker shows it again.
+pub async fn report(db: &Db, p: &Principal, comment: i64, reason: &str) -> Result<(), DelibError> {
+    let reason = checked(reason, Field::Reason, REASON_MAX, true)?;
+    let mut tx = db.begin_write().await?;
+    let (row, acc) = comment_row(&mut tx, p, comment).await?;
+    if !acc.verified {
+        return Err(AccountError::NotVerified.into());
+    }
+    let added = sqlx::query("INSERT INTO deliberation_reports (comment_id, user_id, reason, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+        .bind(comment)
+        .bind(acc.subject)
+        .bind(&reason)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if added != 1 {
+        return Err(DelibError::AlreadyReported);
+    }
+    sqlx::query(
+        "UPDATE deliberation_comments SET reports = reports + 1, hidden = CASE WHEN reports + 1 >= \
+         (SELECT need_report_limit FROM communities WHERE id = $1) THEN 1 ELSE hidden END WHERE id = $2",
+    )
+    .bind(row.community)
+    .bind(comment)
+    .execute(&mut *tx)
+    .await?;
+    events::append(&mut tx, &event(&row, "deliberation.comment_reported", Some(p.user_id), acc.on_behalf_of, false, serde_json::json!({ "comment_id": comment }))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A worker hides or shows a comment.
+pub async fn set_hidden(db: &Db, p: &Principal, comment: i64, hidden: bool) -> Result<(), DelibError> {
+    let mut tx = db.begin_write().await?;
+    let (row, acc) = comment_row(&mut tx, p, comment).await?;
+    require_worker(&acc)?;
+    sqlx::query("UPDATE deliberation_comments SET hidden = $1 WHERE id = $2").bind(i64::from(hidden)).bind(comment).execute(&mut *tx).await?;
+    let kind = if hidden { "deliberation.comment_hidden" } else { "deliberation.comment_shown" };
+    events::append(&mut tx, &event(&row, kind, Some(p.user_id), None, false, serde_json::json!({ "comment_id": comment }))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn years_are_counted_in_china_standard_time() {
+        assert_eq!(super::year_of(0), 1970);
+        // 2026-12-31T16:00:00Z is already 2027 in Beijing.
+        assert_eq!(super::year_of(1_798_732_800_000), 2027);
+        assert_eq!(super::year_of(1_798_732_800_000 - 1), 2026);
+    }
+
+    #[test]
+    fn secret_ballot_keys_depend_on_the_secret_and_the_unit() {
+        use super::voter_key;
+        assert_eq!(voter_key(None, 42), "42");
+        let a = voter_key(Some("s1"), 42);
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, voter_key(Some("s2"), 42));
+        assert_ne!(a, voter_key(Some("s1"), 43));
+        assert_eq!(a, voter_key(Some("s1"), 42));
+    }
+}
