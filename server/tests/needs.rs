@@ -7,6 +7,7 @@ use app::needs::error::NeedError;
 use app::needs::model::Status;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use common::futures_join;
 use common::live::{Jar, Server, start};
 use serde_json::Value;
 
@@ -107,38 +108,6 @@ async fn two_hundred_concurrent_supports_by_a_hundred_residents_count_a_hundred(
         }
         assert_eq!(supports(&s, need).await, (50, 50), "{label}");
     }
-}
-
-/// Runs all futures at once on the test runtime (spawned, so they truly overlap).
-async fn futures_join<F>(futs: impl Iterator<Item = F>) -> Vec<(u16, Value)>
-where
-    F: std::future::Future<Output = (u16, Value)>,
-{
-    // The futures borrow the server, so they are polled together rather than spawned.
-    let mut set = Vec::new();
-    for f in futs {
-        set.push(Box::pin(f));
-    }
-    join_all(set).await
-}
-
-async fn join_all<F: std::future::Future<Output = T> + Unpin, T>(mut futs: Vec<F>) -> Vec<T> {
-    use std::task::Poll;
-    let mut out: Vec<Option<T>> = futs.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in futs.iter_mut().enumerate() {
-            if out[i].is_none() {
-                match std::pin::Pin::new(f).poll(cx) {
-                    Poll::Ready(v) => out[i] = Some(v),
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending { Poll::Pending } else { Poll::Ready(()) }
-    })
-    .await;
-    out.into_iter().map(Option::unwrap).collect()
 }
 
 #[tokio::test]

@@ -228,7 +228,7 @@ async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<()
             .await?;
         }
     }
-    let (size, area): (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), SUM(area) FROM deliberation_units WHERE deliberation_id = $1")
+    let (size, area): (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), CAST(SUM(area) AS BIGINT) FROM deliberation_units WHERE deliberation_id = $1")
         .bind(row.id)
         .fetch_one(&mut *conn)
         .await?;
@@ -535,7 +535,7 @@ pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Deli
     let (zh, en): (String, String) = sqlx::query_as("SELECT name_zh, name_en FROM communities WHERE id = $1").bind(community).fetch_one(&mut *conn).await?;
     let rows: Vec<(i64, String, String, i64, i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
         "SELECT d.id, d.title, d.status, d.opens_at, d.closes_at, d.rule, d.vote_unit, d.result, \
-         (SELECT MIN(CASE WHEN t.unit_id IS NULL THEN 0 ELSE 1 END) FROM deliberation_unit_voters v \
+         (SELECT CAST(MIN(CASE WHEN t.unit_id IS NULL THEN 0 ELSE 1 END) AS BIGINT) FROM deliberation_unit_voters v \
             LEFT JOIN deliberation_turnout t ON t.deliberation_id = v.deliberation_id AND t.unit_id = v.unit_id \
             WHERE v.deliberation_id = d.id AND v.user_id = $2) \
          FROM deliberations d WHERE d.community_id = $1 ORDER BY d.closes_at DESC, d.id DESC LIMIT 200",

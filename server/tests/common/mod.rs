@@ -62,3 +62,36 @@ pub async fn databases() -> Vec<(&'static str, Db)> {
     }
     all
 }
+
+/// Runs all futures at once: polled together, so their requests are all in flight together
+/// (the server handles each on its own task).
+pub async fn futures_join<F>(futs: impl Iterator<Item = F>) -> Vec<(u16, serde_json::Value)>
+where
+    F: std::future::Future<Output = (u16, serde_json::Value)>,
+{
+    // The futures borrow the server, so they are polled together rather than spawned.
+    let mut set = Vec::new();
+    for f in futs {
+        set.push(Box::pin(f));
+    }
+    join_all(set).await
+}
+
+async fn join_all<F: std::future::Future<Output = T> + Unpin, T>(mut futs: Vec<F>) -> Vec<T> {
+    use std::task::Poll;
+    let mut out: Vec<Option<T>> = futs.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in futs.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match std::pin::Pin::new(f).poll(cx) {
+                    Poll::Ready(v) => out[i] = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { Poll::Pending } else { Poll::Ready(()) }
+    })
+    .await;
+    out.into_iter().map(Option::unwrap).collect()
+}
