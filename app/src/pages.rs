@@ -58,18 +58,6 @@ pub fn HomePage() -> impl IntoView {
     }
 }
 
-/// 议事: residents' deliberation (placeholder until the deliberation capability lands).
-#[component]
-pub fn DeliberationsPage() -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        {page_title!(i18n, deliberation_title)}
-        <h1>{t!(i18n, deliberation_title)}</h1>
-        <p>{t!(i18n, deliberation_intro)}</p>
-        <p class="badge">{t!(i18n, coming_soon)}</p>
-    }
-}
-
 /// 服务: 一老一小 (elderly and child services), placeholder.
 #[component]
 pub fn ServicesPage() -> impl IntoView {

@@ -47,7 +47,11 @@ fn Frame() -> impl IntoView {
                     <ErrorBoundary fallback=|_errors| view! { <pages::ErrorPage/> }>
                     <Routes fallback=|| view! { <pages::NotFound/> }>
                         <Route path=path!("") view=pages::HomePage/>
-                        <Route path=path!("deliberations") view=pages::DeliberationsPage/>
+                        <Route path=path!("deliberations") view={leptos_router::Lazy::<crate::deliberation::pages::DeliberationsRoute>::new()}/>
+                        <Route path=path!("deliberations/new") view={leptos_router::Lazy::<crate::deliberation::pages::NewDeliberationRoute>::new()}/>
+                        <Route path=path!("deliberations/:id") view={leptos_router::Lazy::<crate::deliberation::pages::DeliberationRoute>::new()}/>
+                        <Route path=path!("deliberations/:id/result") view={leptos_router::Lazy::<crate::deliberation::pages::ResultRoute>::new()}/>
+                        <Route path=path!("deliberations/:id/desk") view={leptos_router::Lazy::<crate::deliberation::pages::DeskRoute>::new()}/>
                         <Route path=path!("services") view=pages::ServicesPage/>
                         <Route path=path!("activities") view=pages::ActivitiesPage/>
                         <Route path=path!("me") view={leptos_router::Lazy::<pages::MeRoute>::new()}/>
