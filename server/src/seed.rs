@@ -17,9 +17,12 @@ pub const DEMO_LOGINS: &[DemoLogin] = &[
     DemoLogin { phone: "13800000001", who: "王芳 — resident (owner), 翠苑社区 1幢 1单元 101" },
     DemoLogin { phone: "13800000002", who: "李强 — resident, 翠苑社区 1幢 1单元 102" },
     DemoLogin { phone: "13800000003", who: "赵敏 — resident (owner), 文鼎苑社区 1幢 1单元 101" },
+    DemoLogin { phone: "13800000004", who: "张秀英 — resident (owner), 翠苑社区 1幢 1单元 201" },
+    DemoLogin { phone: "13800000005", who: "刘建华 — resident, 王芳's husband, 翠苑社区 1幢 1单元 101" },
     DemoLogin { phone: "13800000010", who: "陈志愿 — volunteer, 翠苑社区" },
     DemoLogin { phone: "13800000020", who: "刘社工 — community worker, 翠苑社区" },
     DemoLogin { phone: "13800000021", who: "孙社工 — community worker, 翠苑社区" },
+    DemoLogin { phone: "13800000022", who: "吴社工 — community worker, 翠苑社区" },
     DemoLogin { phone: "13800000030", who: "周主任 — district admin, 西湖区" },
 ];
 
@@ -80,7 +83,8 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
     let people = [
         user("13800000001", "王芳"), user("13800000002", "李强"), user("13800000003", "赵敏"),
         user("13800000010", "陈志愿"), user("13800000020", "刘社工"), user("13800000030", "周主任"),
-        user("13800000021", "孙社工"),
+        user("13800000021", "孙社工"), user("13800000004", "张秀英"), user("13800000005", "刘建华"),
+        user("13800000022", "吴社工"),
     ];
     let mut ids = Vec::new();
     for (phone, name) in people {
@@ -88,8 +92,9 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
             vec![S(phone), S(name), I(now)]).await?);
     }
     let (wang, li, zhao, chen, liu, zhou, sun) = (ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[6]);
+    let (zhang, liu_jh, wu) = (ids[7], ids[8], ids[9]);
     let (cuiyuan, wending) = (communities[0], communities[1]);
-    let members: [(i64, &str, i64, &str, Option<&str>, i64, Option<i64>); 7] = [
+    let members: [(i64, &str, i64, &str, Option<&str>, i64, Option<i64>); 10] = [
         (households[0][0][0], "王芳", 1975, "本人", Some("13800000001"), 1, Some(wang)),
         (households[0][0][0], "王建国", 1948, "父亲", None, 0, None),
         (households[0][0][0], "王小米", 2019, "女儿", None, 0, None),
@@ -97,6 +102,10 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
         (households[1][0][0], "赵敏", 1962, "本人", Some("13800000003"), 1, Some(zhao)),
         (households[0][1][0], "陈志愿", 1995, "本人", Some("13800000010"), 1, Some(chen)),
         (households[0][2][3], "孙桂兰", 1940, "本人", None, 1, None),
+        (households[0][0][0], "刘建华", 1973, "丈夫", Some("13800000005"), 0, Some(liu_jh)),
+        (households[0][0][2], "张秀英", 1956, "本人", Some("13800000004"), 1, Some(zhang)),
+        // No smartphone: votes on paper, keyed in by a worker.
+        (households[0][0][3], "周德明", 1944, "本人", None, 1, None),
     ];
     for (household, name, born, rel, phone, owner, user_id) in members {
         insert_id(c, "INSERT INTO household_members (household_id, name, birth_year, relationship, phone, is_owner, user_id) \
@@ -107,6 +116,7 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
         (wang, "resident", Some(cuiyuan), None), (li, "resident", Some(cuiyuan), None),
         (zhao, "resident", Some(wending), None), (chen, "resident", Some(cuiyuan), None),
         (chen, "volunteer", Some(cuiyuan), None), (liu, "worker", Some(cuiyuan), None), (sun, "worker", Some(cuiyuan), None),
+        (zhang, "resident", Some(cuiyuan), None), (liu_jh, "resident", Some(cuiyuan), None), (wu, "worker", Some(cuiyuan), None),
         (zhou, "district_admin", None, Some(district)),
     ] {
         insert_id(c, "INSERT INTO memberships (user_id, role, community_id, district_id) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -125,6 +135,27 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
         Some("社区已与街道沟通，计划在活动中心一楼开设老年食堂，预计明年春季开放。"), &[wang, li, chen], now).await?;
     insert_seeded(c, cuiyuan, wang, "childcare", "儿童游乐场滑梯损坏", "2幢旁边游乐场的滑梯有裂缝，孩子玩耍有危险。", Status::Submitted, None, &[], now).await?;
     insert_seeded(c, wending, zhao, "safety", "小区路灯不亮", "1幢到大门的路灯坏了好几盏，晚上走路不安全。", Status::Published, None, &[], now).await?;
+    // Deliberations: one open for votes (the scheduler takes its snapshot on its first pass), one
+    // still in discussion, from the elevator need.
+    let elevator: i64 = sqlx::query_scalar("SELECT id FROM needs WHERE community_id = $1 AND title = '3幢加装电梯'").bind(cuiyuan).fetch_one(&mut *c).await?;
+    let day = 86_400_000;
+    for (need, title, background, kind, electorate, unit, rule, opens, closes, options) in [
+        (None, "儿童游乐场改造方案", "2幢旁边的游乐场设施老化。社区拟用公共收益改造，请选择您支持的方案。", "choice", "community", "person", "simple",
+            now, now + 7 * day, vec!["更换滑梯和秋千", "改成沙池和攀爬架", "维持现状"]),
+        (Some(elevator), "3幢加装电梯", "3幢业主提出加装电梯，费用按楼层分摊，使用维修资金的部分需业主表决。", "yes_no", "owners", "owner", "art278_major",
+            now + 3 * day, now + 17 * day, vec![]),
+    ] {
+        let id = insert_id(c, "INSERT INTO deliberations (community_id, need_id, title, background, kind, max_choices, electorate, vote_unit, rule, secret, status, \
+            created_by, created_at, opens_at, closes_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, 0, 'discussion', $9, $10, $11, $12) RETURNING id",
+            vec![I(cuiyuan), OptI(need), S(title), S(background), S(kind), S(electorate), S(unit), S(rule), I(liu), I(now), I(opens), I(closes)]).await?;
+        for (i, o) in options.iter().enumerate() {
+            sqlx::query("INSERT INTO deliberation_options (deliberation_id, idx, label) VALUES ($1, $2, $3)").bind(id).bind(i as i64).bind(*o).execute(&mut *c).await?;
+        }
+        if electorate == "owners" {
+            sqlx::query("INSERT INTO deliberation_buildings (deliberation_id, building_id) SELECT $1, building_id FROM households WHERE id = $2")
+                .bind(id).bind(households[0][2][0]).execute(&mut *c).await?;
+        }
+    }
     events::append(c, &NewEvent {
         community_id: None,
         kind: "system.demo_seeded",

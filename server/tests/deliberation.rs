@@ -180,6 +180,7 @@ async fn eligibility_the_community_boundary_and_the_window_are_enforced() {
 
         // Only workers of the community open deliberations.
         let body = spec(json!({ "electorate": "Buildings", "building_ids": [b], "opens_at": now() + 3_600_000, "closes_at": now() + 7_200_000 }));
+        let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberations").fetch_one(s.db.pool()).await.unwrap();
         refused(label, s.call(&mut v[0], "deliberations/create", &[("spec", &body)]).await, 403, DelibError::Account(app::account::error::AccountError::Forbidden));
         let mut volunteer = s.session_for(s.user_id("13800000010").await).await;
         refused(label, s.call(&mut volunteer, "deliberations/create", &[("spec", &body)]).await, 403, DelibError::Account(app::account::error::AccountError::Forbidden));
@@ -189,8 +190,8 @@ async fn eligibility_the_community_boundary_and_the_window_are_enforced() {
         let other_b = building(&s, "wending", "1幢").await;
         let bad = spec(json!({ "electorate": "Buildings", "building_ids": [other_b] }));
         refused(label, s.call(&mut w, "deliberations/create", &[("spec", &bad)]).await, 400, DelibError::UnknownBuilding);
-        let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberations").fetch_one(s.db.pool()).await.unwrap();
-        assert_eq!(before, 0, "{label}: nothing written by refused creations");
+        let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberations").fetch_one(s.db.pool()).await.unwrap();
+        assert_eq!(after, before, "{label}: nothing written by refused creations");
 
         let id = create(&s, &mut w, body).await;
         // Discussion: not open for votes yet; comments and replies, reports and hiding.
@@ -226,7 +227,7 @@ async fn eligibility_the_community_boundary_and_the_window_are_enforced() {
         assert_eq!(status, 200, "{label}: {list}");
         assert!(list["open"].as_array().unwrap().is_empty() && list["past"].as_array().unwrap().is_empty(), "{label}: {list}");
         let (_, list) = s.call(&mut out, "deliberations/list", &[]).await;
-        assert_eq!(list["open"][0]["id"], id, "{label}: {list}");
+        assert!(list["open"].as_array().unwrap().iter().any(|d| d["id"] == id), "{label}: {list}");
 
         open_now(&s, id).await;
         assert_eq!(count(&s, "SELECT electorate_size FROM deliberations WHERE id = $1", id).await, 3, "{label}");
