@@ -140,7 +140,7 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
     let elevator: i64 = sqlx::query_scalar("SELECT id FROM needs WHERE community_id = $1 AND title = '3幢加装电梯'").bind(cuiyuan).fetch_one(&mut *c).await?;
     let day = 86_400_000;
     for (need, title, background, kind, electorate, unit, rule, opens, closes, options) in [
-        (None, "儿童游乐场改造方案", "2幢旁边的游乐场设施老化。社区拟用公共收益改造，请选择您支持的方案。", "choice", "community", "person", "simple",
+        (None, "儿童游乐场改造方案", "2幢旁边的游乐场设施老化。社区拟用公共收益改造，请选择您支持的方案。", "choice", "community", "household", "simple",
             now, now + 7 * day, vec!["更换滑梯和秋千", "改成沙池和攀爬架", "维持现状"]),
         (Some(elevator), "3幢加装电梯", "3幢业主提出加装电梯，费用按楼层分摊，使用维修资金的部分需业主表决。", "yes_no", "owners", "owner", "art278_major",
             now + 3 * day, now + 17 * day, vec![]),

@@ -321,6 +321,31 @@ async fn household_votes_paper_ballots_and_corrections() {
         assert_eq!(d["my_units"][0]["voted"]["vote"], "yes", "{label}");
         let (status, second) = vote(&s, &mut f[1], id, "no").await;
         assert_eq!((status, second["version"].as_i64()), (200, Some(1)), "{label}: {second}");
+        // Someone verified during the vote casts their household's vote (the household's right is
+        // in the snapshot); a household that appeared during the vote has none.
+        let late: i64 = sqlx::query_scalar("INSERT INTO users (phone, display_name, status, created_at) VALUES ('13699990000', '张强', 'active', 0) RETURNING id")
+            .fetch_one(s.db.pool())
+            .await
+            .unwrap();
+        let m: i64 = sqlx::query_scalar("INSERT INTO household_members (household_id, name, birth_year, relationship, phone, user_id) VALUES ($1, '张强', 1996, '儿子', '13699990000', $2) RETURNING id")
+            .bind(home)
+            .bind(late)
+            .fetch_one(s.db.pool())
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO memberships (user_id, role, community_id, verified, member_id) SELECT $1, 'resident', community_id, 1, $2 FROM buildings WHERE id = $3")
+            .bind(late)
+            .bind(m)
+            .bind(b)
+            .execute(s.db.pool())
+            .await
+            .unwrap();
+        let mut late = s.session_for(late).await;
+        let (status, third) = vote(&s, &mut late, id, "no").await;
+        assert_eq!((status, third["unit_id"].as_i64(), third["version"].as_i64()), (200, Some(home), Some(2)), "{label}: {third}");
+        let newcomer = s.residents("cuiyuan", "7幢", 1).await[0];
+        let mut newcomer = s.session_for(newcomer).await;
+        refused(label, vote(&s, &mut newcomer, id, "yes").await, 403, DelibError::NotEligible);
 
         // Paper: not for a unit that voted in the app, nor the other way round.
         refused(label, paper(&s, &mut w, id, home, "yes", None).await, 409, DelibError::VotedOnline);

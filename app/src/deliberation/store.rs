@@ -246,6 +246,37 @@ async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<()
     Ok(())
 }
 
+/// The units of the snapshot whose vote `user` may cast: those the snapshot named them for, and —
+/// for households and owned homes, whose right to vote the snapshot fixed — the units they are
+/// now a verified (adult / owner) member of (someone verified during the vote casts their
+/// household's vote; nobody gains a vote the snapshot did not give).
+async fn castable_units(conn: &mut AnyConnection, row: &Row, user: i64, now: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let mut units: Vec<i64> = sqlx::query_scalar("SELECT unit_id FROM deliberation_unit_voters WHERE deliberation_id = $1 AND user_id = $2")
+        .bind(row.id)
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await?;
+    if row.unit != VoteUnit::Person {
+        let filter = if row.unit == VoteUnit::Owner { " AND hm.is_owner = 1" } else { " AND (hm.birth_year IS NULL OR hm.birth_year <= $4)" };
+        let now_members: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT du.unit_id FROM memberships m JOIN household_members hm ON hm.id = m.member_id \
+             JOIN deliberation_units du ON du.deliberation_id = $1 AND du.unit_id = hm.household_id JOIN users u ON u.id = m.user_id \
+             WHERE m.user_id = $2 AND m.community_id = $3 AND m.role = 'resident' AND m.verified = 1 AND u.status = 'active' \
+             AND hm.status = 'confirmed'{filter}"
+        ))
+        .bind(row.id)
+        .bind(user)
+        .bind(row.community)
+        .bind(year_of(now) - ADULT_AGE)
+        .fetch_all(&mut *conn)
+        .await?;
+        units.extend(now_members);
+    }
+    units.sort_unstable();
+    units.dedup();
+    Ok(units)
+}
+
 /// The snapshot and the counted ballots, as the tally takes them.
 async fn counted(conn: &mut AnyConnection, row: &Row) -> Result<(Vec<Voter>, Vec<(i64, String)>), sqlx::Error> {
     let units: Vec<(i64, i64)> = sqlx::query_as("SELECT unit_id, area FROM deliberation_units WHERE deliberation_id = $1")
@@ -565,20 +596,19 @@ pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Deli
 }
 
 async fn my_units(conn: &mut AnyConnection, row: &Row, subject: i64) -> Result<Vec<MyUnit>, sqlx::Error> {
-    let rows: Vec<(i64, String, Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
-        "SELECT u.unit_id, u.label, t.channel, COALESCE(cu.display_name, cm.name), t.last_at FROM deliberation_unit_voters v \
-         JOIN deliberation_units u ON u.deliberation_id = v.deliberation_id AND u.unit_id = v.unit_id \
-         LEFT JOIN deliberation_turnout t ON t.deliberation_id = v.deliberation_id AND t.unit_id = v.unit_id \
-         LEFT JOIN users cu ON cu.id = t.cast_by_user_id \
-         LEFT JOIN household_members cm ON cm.user_id = t.cast_by_user_id AND cm.household_id = u.unit_id \
-         WHERE v.deliberation_id = $1 AND v.user_id = $2 ORDER BY u.unit_id",
-    )
-    .bind(row.id)
-    .bind(subject)
-    .fetch_all(&mut *conn)
-    .await?;
     let mut out = Vec::new();
-    for (unit_id, label, channel, by, at) in rows {
+    for unit_id in castable_units(conn, row, subject, now_ms()).await? {
+        let (label, channel, by, at): (String, Option<String>, Option<String>, Option<i64>) = sqlx::query_as(
+            "SELECT u.label, t.channel, COALESCE(cu.display_name, cm.name), t.last_at FROM deliberation_units u \
+             LEFT JOIN deliberation_turnout t ON t.deliberation_id = u.deliberation_id AND t.unit_id = u.unit_id \
+             LEFT JOIN users cu ON cu.id = t.cast_by_user_id \
+             LEFT JOIN household_members cm ON cm.user_id = t.cast_by_user_id AND cm.household_id = u.unit_id \
+             WHERE u.deliberation_id = $1 AND u.unit_id = $2",
+        )
+        .bind(row.id)
+        .bind(unit_id)
+        .fetch_one(&mut *conn)
+        .await?;
         let voted = match (channel.as_deref().and_then(Channel::parse), at) {
             (Some(channel), Some(at)) => {
                 let vote = if row.secret && row.ballot_secret.is_none() {
@@ -715,11 +745,7 @@ pub async fn cast(db: &Db, p: &Principal, id: i64, unit: Option<i64>, vote: &str
     let now = now_ms();
     catch_up_in(&mut tx, &mut row, now).await?;
     require_voting(&row, now)?;
-    let mine: Vec<i64> = sqlx::query_scalar("SELECT unit_id FROM deliberation_unit_voters WHERE deliberation_id = $1 AND user_id = $2 ORDER BY unit_id")
-        .bind(id)
-        .bind(acc.subject)
-        .fetch_all(&mut *tx)
-        .await?;
+    let mine = castable_units(&mut tx, &row, acc.subject, now).await?;
     let unit = match unit {
         Some(u) if mine.contains(&u) => u,
         None if !mine.is_empty() => mine[0],
