@@ -138,3 +138,21 @@ COOKIE="$cookie" BODY='sort=newest&q=&mine=false' nrun "server fn needs/list, ne
 COOKIE="$cookie" BODY='sort=supports&q=%E5%8A%A0%E8%A3%85%E7%94%B5%E6%A2%AF&mine=false' nrun "server fn needs/list, search 加装电梯" /api/needs/list -s "$lua"
 nrun "GET /needs (rendered page, first 20)" /needs -H "Cookie: $cookie"
 rm -f "$lua"
+
+# Ballots: 64 concurrent voters against a bare insert loop, on SQLite and on PostgreSQL (a
+# throw-away server with fsync on, like a real one), each in the same run (server bench-ballots).
+kill $pid 2>/dev/null; wait $pid 2>/dev/null || true
+echo
+echo "### Ballots at ${CONCURRENCY:-64} concurrent voters (640 voters, ${duration} s; load generator in the server's process, 2 shared cores) vs a bare insert loop (single-row autocommit inserts, one connection, ${duration} s) on the same database"
+echo
+echo "| database | ballots/s | p50 | p99 | errors | bare inserts/s | ratio |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+bdata=$(mktemp -d /tmp/linli-bench-ballots.XXXXXX)
+LINLI_DATA_DIR="$bdata" RUST_LOG=warn target/release/server bench-ballots 640 "$duration"
+rm -rf "$bdata"
+pg_out=$(LINLI_PG_FSYNC=on scripts/postgres.sh)
+read -r pg_url pg_dir <<<"$pg_out"
+bdata=$(mktemp -d /tmp/linli-bench-ballots.XXXXXX)
+DATABASE_URL="$pg_url" LINLI_DATA_DIR="$bdata" RUST_LOG=warn target/release/server bench-ballots 640 "$duration" || true
+rm -rf "$bdata"
+scripts/postgres.sh stop "$pg_dir"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Starts a throw-away PostgreSQL (Debian's package) on a free port with its own data directory and
+# (fsync off unless LINLI_PG_FSYNC=on: the benchmark turns it on)
 # prints `URL DIR` on stdout. Stop it with: scripts/postgres.sh stop DIR
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user.
 set -euo pipefail
@@ -20,5 +21,5 @@ chmod 755 "$dir"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1
 as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=${LINLI_PG_FSYNC:-off} -c max_connections=300" start >/dev/null
 echo "postgres://postgres@127.0.0.1:$port/postgres $dir"

@@ -10,6 +10,9 @@ const USAGE: &str = "usage: server <command>\n\n\
   bench-needs [NEEDS SUPPORTS]\n\
                    fill the demo with NEEDS needs and SUPPORTS supports (default 10000 100000)\n\
                    and print an access cookie of a resident (for scripts/bench.sh)\n\
+  bench-ballots [VOTERS SECONDS]\n\
+                   measure ballots/s at 64 concurrent voters (default 640 voters, 20 s) against a\n\
+                   bare insert loop on the same database (DATABASE_URL), and print the figures\n\
   help             show this text\n";
 
 #[tokio::main]
@@ -27,6 +30,10 @@ async fn main() -> ExitCode {
         Some("bench-needs") => {
             let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
             bench_needs(n(1, 10_000), n(2, 100_000)).await
+        }
+        Some("bench-ballots") => {
+            let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+            bench_ballots(n(1, 640), n(2, 20) as u64).await
         }
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
@@ -76,6 +83,23 @@ async fn bench_needs(needs: usize, supports: usize) -> Result<(), AnyError> {
     println!("{}={access}", app::account::session::ACCESS_COOKIE);
     drop(conn);
     db.close().await;
+    Ok(())
+}
+
+async fn bench_ballots(voters: usize, seconds: u64) -> Result<(), AnyError> {
+    let config = Config::from_env()?;
+    let r = server::bench_ballots::run(config, voters, seconds).await?;
+    println!(
+        "| {} | {:.0} | {:.1} ms | {:.1} ms | {} | {:.0} | {:.2} |",
+        r.backend,
+        r.ballots_per_sec(),
+        r.p50_ms,
+        r.p99_ms,
+        r.errors,
+        r.inserts_per_sec(),
+        r.ballots_per_sec() / r.inserts_per_sec()
+    );
+    tracing::info!(?r, "ballot benchmark");
     Ok(())
 }
 

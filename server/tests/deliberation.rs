@@ -394,8 +394,8 @@ async fn household_votes_paper_ballots_and_corrections() {
             .await
             .unwrap();
         assert_eq!((official, state.as_str()), (1, "pending"), "{label}");
-        // Adults of the household and the single residents are told.
-        assert_eq!(count(&s, "SELECT COUNT(*) FROM notifications WHERE kind = 'delib_result' AND subject_id = $1", id).await, 4, "{label}");
+        // Adults of the household (the one verified during the vote too) and the single residents are told.
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM notifications WHERE kind = 'delib_result' AND subject_id = $1", id).await, 5, "{label}");
         refused(label, paper(&s, &mut w, id, other_home, "yes", None).await, 409, DelibError::VotingClosed);
         let (_, d) = get(&s, &mut f[0], id).await;
         assert_eq!(d["close_reason"], "全部住户已表态", "{label}");

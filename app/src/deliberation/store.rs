@@ -132,16 +132,20 @@ fn event<'a>(row: &Row, kind: &'a str, actor: Option<i64>, on_behalf_of: Option<
     NewEvent { community_id: Some(row.community), kind, subject_type: "deliberation", subject_id: Some(row.id), actor_user_id: actor, on_behalf_of_user_id: on_behalf_of, official, payload }
 }
 
-/// Notifies the app voters of the snapshot (`only_not_voted`: those whose unit has not voted).
+/// Notifies the voters (`only_not_voted`: those of the snapshot whose unit has not voted).
 async fn notify_voters(conn: &mut AnyConnection, row: &Row, kind: &str, params: &serde_json::Value, only_not_voted: bool) -> Result<(), sqlx::Error> {
-    let filter = if only_not_voted {
-        " AND NOT EXISTS (SELECT 1 FROM deliberation_turnout t WHERE t.deliberation_id = v.deliberation_id AND t.unit_id = v.unit_id)"
+    // Those the snapshot named; and, for everything but the reminder, whoever cast a ballot (a
+    // household member verified during the vote).
+    let who = if only_not_voted {
+        "SELECT v.user_id FROM deliberation_unit_voters v WHERE v.deliberation_id = $3 \
+         AND NOT EXISTS (SELECT 1 FROM deliberation_turnout t WHERE t.deliberation_id = v.deliberation_id AND t.unit_id = v.unit_id)"
     } else {
-        ""
+        "SELECT v.user_id FROM deliberation_unit_voters v WHERE v.deliberation_id = $3 \
+         UNION SELECT t.cast_by_user_id FROM deliberation_turnout t WHERE t.deliberation_id = $3 AND t.cast_by_user_id IS NOT NULL"
     };
     sqlx::query(&format!(
         "INSERT INTO notifications (user_id, community_id, kind, subject_type, subject_id, params, created_at) \
-         SELECT DISTINCT v.user_id, $1, $2, 'deliberation', $3, $4, $5 FROM deliberation_unit_voters v WHERE v.deliberation_id = $3{filter}"
+         SELECT DISTINCT x.user_id, $1, $2, 'deliberation', $3, $4, $5 FROM ({who}) x"
     ))
     .bind(row.community)
     .bind(kind)
