@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Starts a throw-away PostgreSQL (Debian's package) on a free port with its own data directory and
-# (fsync off unless LINLI_PG_FSYNC=on: the benchmark turns it on)
-# prints `URL DIR` on stdout. Stop it with: scripts/postgres.sh stop DIR
+# prints `URL DIR` on stdout (fsync off unless LINLI_PG_FSYNC=on: the benchmark turns it on). Stop it with: scripts/postgres.sh stop DIR
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user.
 set -euo pipefail
 PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}

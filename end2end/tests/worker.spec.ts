@@ -61,6 +61,7 @@ test("roster import with bad lines, verified resident, family member confirmed",
   }
 
   await resident.reload();
+  await hydrated(resident);
   await expect(resident.getByTestId("family").locator("li").filter({ hasText: "吴小宝" })).toContainText("已确认");
   await resident.getByTestId("logout").click();
   await expect(resident.getByTestId("account-anonymous")).toBeVisible();
