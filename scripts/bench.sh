@@ -67,7 +67,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 LINLI_SITE_ROOT=target/site LINLI_DATA_DIR="$data" LINLI_ADDR="127.0.0.1:$port" RUST_LOG=warn \
   target/release/server serve --demo >"$data/server.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS "http://127.0.0.1:$port/" >/dev/null
 sleep 3
@@ -100,7 +100,7 @@ echo "- RSS after the load runs: $((rss_load / 1024)) MiB"
 # The needs list of a large community: 10,000 needs and 100,000 supports (server bench-needs).
 kill $pid 2>/dev/null; wait $pid 2>/dev/null || true
 ndata=$(mktemp -d /tmp/linli-bench-needs.XXXXXX)
-trap 'kill $pid 2>/dev/null; rm -rf "$data" "$ndata"' EXIT
+trap 'kill $pid 2>/dev/null || true; rm -rf "$data" "$ndata"' EXIT
 start_s=$(date +%s.%N)
 cookie=$(LINLI_DATA_DIR="$ndata" RUST_LOG=warn target/release/server bench-needs 10000 100000)
 seed_s=$(python3 -c "print(round($(date +%s.%N) - $start_s, 1))")
