@@ -13,6 +13,7 @@ pub mod deliberation;
 pub mod infra;
 pub mod needs;
 pub mod pages;
+pub mod time;
 pub mod ui;
 
 use leptos::prelude::*;

@@ -42,35 +42,7 @@ impl Report {
 async fn voters(db: &Db, n: usize) -> Result<(i64, i64, Vec<i64>), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let community: i64 = sqlx::query_scalar("SELECT id FROM communities WHERE code = 'cuiyuan'").fetch_one(&mut *tx).await?;
-    let building: i64 = sqlx::query_scalar("INSERT INTO buildings (community_id, name) VALUES ($1, '投票压测楼') RETURNING id").bind(community).fetch_one(&mut *tx).await?;
-    let mut users = Vec::with_capacity(n);
-    for i in 0..n {
-        let phone = format!("1570000{i:04}");
-        let user: i64 = sqlx::query_scalar("INSERT INTO users (phone, display_name, status, created_at) VALUES ($1, $2, 'active', 0) RETURNING id")
-            .bind(&phone)
-            .bind(format!("压测居民{i}"))
-            .fetch_one(&mut *tx)
-            .await?;
-        let h: i64 = sqlx::query_scalar("INSERT INTO households (building_id, unit, room, area_centi_m2) VALUES ($1, '1', $2, 9000) RETURNING id")
-            .bind(building)
-            .bind(format!("{}", 1000 + i))
-            .fetch_one(&mut *tx)
-            .await?;
-        let m: i64 = sqlx::query_scalar("INSERT INTO household_members (household_id, name, relationship, phone, is_owner, user_id) VALUES ($1, $2, '本人', $3, 1, $4) RETURNING id")
-            .bind(h)
-            .bind(format!("压测居民{i}"))
-            .bind(&phone)
-            .bind(user)
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO memberships (user_id, role, community_id, verified, member_id) VALUES ($1, 'resident', $2, 1, $3)")
-            .bind(user)
-            .bind(community)
-            .bind(m)
-            .execute(&mut *tx)
-            .await?;
-        users.push(user);
-    }
+    let (building, users) = crate::bench_data::residents_of_new_building(&mut tx, community, "投票压测楼", "1570000", n, Some(9000)).await?;
     let worker: i64 = sqlx::query_scalar("SELECT id FROM users WHERE phone = '13800000020'").fetch_one(&mut *tx).await?;
     let now = now_ms();
     let id: i64 = sqlx::query_scalar(

@@ -42,34 +42,9 @@ pub async fn insert(db: &Db, needs: usize, supports: usize) -> Result<i64, sqlx:
         ids.push(app::needs::store::insert_seeded(&mut tx, community, author, category, &title, &body, status, None, &[], now - (needs - i) as i64 * 60_000).await?);
     }
     let residents = supports.div_ceil(100).max(1);
-    let building: i64 = sqlx::query_scalar("INSERT INTO buildings (community_id, name) VALUES ($1, '压测楼') RETURNING id").bind(community).fetch_one(&mut *tx).await?;
+    let (_, users) = residents_of_new_building(&mut tx, community, "压测楼", "1770000", residents, None).await?;
     let mut pairs = Vec::with_capacity(supports);
-    for r in 0..residents {
-        let phone = format!("1770000{r:04}");
-        let user: i64 = sqlx::query_scalar("INSERT INTO users (phone, display_name, status, created_at) VALUES ($1, $2, 'active', $3) RETURNING id")
-            .bind(&phone)
-            .bind(format!("压测居民{r}"))
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-        let household: i64 = sqlx::query_scalar("INSERT INTO households (building_id, unit, room) VALUES ($1, '1', $2) RETURNING id")
-            .bind(building)
-            .bind(format!("{r}"))
-            .fetch_one(&mut *tx)
-            .await?;
-        let member: i64 = sqlx::query_scalar("INSERT INTO household_members (household_id, name, relationship, phone, user_id) VALUES ($1, $2, '本人', $3, $4) RETURNING id")
-            .bind(household)
-            .bind(format!("压测居民{r}"))
-            .bind(&phone)
-            .bind(user)
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO memberships (user_id, role, community_id, verified, member_id) VALUES ($1, 'resident', $2, 1, $3)")
-            .bind(user)
-            .bind(community)
-            .bind(member)
-            .execute(&mut *tx)
-            .await?;
+    for user in users {
         let mut chosen = std::collections::BTreeSet::new();
         let want = (supports - pairs.len()).min(100).min(needs);
         while chosen.len() < want {
@@ -99,4 +74,48 @@ pub async fn insert(db: &Db, needs: usize, supports: usize) -> Result<i64, sqlx:
     sqlx::query("UPDATE memberships SET verified = 1 WHERE user_id = $1 AND role = 'resident'").bind(author).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(community)
+}
+
+/// `n` verified residents of `community`, each the only member (and owner) of a
+/// household of a new building `name`, phones `{prefix}0000`…; returns (building, user ids).
+pub async fn residents_of_new_building(
+    conn: &mut sqlx::AnyConnection,
+    community: i64,
+    name: &str,
+    prefix: &str,
+    n: usize,
+    area: Option<i64>,
+) -> Result<(i64, Vec<i64>), sqlx::Error> {
+    let building: i64 = sqlx::query_scalar("INSERT INTO buildings (community_id, name) VALUES ($1, $2) RETURNING id").bind(community).bind(name).fetch_one(&mut *conn).await?;
+    let mut users = Vec::with_capacity(n);
+    for r in 0..n {
+        let phone = format!("{prefix}{r:04}");
+        let user: i64 = sqlx::query_scalar("INSERT INTO users (phone, display_name, status, created_at) VALUES ($1, $2, 'active', $3) RETURNING id")
+            .bind(&phone)
+            .bind(format!("压测居民{r}"))
+            .bind(now_ms())
+            .fetch_one(&mut *conn)
+            .await?;
+        let household: i64 = sqlx::query_scalar("INSERT INTO households (building_id, unit, room, area_centi_m2) VALUES ($1, '1', $2, $3) RETURNING id")
+            .bind(building)
+            .bind(format!("{r}"))
+            .bind(area)
+            .fetch_one(&mut *conn)
+            .await?;
+        let member: i64 = sqlx::query_scalar("INSERT INTO household_members (household_id, name, relationship, phone, is_owner, user_id) VALUES ($1, $2, '本人', $3, 1, $4) RETURNING id")
+            .bind(household)
+            .bind(format!("压测居民{r}"))
+            .bind(&phone)
+            .bind(user)
+            .fetch_one(&mut *conn)
+            .await?;
+        sqlx::query("INSERT INTO memberships (user_id, role, community_id, verified, member_id) VALUES ($1, 'resident', $2, 1, $3)")
+            .bind(user)
+            .bind(community)
+            .bind(member)
+            .execute(&mut *conn)
+            .await?;
+        users.push(user);
+    }
+    Ok((building, users))
 }

@@ -13,8 +13,44 @@ use sqlx::AnyConnection;
 /// How long a worker may act for a resident before starting again.
 pub const ASSISTED_TTL_MS: i64 = 30 * 60 * 1000;
 
-async fn district_of(conn: &mut AnyConnection, community: i64) -> Result<Option<i64>, sqlx::Error> {
+pub async fn district_of(conn: &mut AnyConnection, community: i64) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT district_id FROM communities WHERE id = $1").bind(community).fetch_optional(conn).await
+}
+
+/// Whether the principal works in `community` (as its worker or its district's admin).
+pub async fn is_worker(conn: &mut AnyConnection, p: &Principal, community: i64) -> Result<bool, sqlx::Error> {
+    Ok(match district_of(conn, community).await? {
+        Some(d) => p.has_role(Role::Worker, community, d),
+        None => false,
+    })
+}
+
+/// (member of the community in any role, verified resident of it).
+pub async fn standing(conn: &mut AnyConnection, user: i64, community: i64) -> Result<(bool, bool), sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT role, verified FROM memberships WHERE user_id = $1 AND community_id = $2")
+        .bind(user)
+        .bind(community)
+        .fetch_all(conn)
+        .await?;
+    Ok((!rows.is_empty(), rows.iter().any(|(r, v)| r == "resident" && *v == 1)))
+}
+
+/// The community a resident-facing request is about: the requested one if the caller (or the
+/// resident `subject` they act for) belongs to it or works there, else the subject's own (as a
+/// resident first), else the first the principal works in.
+pub async fn home_community(conn: &mut AnyConnection, p: &Principal, subject: i64, requested: Option<i64>) -> Result<i64, AccountError> {
+    if let Some(c) = requested {
+        let (member, _) = standing(conn, subject, c).await?;
+        return if member || is_worker(conn, p, c).await? { Ok(c) } else { Err(AccountError::Forbidden) };
+    }
+    let own: Option<i64> = sqlx::query_scalar(
+        "SELECT community_id FROM memberships WHERE user_id = $1 AND community_id IS NOT NULL \
+         ORDER BY CASE role WHEN 'resident' THEN 0 WHEN 'worker' THEN 1 ELSE 2 END, id LIMIT 1",
+    )
+    .bind(subject)
+    .fetch_optional(&mut *conn)
+    .await?;
+    own.or_else(|| p.communities_as(Role::Worker).first().copied()).ok_or(AccountError::Forbidden)
 }
 
 /// The community a worker acts in: the requested one if they work there, else their first.

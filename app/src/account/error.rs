@@ -104,3 +104,38 @@ impl AccountError {
         }
     }
 }
+
+/// The conversions of a capability's error type `$t`, which wraps `AccountError` in its
+/// `Account` variant: logging in, roles, the database and the transport fail the same way
+/// everywhere.
+macro_rules! wraps_account_error {
+    ($t:ident) => {
+        impl From<$crate::account::error::AccountError> for $t {
+            fn from(e: $crate::account::error::AccountError) -> Self {
+                $t::Account(e)
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl From<sqlx::Error> for $t {
+            fn from(e: sqlx::Error) -> Self {
+                $t::Account(e.into())
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl From<$crate::infra::events::EventError> for $t {
+            fn from(e: $crate::infra::events::EventError) -> Self {
+                $t::Account(e.into())
+            }
+        }
+
+        impl leptos::server_fn::error::FromServerFnError for $t {
+            type Encoder = leptos::server_fn::codec::JsonEncoding;
+            fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+                $t::Account($crate::account::error::AccountError::ServerFn(value))
+            }
+        }
+    };
+}
+pub(crate) use wraps_account_error;

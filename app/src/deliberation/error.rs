@@ -2,8 +2,6 @@
 //! browser (`DelibError::message`).
 use super::model::SettingProblem;
 use crate::account::error::AccountError;
-use leptos::server_fn::codec::JsonEncoding;
-use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 /// A text field of a deliberation.
@@ -52,32 +50,7 @@ pub enum DelibError {
     AlreadyReported,
 }
 
-impl From<AccountError> for DelibError {
-    fn from(e: AccountError) -> Self {
-        DelibError::Account(e)
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<sqlx::Error> for DelibError {
-    fn from(e: sqlx::Error) -> Self {
-        DelibError::Account(e.into())
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<crate::infra::events::EventError> for DelibError {
-    fn from(e: crate::infra::events::EventError) -> Self {
-        DelibError::Account(e.into())
-    }
-}
-
-impl FromServerFnError for DelibError {
-    type Encoder = JsonEncoding;
-    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        DelibError::Account(AccountError::ServerFn(value))
-    }
-}
+crate::account::error::wraps_account_error!(DelibError);
 
 impl DelibError {
     pub fn status(&self) -> u16 {

@@ -177,46 +177,7 @@ pub fn check_settings(
 }
 
 
-/// Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `YYYY-MM-DDTHH:MM` (a `datetime-local` input), read as China Standard Time, to ms UTC.
-pub fn local_to_ms(s: &str) -> Option<i64> {
-    let (date, time) = s.trim().split_once('T')?;
-    let mut d = date.split('-').map(|x| x.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let mut t = time.split(':').map(|x| x.parse::<i64>().ok());
-    let (h, min) = (t.next()??, t.next()??);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || !(0..24).contains(&h) || !(0..60).contains(&min) {
-        return None;
-    }
-    Some((days_from_civil(y, m, day) * 1440 + h * 60 + min) * 60_000 - 8 * 3_600_000)
-}
-
-/// A time as `YYYY-MM-DDTHH:MM` in China Standard Time (what a `datetime-local` input takes).
-pub fn ms_to_local(ms: i64) -> String {
-    let cst = ms + 8 * 3_600_000;
-    let minutes = cst.div_euclid(60_000);
-    let (days, in_day) = (minutes.div_euclid(1440), minutes.rem_euclid(1440));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}", in_day / 60, in_day % 60)
-}
+pub use crate::time::{local_to_ms, ms_to_local};
 
 /// `num / den` as a percentage with two decimals, rounded half up, by integers ("—" for den 0).
 pub fn percent(num: i64, den: i64) -> String {
@@ -284,17 +245,6 @@ mod tests {
         assert_eq!(phase_at(10, 20, 10), Phase::Voting);
         assert_eq!(phase_at(10, 20, 19), Phase::Voting);
         assert_eq!(phase_at(10, 20, 20), Phase::Closed);
-    }
-
-    #[test]
-    fn local_times_are_china_standard_time_both_ways() {
-        assert_eq!(local_to_ms("1970-01-01T08:00"), Some(0));
-        assert_eq!(ms_to_local(0), "1970-01-01T08:00");
-        let t = local_to_ms("2026-11-27T09:30").unwrap();
-        assert_eq!(ms_to_local(t), "2026-11-27T09:30");
-        assert_eq!(local_to_ms("2024-02-29T23:59").map(ms_to_local).as_deref(), Some("2024-02-29T23:59"));
-        assert_eq!(local_to_ms("2026-13-01T00:00"), None);
-        assert_eq!(local_to_ms("yesterday"), None);
     }
 
     #[test]

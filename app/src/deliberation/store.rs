@@ -5,13 +5,11 @@ use super::error::{DelibError, Field};
 use super::model::*;
 use super::tally::{self, Ballot, Choice, Voter};
 use super::types::*;
-use crate::account::community::{acting_for, worker_community};
+use crate::account::community::{acting_for, home_community, is_worker, standing, worker_community};
 use crate::account::error::AccountError;
-use crate::account::model::Role;
 use crate::account::session::{Principal, hex};
 use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
-use crate::needs::store::{is_worker, standing};
 use sqlx::AnyConnection;
 
 /// The facts of a deliberation that decide who may do what with it.
@@ -115,19 +113,6 @@ fn checked(s: &str, field: Field, max: usize, required: bool) -> Result<String, 
         .map_err(|(empty, max)| if empty { DelibError::Required(field) } else { DelibError::TooLong { field, max } })
 }
 
-/// The calendar year (China Standard Time) of a time in ms.
-fn year_of(ms: i64) -> i64 {
-    // Days since 1970-01-01 in UTC+8, then Howard Hinnant's civil-from-days.
-    let z = (ms + 8 * 3_600_000).div_euclid(86_400_000) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    yoe + era * 400 + i64::from(m <= 2)
-}
-
 fn event<'a>(row: &Row, kind: &'a str, actor: Option<i64>, on_behalf_of: Option<i64>, official: bool, payload: serde_json::Value) -> NewEvent<'a> {
     NewEvent { community_id: Some(row.community), kind, subject_type: "deliberation", subject_id: Some(row.id), actor_user_id: actor, on_behalf_of_user_id: on_behalf_of, official, payload }
 }
@@ -227,7 +212,7 @@ async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<()
             ))
             .bind(row.id)
             .bind(row.community)
-            .bind(year_of(now) - ADULT_AGE)
+            .bind(crate::time::year_of(now) - ADULT_AGE)
             .execute(&mut *conn)
             .await?;
         }
@@ -271,7 +256,7 @@ async fn castable_units(conn: &mut AnyConnection, row: &Row, user: i64, now: i64
         .bind(row.id)
         .bind(user)
         .bind(row.community)
-        .bind(year_of(now) - ADULT_AGE)
+        .bind(crate::time::year_of(now) - ADULT_AGE)
         .fetch_all(&mut *conn)
         .await?;
         units.extend(now_members);
@@ -534,21 +519,6 @@ pub async fn create(db: &Db, p: &Principal, n: &NewDeliberation, requested: Opti
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-async fn own_community(conn: &mut AnyConnection, p: &Principal, subject: i64, requested: Option<i64>) -> Result<i64, DelibError> {
-    if let Some(c) = requested {
-        let (member, _) = standing(conn, subject, c).await?;
-        return if member || is_worker(conn, p, c).await? { Ok(c) } else { Err(AccountError::Forbidden.into()) };
-    }
-    let own: Option<i64> = sqlx::query_scalar(
-        "SELECT community_id FROM memberships WHERE user_id = $1 AND community_id IS NOT NULL \
-         ORDER BY CASE role WHEN 'resident' THEN 0 WHEN 'worker' THEN 1 ELSE 2 END, id LIMIT 1",
-    )
-    .bind(subject)
-    .fetch_optional(&mut *conn)
-    .await?;
-    own.or_else(|| p.communities_as(Role::Worker).first().copied()).ok_or(AccountError::Forbidden.into())
-}
-
 fn outcome(result: &Option<String>) -> Option<String> {
     let r: DelibResult = serde_json::from_str(result.as_deref()?).ok()?;
     if r.motions.len() == 1 {
@@ -562,7 +532,7 @@ fn outcome(result: &Option<String>) -> Option<String> {
 pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<DelibList, DelibError> {
     let mut conn = db.pool().acquire().await?;
     let (subject, _) = acting_for(&mut conn, p).await?;
-    let community = own_community(&mut conn, p, subject, requested).await?;
+    let community = home_community(&mut conn, p, subject, requested).await?;
     drop(conn);
     tick(db, Some(community), now_ms()).await?;
     let mut conn = db.pool().acquire().await?;
@@ -1030,14 +1000,6 @@ pub async fn set_hidden(db: &Db, p: &Principal, comment: i64, hidden: bool) -> R
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn years_are_counted_in_china_standard_time() {
-        assert_eq!(super::year_of(0), 1970);
-        // 2026-12-31T16:00:00Z is already 2027 in Beijing.
-        assert_eq!(super::year_of(1_798_732_800_000), 2027);
-        assert_eq!(super::year_of(1_798_732_800_000 - 1), 2026);
-    }
-
     #[test]
     fn secret_ballot_keys_depend_on_the_secret_and_the_unit() {
         use super::voter_key;

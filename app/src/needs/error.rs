@@ -2,8 +2,6 @@
 //! in the browser (`NeedError::message`).
 use super::model::Field;
 use crate::account::error::AccountError;
-use leptos::server_fn::codec::JsonEncoding;
-use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
@@ -43,32 +41,7 @@ pub enum NeedError {
     TooMany { max: i64, hours: i64 },
 }
 
-impl From<AccountError> for NeedError {
-    fn from(e: AccountError) -> Self {
-        NeedError::Account(e)
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<sqlx::Error> for NeedError {
-    fn from(e: sqlx::Error) -> Self {
-        NeedError::Account(e.into())
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<crate::infra::events::EventError> for NeedError {
-    fn from(e: crate::infra::events::EventError) -> Self {
-        NeedError::Account(e.into())
-    }
-}
-
-impl FromServerFnError for NeedError {
-    type Encoder = JsonEncoding;
-    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        NeedError::Account(AccountError::ServerFn(value))
-    }
-}
+crate::account::error::wraps_account_error!(NeedError);
 
 impl NeedError {
     pub fn status(&self) -> u16 {

@@ -12,21 +12,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-/// `YYYY-MM-DD` of a UTC millisecond time, in China Standard Time (UTC+8).
-pub fn date(ms: i64) -> String {
-    let days = (ms + 8 * 3_600_000).div_euclid(86_400_000);
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
+pub use crate::time::date;
 
 fn err_view(e: NeedError, l: Locale) -> AnyView {
     let login = matches!(e, NeedError::Account(AccountError::NotLoggedIn));
@@ -748,17 +734,5 @@ pub fn NotificationsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates_are_shown_in_china_standard_time() {
-        assert_eq!(super::date(0), "1970-01-01");
-        // 2026-11-26T16:00:00Z is already the 27th in Beijing.
-        assert_eq!(super::date(1_795_708_800_000), "2026-11-27");
-        assert_eq!(super::date(1_795_708_800_000 - 1), "2026-11-26");
-        assert_eq!(super::date(951_782_400_000), "2000-02-29");
     }
 }

@@ -5,9 +5,8 @@ use super::error::NeedError;
 use super::model::{self, Action, Actor, Status};
 use super::similar;
 use super::types::*;
-use crate::account::community::acting_for;
+use crate::account::community::{acting_for, district_of, home_community, is_worker, standing};
 use crate::account::error::AccountError;
-use crate::account::model::Role;
 use crate::account::session::Principal;
 use crate::infra::blobs::BlobStore;
 use crate::infra::db::{Db, now_ms};
@@ -30,42 +29,10 @@ async fn who<'a>(conn: &mut AnyConnection, p: &'a Principal) -> Result<Who<'a>, 
     Ok(Who { p, subject, on_behalf_of })
 }
 
-async fn district_of(conn: &mut AnyConnection, community: i64) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT district_id FROM communities WHERE id = $1").bind(community).fetch_optional(conn).await
-}
-
-pub(crate) async fn is_worker(conn: &mut AnyConnection, p: &Principal, community: i64) -> Result<bool, sqlx::Error> {
-    Ok(match district_of(conn, community).await? {
-        Some(d) => p.has_role(Role::Worker, community, d),
-        None => false,
-    })
-}
-
-/// (member of the community in any role, verified resident of it).
-pub(crate) async fn standing(conn: &mut AnyConnection, user: i64, community: i64) -> Result<(bool, bool), sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT role, verified FROM memberships WHERE user_id = $1 AND community_id = $2")
-        .bind(user)
-        .bind(community)
-        .fetch_all(conn)
-        .await?;
-    Ok((!rows.is_empty(), rows.iter().any(|(r, v)| r == "resident" && *v == 1)))
-}
-
 /// The community a request is about: the requested one if the caller may see it, else the
 /// acting resident's own, else the worker's.
 async fn community_for(conn: &mut AnyConnection, w: &Who<'_>, requested: Option<i64>) -> Result<i64, NeedError> {
-    if let Some(c) = requested {
-        let (member, _) = standing(conn, w.subject, c).await?;
-        return if member || is_worker(conn, w.p, c).await? { Ok(c) } else { Err(AccountError::Forbidden.into()) };
-    }
-    let own: Option<i64> = sqlx::query_scalar(
-        "SELECT community_id FROM memberships WHERE user_id = $1 AND community_id IS NOT NULL \
-         ORDER BY CASE role WHEN 'resident' THEN 0 WHEN 'worker' THEN 1 ELSE 2 END, id LIMIT 1",
-    )
-    .bind(w.subject)
-    .fetch_optional(&mut *conn)
-    .await?;
-    own.or_else(|| w.p.communities_as(Role::Worker).first().copied()).ok_or(AccountError::Forbidden.into())
+    Ok(home_community(conn, w.p, w.subject, requested).await?)
 }
 
 async fn settings(conn: &mut AnyConnection, community: i64) -> Result<NeedSettings, sqlx::Error> {
