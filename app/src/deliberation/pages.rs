@@ -542,11 +542,11 @@ fn ResultView(r: DelibResult, kind: Kind) -> impl IntoView {
                 </dd>
                 <dt>{td_string!(l, delib_paper_count)}</dt><dd>{r.paper_ballots}</dd>
             </dl>
-            <svg class="chart" role="img" aria-label=chart_label viewBox=format!("0 0 320 {height}") width="100%" data-testid="delib-chart">
+            <svg class="chart" role="img" aria-label=chart_label viewBox=format!("0 0 360 {height}") width="100%" data-testid="delib-chart">
                 {bars.iter().enumerate().map(|(i, (label, heads, sq))| {
                     let y = i as i64 * row_h + 4;
-                    let w = if p.headcount > 0 { heads * 200 / p.headcount } else { 0 };
-                    let wa = if p.area > 0 { sq * 200 / p.area } else { 0 };
+                    let w = if p.headcount > 0 { heads * 170 / p.headcount } else { 0 };
+                    let wa = if p.area > 0 { sq * 170 / p.area } else { 0 };
                     view! {
                         <text x="0" y=y + 14 font-size="12">{label.clone()}</text>
                         <rect x="100" y=y + 2 width=w.max(1) height="16" class="bar"/>
@@ -684,7 +684,7 @@ pub fn NewDeliberationPage() -> impl IntoView {
                     let l = i18n.get_locale();
                     view! {
                         <form class="form card" on:submit=on_submit data-testid="delib-form">
-                            <label for="d-title">{td_string!(l, need_field_title)}</label>
+                            <label for="d-title">{td_string!(l, delib_title_label)}</label>
                             <input id="d-title" type="text" maxlength="80" required bind:value=title data-testid="d-title"/>
                             <label for="d-background">{td_string!(l, delib_field_background)}</label>
                             <textarea id="d-background" rows="5" maxlength="4000" required bind:value=background data-testid="d-background"></textarea>
