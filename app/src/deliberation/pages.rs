@@ -494,6 +494,11 @@ pub fn ResultPage() -> impl IntoView {
     }
 }
 
+/// A chart label that fits its column (the table below has it in full).
+fn short(label: &str) -> String {
+    if label.chars().count() > 7 { label.chars().take(6).chain(std::iter::once('…')).collect() } else { label.to_string() }
+}
+
 fn check_line(c: &Check, l: Locale) -> String {
     let op = match (c.strict, c.threshold) {
         (true, _) => ">",
@@ -548,7 +553,7 @@ fn ResultView(r: DelibResult, kind: Kind) -> impl IntoView {
                     let w = if p.headcount > 0 { heads * 170 / p.headcount } else { 0 };
                     let wa = if p.area > 0 { sq * 170 / p.area } else { 0 };
                     view! {
-                        <text x="0" y=y + 14 font-size="12">{label.clone()}</text>
+                        <text x="0" y=y + 14 font-size="12">{short(label)}</text>
                         <rect x="100" y=y + 2 width=w.max(1) height="16" class="bar"/>
                         <text x=104 + w y=y + 14 font-size="11">{format!("{heads} · {}", percent(*heads, p.headcount))}</text>
                         {by_area.then(|| view! {
