@@ -313,6 +313,9 @@ async fn household_votes_paper_ballots_and_corrections() {
         let mut f = jars(&s, &family).await;
         let mut r = jars(&s, &singles).await;
         refused(label, vote(&s, &mut f[2], id, "yes").await, 403, DelibError::NotEligible);
+        let (_, list) = s.call(&mut f[0], "deliberations/list", &[]).await;
+        let mine = list["open"].as_array().unwrap().iter().find(|d| d["id"] == id).cloned().unwrap();
+        assert_eq!(mine["voted"], false, "{label}: not yet: {mine}");
         let (status, first) = vote(&s, &mut f[0], id, "yes").await;
         assert_eq!((status, first["unit_id"].as_i64(), first["version"].as_i64()), (200, Some(home), Some(0)), "{label}: {first}");
         // The other adult sees that the household voted, by whom and how; and may change it.
@@ -341,6 +344,9 @@ async fn household_votes_paper_ballots_and_corrections() {
             .await
             .unwrap();
         let mut late = s.session_for(late).await;
+        let (_, list) = s.call(&mut late, "deliberations/list", &[]).await;
+        let mine = list["open"].as_array().unwrap().iter().find(|d| d["id"] == id).cloned().unwrap();
+        assert_eq!(mine["voted"], true, "{label}: the household has voted: {mine}");
         let (status, third) = vote(&s, &mut late, id, "no").await;
         assert_eq!((status, third["unit_id"].as_i64(), third["version"].as_i64()), (200, Some(home), Some(2)), "{label}: {third}");
         let newcomer = s.residents("cuiyuan", "7幢", 1).await[0];

@@ -550,8 +550,30 @@ pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Deli
     .fetch_all(&mut *conn)
     .await?;
     let (mut open, mut past) = (Vec::new(), Vec::new());
+    let now = now_ms();
     for (id, title, status, opens_at, closes_at, rule, unit, result, voted) in rows {
         let phase = Phase::parse(&status).unwrap_or(Phase::Closed);
+        // While voting runs, a household member verified during the vote has a vote the snapshot's
+        // list of app voters does not show: ask the same question the ballot asks.
+        let voted = match (phase, voted) {
+            (Phase::Voting, None) if unit != VoteUnit::Person.as_str() => match load(&mut conn, id).await? {
+                Some(row) => {
+                    let units = castable_units(&mut conn, &row, subject, now).await?;
+                    let mut cast = Vec::new();
+                    for u in &units {
+                        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberation_turnout WHERE deliberation_id = $1 AND unit_id = $2")
+                            .bind(id)
+                            .bind(u)
+                            .fetch_one(&mut *conn)
+                            .await?;
+                        cast.push(n == 1);
+                    }
+                    (!units.is_empty()).then(|| i64::from(cast.iter().all(|c| *c)))
+                }
+                None => None,
+            },
+            _ => voted,
+        };
         let s = DelibSummary {
             id,
             title,
