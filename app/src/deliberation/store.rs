@@ -32,6 +32,13 @@ struct Row {
     ballot_secret: Option<String>,
 }
 
+impl Row {
+    /// Whether the stored status is behind the clock (voting should have opened or closed).
+    fn due(&self, now: i64) -> bool {
+        (self.status == Phase::Discussion && now >= self.opens_at) || (self.status == Phase::Voting && now >= self.closes_at)
+    }
+}
+
 type RowTuple = (i64, i64, String, String, i64, String, String, String, Option<i64>, i64, String, i64, i64, Option<String>);
 
 async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Row>, sqlx::Error> {
@@ -326,8 +333,9 @@ fn result_of(row: &Row, voters: &[Voter], ballots: &[(i64, String)], paper: i64,
 }
 
 /// Closes the vote: tallies, stores the result, erases the secret, appends the official event
-/// and tells the voters — all in the caller's transaction. Returns false if it was closed already.
-async fn close_in(conn: &mut AnyConnection, row: &mut Row, now: i64, by: Option<(i64, Option<i64>)>, reason: Option<&str>) -> Result<bool, DelibError> {
+/// and tells the voters — all in the caller's transaction. Returns the result, or None if another
+/// transaction closed it first.
+async fn close_in(conn: &mut AnyConnection, row: &mut Row, now: i64, by: Option<(i64, Option<i64>)>, reason: Option<&str>) -> Result<Option<DelibResult>, DelibError> {
     if row.status == Phase::Discussion {
         open_in(conn, row, now).await?;
     }
@@ -351,7 +359,7 @@ async fn close_in(conn: &mut AnyConnection, row: &mut Row, now: i64, by: Option<
     .await?
     .rows_affected();
     if moved != 1 {
-        return Ok(false);
+        return Ok(None);
     }
     row.status = Phase::Closed;
     row.ballot_secret = None;
@@ -360,7 +368,7 @@ async fn close_in(conn: &mut AnyConnection, row: &mut Row, now: i64, by: Option<
     events::append(conn, &event(row, "deliberation.result_published", by.map(|b| b.0), by.and_then(|b| b.1), true, payload)).await?;
     let params = serde_json::json!({ "title": row.title, "passed": !passed.is_empty(), "text": passed.join("、") });
     notify_voters(conn, row, "delib_result", &params, false).await?;
-    Ok(true)
+    Ok(Some(result))
 }
 
 /// Brings a deliberation's stored status up to the clock: opens it, closes it.
@@ -537,7 +545,6 @@ pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Deli
     tick(db, Some(community), now_ms()).await?;
     let mut conn = db.pool().acquire().await?;
     let is_worker = is_worker(&mut conn, p, community).await?;
-    let (zh, en): (String, String) = sqlx::query_as("SELECT name_zh, name_en FROM communities WHERE id = $1").bind(community).fetch_one(&mut *conn).await?;
     let rows: Vec<(i64, String, String, i64, i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
         "SELECT d.id, d.title, d.status, d.opens_at, d.closes_at, d.rule, d.vote_unit, d.result, \
          (SELECT CAST(MIN(CASE WHEN t.unit_id IS NULL THEN 0 ELSE 1 END) AS BIGINT) FROM deliberation_unit_voters v \
@@ -588,7 +595,7 @@ pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Deli
         if phase == Phase::Closed { past.push(s) } else { open.push(s) }
     }
     open.reverse();
-    Ok(DelibList { community_id: community, community_name: (zh, en), open, past, is_worker })
+    Ok(DelibList { community_id: community, open, past, is_worker })
 }
 
 async fn my_units(conn: &mut AnyConnection, row: &Row, subject: i64) -> Result<Vec<MyUnit>, sqlx::Error> {
@@ -628,17 +635,12 @@ async fn my_units(conn: &mut AnyConnection, row: &Row, subject: i64) -> Result<V
 /// A deliberation as its page shows it.
 pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<DelibDetail, DelibError> {
     let now = now_ms();
-    {
-        let mut conn = db.pool().acquire().await?;
-        let (row, _) = access(&mut conn, p, id).await?;
-        let due = (row.status == Phase::Discussion && now >= row.opens_at) || (row.status == Phase::Voting && now >= row.closes_at);
-        drop(conn);
-        if due {
-            tick(db, Some(row.community), now).await?;
-        }
-    }
     let mut conn = db.pool().acquire().await?;
-    let (row, acc) = access(&mut conn, p, id).await?;
+    let (mut row, acc) = access(&mut conn, p, id).await?;
+    if row.due(now) {
+        tick(db, Some(row.community), now).await?;
+        row = load(&mut conn, id).await?.ok_or(AccountError::NotFound)?;
+    }
     #[allow(clippy::type_complexity)]
     let (background, need_id, electorate_size, electorate_area, close_reason, result): (String, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<String>) =
         sqlx::query_as("SELECT background, need_id, electorate_size, electorate_area, close_reason, result FROM deliberations WHERE id = $1")
@@ -855,12 +857,9 @@ pub async fn close_early(db: &Db, p: &Principal, id: i64, reason: &str) -> Resul
         Phase::Closed => return Err(DelibError::VotingClosed),
         Phase::Voting => {}
     }
-    if !close_in(&mut tx, &mut row, now, Some((p.user_id, acc.on_behalf_of)), Some(&reason)).await? {
-        return Err(DelibError::VotingClosed);
-    }
-    let result: String = sqlx::query_scalar("SELECT result FROM deliberations WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let result = close_in(&mut tx, &mut row, now, Some((p.user_id, acc.on_behalf_of)), Some(&reason)).await?.ok_or(DelibError::VotingClosed)?;
     tx.commit().await?;
-    serde_json::from_str(&result).map_err(|_| AccountError::Internal.into())
+    Ok(result)
 }
 
 /// The worker's audit: the snapshot, the turnout and every paper entry.

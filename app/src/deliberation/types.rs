@@ -42,8 +42,6 @@ pub struct DelibSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DelibList {
     pub community_id: i64,
-    /// (zh, en)
-    pub community_name: (String, String),
     pub open: Vec<DelibSummary>,
     pub past: Vec<DelibSummary>,
     pub is_worker: bool,
