@@ -92,4 +92,27 @@ test("a household vote for one building: two phones, one paper ballot, one resul
   await liu.goto(path);
   await hydrated(liu);
   await expect(liu.getByTestId("my-ballot-vote")).toContainText("同意");
+
+  // A multiple-choice vote: a paper ballot with two of the three options ticked.
+  await worker.goto("/deliberations/new");
+  await hydrated(worker);
+  await worker.getByTestId("d-title").fill("1幢楼前空地怎么用");
+  await worker.getByTestId("d-background").fill("1幢楼前空地拟改造，最多选两项。");
+  await worker.getByTestId("d-kind").selectOption("choice");
+  await worker.getByTestId("d-options").fill("健身器材\n儿童滑梯\n休息长椅");
+  await worker.locator("#d-max").fill("2");
+  await worker.getByTestId("d-electorate").selectOption("buildings");
+  await worker.getByTestId("d-buildings").getByLabel("1幢").check();
+  await worker.getByTestId("d-unit").selectOption("household");
+  await worker.getByTestId("d-open-now").check();
+  await worker.getByTestId("d-submit").click();
+  await expect(worker).toHaveURL(/\/deliberations\/\d+$/);
+  await worker.goto(`${new URL(worker.url()).pathname}/desk`);
+  await hydrated(worker);
+  await worker.getByTestId("paper-unit").selectOption({ label: "1幢 1-202" });
+  await worker.getByTestId("paper-option-0").check();
+  await worker.getByTestId("paper-option-2").check();
+  await worker.getByTestId("paper-submit").click();
+  await expect(worker.getByTestId("paper-ok")).toBeVisible();
+  await expect(worker.getByTestId("audit-paper")).toContainText("健身器材、休息长椅");
 });

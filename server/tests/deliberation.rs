@@ -510,3 +510,24 @@ async fn an_owners_vote_closes_on_time_after_a_restart_with_reminders_and_an_off
         assert_eq!(notes[0]["href"], format!("/deliberations/{id}"), "{label}: {notes}");
     }
 }
+
+#[tokio::test]
+async fn a_paper_ballot_of_a_multiple_choice_vote_carries_every_option_chosen() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let voters = s.residents("cuiyuan", "4幢", 2).await;
+        let b = building(&s, "cuiyuan", "4幢").await;
+        let mut w = worker(&s).await;
+        let id = create(&s, &mut w, spec(json!({ "kind": "Choice", "options": ["健身器材", "儿童滑梯", "休息长椅"], "max_choices": 2,
+            "electorate": "Buildings", "building_ids": [b] }))).await;
+        let (status, body) = paper(&s, &mut w, id, voters[0], "o:0,2", None).await;
+        assert_eq!(status, 200, "{label}: {body}");
+        refused(label, paper(&s, &mut w, id, voters[1], "o:0,1,2", None).await, 400, DelibError::InvalidVote);
+        let (_, a) = s.call(&mut w, "deliberations/audit", &[("id", &id.to_string())]).await;
+        assert_eq!(a["paper"][0]["vote"], "o:0,2", "{label}: {a}");
+        let (status, result) = s.call(&mut w, "deliberations/close", &[("id", &id.to_string()), ("reason", "测试")]).await;
+        assert_eq!(status, 200, "{label}: {result}");
+        let yes: Vec<i64> = result["motions"].as_array().unwrap().iter().map(|m| m["tally"]["yes"]["headcount"].as_i64().unwrap()).collect();
+        assert_eq!(yes, vec![1, 0, 1], "{label}: {result}");
+    }
+}

@@ -799,7 +799,10 @@ pub fn DeskPage() -> impl IntoView {
 fn Desk(id: i64, a: Audit, key: ServerAction<KeyPaperBallot>, close: ServerAction<CloseDeliberation>) -> impl IntoView {
     let l = use_i18n().get_locale_untracked();
     let unit = RwSignal::new(String::new());
-    let vote = RwSignal::new(String::new());
+    // A multiple-choice ballot: options are check boxes, none ticked is a blank ballot.
+    let multi = a.kind == Kind::Choice && a.max_choices > 1;
+    let n = a.options.len() as u32;
+    let vote = RwSignal::new(if multi { "o:".to_string() } else { String::new() });
     let reason = RwSignal::new(String::new());
     let close_reason = RwSignal::new(String::new());
     let units = a.units.clone();
@@ -854,13 +857,28 @@ fn Desk(id: i64, a: Audit, key: ServerAction<KeyPaperBallot>, close: ServerActio
                 </select>
                 <fieldset>
                     <legend>{td_string!(l, delib_choice)}</legend>
-                    {vote_choices.into_iter().map(|(v, label)| {
-                        let v2 = v.clone();
-                        view! {
-                            <label class="choice"><input type="radio" name="paper-vote" data-testid=format!("paper-vote-{v}") prop:checked=move || vote.get() == v2
-                                on:change=move |_| vote.set(v.clone())/>{label}</label>
-                        }
-                    }).collect_view()}
+                    {if multi {
+                        let ticked = move || match Vote::parse(&vote.get(), Kind::Choice, n, n) { Some(Vote::Options(o)) => o, _ => Vec::new() };
+                        options.iter().enumerate().map(|(i, label)| {
+                            let i = i as u32;
+                            view! {
+                                <label class="choice"><input type="checkbox" data-testid=format!("paper-option-{i}") prop:checked=move || ticked().contains(&i)
+                                    on:change=move |_| {
+                                        let mut o = ticked();
+                                        if let Some(p) = o.iter().position(|x| *x == i) { o.remove(p); } else { o.push(i); o.sort_unstable(); }
+                                        vote.set(Vote::Options(o).encode());
+                                    }/>{label.clone()}</label>
+                            }
+                        }).collect_view().into_any()
+                    } else {
+                        vote_choices.into_iter().map(|(v, label)| {
+                            let v2 = v.clone();
+                            view! {
+                                <label class="choice"><input type="radio" name="paper-vote" data-testid=format!("paper-vote-{v}") prop:checked=move || vote.get() == v2
+                                    on:change=move |_| vote.set(v.clone())/>{label}</label>
+                            }
+                        }).collect_view().into_any()
+                    }}
                 </fieldset>
                 {move || correcting().then(|| view! {
                     <label for="paper-reason">{td_string!(l, delib_correction_reason)}</label>
