@@ -9,17 +9,19 @@
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod account;
 pub mod deliberation;
+pub mod kernel;
 #[cfg(feature = "ssr")]
 pub mod infra;
 pub mod needs;
-pub mod pages;
+pub mod notifications;
+pub mod shell;
 pub mod time;
 pub mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
 
-pub use ui::layout::App;
+pub use shell::App;
 
 /// The HTML document around the app. Rendered on the server only; the browser hydrates `<body>`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::keys::{KeyError, KeySet};
 use app::account::session::{self as session, ACCESS_COOKIE, AccessClaims, REFRESH_COOKIE, Refreshed};
-use app::account::sms::{DevSink, HttpGateway, SmsError, SmsGateway};
+use app::infra::sms::{DevSink, HttpGateway, SmsError, SmsGateway};
 use app::infra::AppContext;
 use app::infra::blobs::FsBlobStore;
 use app::ui::prefs::{ELDERLY_COOKIE, LANG_COOKIE, PREF_MAX_AGE_SECS, safe_back_path};

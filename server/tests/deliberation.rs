@@ -5,6 +5,7 @@
 //! restart with the official result, reminders and notifications.
 mod common;
 
+use app::kernel::error::Failure as _;
 use app::deliberation::error::DelibError;
 use common::futures_join;
 use common::live::{Jar, Server, start};
@@ -181,9 +182,9 @@ async fn eligibility_the_community_boundary_and_the_window_are_enforced() {
         // Only workers of the community open deliberations.
         let body = spec(json!({ "electorate": "Buildings", "building_ids": [b], "opens_at": now() + 3_600_000, "closes_at": now() + 7_200_000 }));
         let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberations").fetch_one(s.db.pool()).await.unwrap();
-        refused(label, s.call(&mut v[0], "deliberations/create", &[("spec", &body)]).await, 403, DelibError::Account(app::account::error::AccountError::Forbidden));
+        refused(label, s.call(&mut v[0], "deliberations/create", &[("spec", &body)]).await, 403, DelibError::Common(app::kernel::error::CommonError::Forbidden));
         let mut volunteer = s.session_for(s.user_id("13800000010").await).await;
-        refused(label, s.call(&mut volunteer, "deliberations/create", &[("spec", &body)]).await, 403, DelibError::Account(app::account::error::AccountError::Forbidden));
+        refused(label, s.call(&mut volunteer, "deliberations/create", &[("spec", &body)]).await, 403, DelibError::Common(app::kernel::error::CommonError::Forbidden));
         // Settings that do not fit, and a building of another community.
         let bad = spec(json!({ "rule": "Art278Major" }));
         refused(label, s.call(&mut w, "deliberations/create", &[("spec", &bad)]).await, 400, DelibError::Settings(app::deliberation::model::SettingProblem::RuleNeedsOwners));
@@ -216,13 +217,13 @@ async fn eligibility_the_community_boundary_and_the_window_are_enforced() {
         assert_eq!(status, 200);
         let (_, d) = get(&s, &mut v[0], id).await;
         assert_eq!(d["comments"].as_array().unwrap().len(), 2, "{label}: shown again");
-        refused(label, s.call(&mut v[0], "deliberations/hide_comment", &[("comment_id", &reply.to_string()), ("hidden", "true")]).await, 403, DelibError::Account(app::account::error::AccountError::Forbidden));
+        refused(label, s.call(&mut v[0], "deliberations/hide_comment", &[("comment_id", &reply.to_string()), ("hidden", "true")]).await, 403, DelibError::Common(app::kernel::error::CommonError::Forbidden));
 
         // Another community's resident sees nothing of it.
-        refused(label, get(&s, &mut far, id).await, 404, DelibError::Account(app::account::error::AccountError::NotFound));
-        refused(label, vote(&s, &mut far, id, "yes").await, 404, DelibError::Account(app::account::error::AccountError::NotFound));
-        refused(label, s.call(&mut far, "deliberations/comment", &[("id", &id.to_string()), ("body", "x")]).await, 404, DelibError::Account(app::account::error::AccountError::NotFound));
-        refused(label, s.call(&mut far, "deliberations/report", &[("comment_id", &c1.to_string()), ("reason", "x")]).await, 404, DelibError::Account(app::account::error::AccountError::NotFound));
+        refused(label, get(&s, &mut far, id).await, 404, DelibError::Common(app::kernel::error::CommonError::NotFound));
+        refused(label, vote(&s, &mut far, id, "yes").await, 404, DelibError::Common(app::kernel::error::CommonError::NotFound));
+        refused(label, s.call(&mut far, "deliberations/comment", &[("id", &id.to_string()), ("body", "x")]).await, 404, DelibError::Common(app::kernel::error::CommonError::NotFound));
+        refused(label, s.call(&mut far, "deliberations/report", &[("comment_id", &c1.to_string()), ("reason", "x")]).await, 404, DelibError::Common(app::kernel::error::CommonError::NotFound));
         let (status, list) = s.call(&mut far, "deliberations/list", &[]).await;
         assert_eq!(status, 200, "{label}: {list}");
         assert!(list["open"].as_array().unwrap().is_empty() && list["past"].as_array().unwrap().is_empty(), "{label}: {list}");
@@ -364,7 +365,7 @@ async fn household_votes_paper_ballots_and_corrections() {
         assert_eq!(status, 200, "{label}: {body}");
         let other_home: i64 = sqlx::query_scalar("SELECT hm.household_id FROM household_members hm WHERE hm.user_id = $1").bind(singles[1]).fetch_one(s.db.pool()).await.unwrap();
         refused(label, paper(&s, &mut w, id, other_home, "yes", Some("更正")).await, 409, DelibError::NoPaperBallot);
-        refused(label, paper(&s, &mut r[1], id, other_home, "yes", None).await, 403, DelibError::Account(app::account::error::AccountError::Forbidden));
+        refused(label, paper(&s, &mut r[1], id, other_home, "yes", None).await, 403, DelibError::Common(app::kernel::error::CommonError::Forbidden));
         let foreign_home: i64 = sqlx::query_scalar("SELECT h.id FROM households h JOIN buildings b ON b.id = h.building_id JOIN communities c ON c.id = b.community_id WHERE c.code = 'wending' LIMIT 1")
             .fetch_one(s.db.pool())
             .await
@@ -383,7 +384,7 @@ async fn household_votes_paper_ballots_and_corrections() {
         assert_eq!((rows[0]["correction"].as_bool(), rows[0]["vote"].as_str(), rows[0]["keyed_by"].as_str()), (Some(false), Some("no"), Some("刘社工")), "{label}");
         assert_eq!((rows[1]["correction"].as_bool(), rows[1]["vote"].as_str(), rows[1]["reason"].as_str()), (Some(true), Some("yes"), Some("录入时勾错，按原票更正")), "{label}");
         assert_eq!(a["turnout"].as_array().unwrap().len(), 2, "{label}");
-        refused(label, s.call(&mut r[1], "deliberations/audit", &[("id", &id.to_string())]).await, 403, DelibError::Account(app::account::error::AccountError::Forbidden));
+        refused(label, s.call(&mut r[1], "deliberations/audit", &[("id", &id.to_string())]).await, 403, DelibError::Common(app::kernel::error::CommonError::Forbidden));
 
         // Closing early needs a reason; the result is published as an official event with it.
         refused(label, s.call(&mut w, "deliberations/close", &[("id", &id.to_string()), ("reason", " ")]).await, 400, DelibError::ReasonRequired);
@@ -507,7 +508,11 @@ async fn an_owners_vote_closes_on_time_after_a_restart_with_reminders_and_an_off
         assert_eq!(count(&s, "SELECT COUNT(*) FROM events WHERE kind = 'deliberation.result_published' AND official = 1 AND subject_id = $1", id).await, 1, "{label}");
         assert_eq!(count(&s, "SELECT COUNT(*) FROM notifications WHERE kind = 'delib_result' AND subject_id = $1", id).await, 4, "{label}");
         let (_, notes) = s.call(&mut jar, "notifications/list", &[]).await;
-        assert_eq!(notes[0]["href"], format!("/deliberations/{id}"), "{label}: {notes}");
+        // Shown by the kinds the shell registers: the line and the link to the deliberation.
+        let view: app::notifications::notice::NotificationView = serde_json::from_value(notes[0].clone()).unwrap();
+        let shown = app::shell::notices::NOTICES.render(&view, app::i18n::Locale::zh_CN).unwrap();
+        assert_eq!(shown.href, format!("/deliberations/{id}"), "{label}: {notes}");
+        assert!(shown.line.contains("表决结果：通过"), "{label}: {}", shown.line);
     }
 }
 

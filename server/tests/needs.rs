@@ -3,6 +3,7 @@
 //! nothing, photos, reports, notifications, events, lists and 代办 intake.
 mod common;
 
+use app::kernel::error::Failure as _;
 use app::needs::error::NeedError;
 use app::needs::model::Status;
 use base64::Engine;
@@ -322,13 +323,15 @@ async fn a_need_goes_from_proposal_to_answer_with_photo_events_and_notifications
 
         // The author is told of both steps, the supporter of the answer.
         let (_, mine) = s.call(&mut wang, "notifications/list", &[]).await;
-        let kinds: Vec<(&str, &str)> = mine.as_array().unwrap().iter().map(|n| (n["kind"].as_str().unwrap(), n["status"].as_str().unwrap())).collect();
-        assert_eq!(kinds, [("need_status", "Accepted"), ("need_status", "Published")], "{label}");
+        let params = |n: &serde_json::Value| serde_json::from_str::<serde_json::Value>(n["params"].as_str().unwrap()).unwrap();
+        let kinds: Vec<(String, String)> =
+            mine.as_array().unwrap().iter().map(|n| (n["kind"].as_str().unwrap().to_string(), params(n)["status"].as_str().unwrap().to_string())).collect();
+        assert_eq!(kinds, [("need_status".to_string(), "accepted".to_string()), ("need_status".to_string(), "published".to_string())], "{label}");
         let (_, unread) = s.call_get(&mut wang, "notifications/unread").await;
         assert_eq!(unread, 2);
         let (_, theirs) = s.call(&mut li, "notifications/list", &[]).await;
         assert_eq!(theirs[0]["kind"], "need_answer");
-        assert_eq!(theirs[0]["text"], answer);
+        assert_eq!(params(&theirs[0])["text"], answer);
         s.call(&mut wang, "notifications/read", &[]).await;
         let (_, unread) = s.call_get(&mut wang, "notifications/unread").await;
         assert_eq!(unread, 0, "{label}");

@@ -1,5 +1,7 @@
 //! The server functions of accounts: the HTTP surface. Thin: validate, authorize, call the store.
 use super::error::AccountError;
+#[cfg(feature = "ssr")]
+use crate::kernel::error::CommonError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -22,83 +24,8 @@ pub struct AccountView {
 }
 
 #[cfg(feature = "ssr")]
-pub mod ssr {
-    //! Server-side helpers of the account server functions.
-    use super::AccountError;
-    use crate::account::session::{self, Denied, Principal};
-    use crate::infra::AppContext;
-    use leptos::prelude::*;
-
-    /// Sets the response status of `e` and returns it.
-    pub fn fail(e: AccountError) -> AccountError {
-        set_status(e.status(), e == AccountError::NotLoggedIn);
-        e
-    }
-
-    /// Sets the status of the response. A server function called while a page renders shares
-    /// the page's response: not being logged in is then no failure of the page (it shows the way
-    /// to log in), so a page keeps its 200; called directly (`/api/…`) it answers 401.
-    pub fn set_status(status: u16, not_logged_in: bool) {
-        let page_render = use_context::<http::request::Parts>().is_some_and(|p| !p.uri.path().starts_with("/api/"));
-        if not_logged_in && page_render {
-            return;
-        }
-        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-            r.set_status(http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_REQUEST));
-        }
-    }
-
-    pub fn ctx() -> Result<AppContext, AccountError> {
-        use_context::<AppContext>().ok_or_else(|| fail(AccountError::Internal))
-    }
-
-    pub fn headers() -> http::HeaderMap {
-        use_context::<http::request::Parts>().map(|p| p.headers).unwrap_or_default()
-    }
-
-    /// The client address (rate limits). Without connection info (tests) all share one bucket.
-    pub async fn client_ip() -> String {
-        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .await
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|_| "unknown".into())
-    }
-
-    pub fn set_cookies(values: [String; 2]) {
-        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-            for v in values {
-                if let Ok(v) = http::HeaderValue::from_str(&v) {
-                    r.append_header(http::header::SET_COOKIE, v);
-                }
-            }
-        }
-    }
-
-    /// The caller if logged in, `None` if not: for what pages show to everyone. Not being logged
-    /// in is then no error, so the status `principal` set (401) is put back to 200 — on the
-    /// server a server function called while rendering shares the page's response.
-    pub async fn principal_if_logged_in() -> Result<Option<Principal>, AccountError> {
-        match principal().await {
-            Ok(p) => Ok(Some(p)),
-            Err(AccountError::NotLoggedIn) => {
-                if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-                    r.set_status(http::StatusCode::OK);
-                }
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The guard every server function starts with: who is asking, from the session, as the
-    /// database knows them now.
-    pub async fn principal() -> Result<Principal, AccountError> {
-        let c = ctx()?;
-        session::principal_from_access(&c.db, &c.keys, &headers()).await.map_err(|d| match d {
-            Denied::Unauthenticated => fail(AccountError::NotLoggedIn),
-            Denied::Forbidden => fail(AccountError::Forbidden),
-        })
-    }
+mod ssr {
+    pub use crate::kernel::guard::{client_ip, ctx, fail, principal, principal_if_logged_in, set_cookies};
 }
 
 /// Sends a login code to `phone`; returns the seconds until another may be requested.
@@ -149,9 +76,9 @@ pub async fn logout() -> Result<(), AccountError> {
     use ssr::*;
     if let Ok(p) = principal().await {
         let c = ctx()?;
-        let mut tx = c.db.begin_write().await.map_err(|e| fail(e.into()))?;
-        super::session::revoke_family(&mut tx, p.session_id, "logout").await.map_err(|e| fail(e.into()))?;
-        tx.commit().await.map_err(|e| fail(e.into()))?;
+        let mut tx = c.db.begin_write().await.map_err(|e| fail(AccountError::from(e)))?;
+        super::session::revoke_family(&mut tx, p.session_id, "logout").await.map_err(|e| fail(AccountError::from(e)))?;
+        tx.commit().await.map_err(|e| fail(AccountError::from(e)))?;
     }
     set_cookies(super::session::clear_cookies());
     Ok(())
@@ -163,9 +90,9 @@ pub async fn logout_everywhere() -> Result<(), AccountError> {
     use ssr::*;
     let p = principal().await?;
     let c = ctx()?;
-    let mut tx = c.db.begin_write().await.map_err(|e| fail(e.into()))?;
-    super::session::revoke_all(&mut tx, p.user_id, "logout_everywhere").await.map_err(|e| fail(e.into()))?;
-    tx.commit().await.map_err(|e| fail(e.into()))?;
+    let mut tx = c.db.begin_write().await.map_err(|e| fail(AccountError::from(e)))?;
+    super::session::revoke_all(&mut tx, p.user_id, "logout_everywhere").await.map_err(|e| fail(AccountError::from(e)))?;
+    tx.commit().await.map_err(|e| fail(AccountError::from(e)))?;
     set_cookies(super::session::clear_cookies());
     Ok(())
 }
@@ -242,7 +169,7 @@ fn current_year() -> i64 {
 #[cfg(feature = "ssr")]
 fn decode_upload(file_b64: &str) -> Result<Vec<u8>, AccountError> {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(file_b64.trim()).map_err(|_| ssr::fail(AccountError::InvalidInput))
+    base64::engine::general_purpose::STANDARD.decode(file_b64.trim()).map_err(|_| ssr::fail(AccountError::Common(CommonError::InvalidInput)))
 }
 
 /// A worker previews a roster file (base64 of its bytes): what importing it would do.
@@ -270,17 +197,14 @@ pub async fn import_roster(file_b64: String, community_id: Option<i64>) -> Resul
 pub async fn list_residents(query: String) -> Result<Vec<ResidentView>, AccountError> {
     use ssr::*;
     let p = principal().await?;
-    if query.chars().count() > 50 {
-        return Err(fail(AccountError::InvalidInput));
-    }
+    let query = super::model::SEARCH.check(&query).map_err(|_| fail(AccountError::Common(CommonError::InvalidInput)))?;
     let c = ctx()?;
     super::community::list_residents(&c.db, &p, None, &query).await.map_err(fail)
 }
 
 #[cfg(feature = "ssr")]
 fn checked_reason(reason: &str) -> Result<String, AccountError> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 200 { Err(AccountError::ReasonRequired) } else { Ok(reason.to_string()) }
+    super::model::REASON.check(reason).map_err(|_| AccountError::ReasonRequired)
 }
 
 /// A worker verifies or unverifies a resident by hand, with a reason.
@@ -327,13 +251,12 @@ pub async fn my_household() -> Result<Vec<FamilyMember>, AccountError> {
 pub async fn add_family_member(name: String, birth_year: Option<i64>, relationship: String) -> Result<i64, AccountError> {
     use ssr::*;
     let p = principal().await?;
-    let name = name.trim().to_string();
-    let relationship = relationship.trim().to_string();
-    let ok = (1..=50).contains(&name.chars().count())
-        && (1..=20).contains(&relationship.chars().count())
-        && birth_year.is_none_or(|y| (1900..=current_year()).contains(&y));
-    if !ok {
-        return Err(fail(AccountError::InvalidInput));
+    use super::model::{MEMBER_NAME, RELATIONSHIP};
+    let invalid = || fail(AccountError::Common(CommonError::InvalidInput));
+    let name = MEMBER_NAME.check(&name).map_err(|_| invalid())?;
+    let relationship = RELATIONSHIP.check(&relationship).map_err(|_| invalid())?;
+    if !birth_year.is_none_or(|y| (1900..=current_year()).contains(&y)) {
+        return Err(invalid());
     }
     let c = ctx()?;
     super::community::add_family_member(&c.db, &p, &name, birth_year, &relationship).await.map_err(fail)

@@ -3,66 +3,15 @@
 //! own household. The community always comes from the worker's membership in the database.
 use super::api::{FamilyMember, ImportOutcome, ResidentView, RowAction, RowOutcome};
 use super::error::AccountError;
-use super::model::Role;
 use super::roster::{self, RosterRow};
-use super::session::Principal;
+use crate::kernel::error::CommonError;
+use crate::kernel::guard::{Principal, acting_for, worker_community};
 use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
 use sqlx::AnyConnection;
 
 /// How long a worker may act for a resident before starting again.
 pub const ASSISTED_TTL_MS: i64 = 30 * 60 * 1000;
-
-pub async fn district_of(conn: &mut AnyConnection, community: i64) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT district_id FROM communities WHERE id = $1").bind(community).fetch_optional(conn).await
-}
-
-/// Whether the principal works in `community` (as its worker or its district's admin).
-pub async fn is_worker(conn: &mut AnyConnection, p: &Principal, community: i64) -> Result<bool, sqlx::Error> {
-    Ok(match district_of(conn, community).await? {
-        Some(d) => p.has_role(Role::Worker, community, d),
-        None => false,
-    })
-}
-
-/// (member of the community in any role, verified resident of it).
-pub async fn standing(conn: &mut AnyConnection, user: i64, community: i64) -> Result<(bool, bool), sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT role, verified FROM memberships WHERE user_id = $1 AND community_id = $2")
-        .bind(user)
-        .bind(community)
-        .fetch_all(conn)
-        .await?;
-    Ok((!rows.is_empty(), rows.iter().any(|(r, v)| r == "resident" && *v == 1)))
-}
-
-/// The community a resident-facing request is about: the requested one if the caller (or the
-/// resident `subject` they act for) belongs to it or works there, else the subject's own (as a
-/// resident first), else the first the principal works in.
-pub async fn home_community(conn: &mut AnyConnection, p: &Principal, subject: i64, requested: Option<i64>) -> Result<i64, AccountError> {
-    if let Some(c) = requested {
-        let (member, _) = standing(conn, subject, c).await?;
-        return if member || is_worker(conn, p, c).await? { Ok(c) } else { Err(AccountError::Forbidden) };
-    }
-    let own: Option<i64> = sqlx::query_scalar(
-        "SELECT community_id FROM memberships WHERE user_id = $1 AND community_id IS NOT NULL \
-         ORDER BY CASE role WHEN 'resident' THEN 0 WHEN 'worker' THEN 1 ELSE 2 END, id LIMIT 1",
-    )
-    .bind(subject)
-    .fetch_optional(&mut *conn)
-    .await?;
-    own.or_else(|| p.communities_as(Role::Worker).first().copied()).ok_or(AccountError::Forbidden)
-}
-
-/// The community a worker acts in: the requested one if they work there, else their first.
-pub async fn worker_community(conn: &mut AnyConnection, p: &Principal, requested: Option<i64>) -> Result<i64, AccountError> {
-    match requested {
-        Some(c) => match district_of(conn, c).await? {
-            Some(d) if p.has_role(Role::Worker, c, d) => Ok(c),
-            _ => Err(AccountError::Forbidden),
-        },
-        None => p.communities_as(Role::Worker).first().copied().ok_or(AccountError::Forbidden),
-    }
-}
 
 /// Whether `user_id` belongs to `community` (any role); used to refuse acting across communities.
 async fn user_in_community(conn: &mut AnyConnection, user_id: i64, community: i64) -> Result<bool, sqlx::Error> {
@@ -252,7 +201,7 @@ pub async fn set_verified(db: &Db, p: &Principal, user_id: i64, verified: bool, 
     let mut tx = db.begin_write().await?;
     let community = worker_community(&mut tx, p, None).await?;
     if !user_in_community(&mut tx, user_id, community).await? {
-        return Err(AccountError::NotFound);
+        return Err(AccountError::Common(CommonError::NotFound));
     }
     let updated = sqlx::query("UPDATE memberships SET verified = $1 WHERE user_id = $2 AND community_id = $3 AND role = 'resident'")
         .bind(i64::from(verified))
@@ -275,27 +224,12 @@ pub async fn set_verified(db: &Db, p: &Principal, user_id: i64, verified: bool, 
     Ok(())
 }
 
-/// The resident a request acts for: the worker's 代办 resident while that lasts, else the caller.
-pub async fn acting_for(conn: &mut AnyConnection, p: &Principal) -> Result<(i64, Option<i64>), sqlx::Error> {
-    let assisted: Option<i64> = sqlx::query_scalar(
-        "SELECT resident_user_id FROM assisted_sessions WHERE worker_user_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(p.user_id)
-    .bind(now_ms())
-    .fetch_optional(conn)
-    .await?;
-    Ok(match assisted {
-        Some(resident) => (resident, Some(resident)),
-        None => (p.user_id, None),
-    })
-}
-
 /// Starts 代办 for a resident of the worker's community.
 pub async fn start_assisted(db: &Db, p: &Principal, resident: i64) -> Result<i64, AccountError> {
     let mut tx = db.begin_write().await?;
     let community = worker_community(&mut tx, p, None).await?;
     if resident == p.user_id || !user_in_community(&mut tx, resident, community).await? {
-        return Err(AccountError::NotFound);
+        return Err(AccountError::Common(CommonError::NotFound));
     }
     let now = now_ms();
     sqlx::query("UPDATE assisted_sessions SET ended_at = $1 WHERE worker_user_id = $2 AND ended_at IS NULL").bind(now).bind(p.user_id).execute(&mut *tx).await?;
@@ -352,7 +286,7 @@ pub async fn my_household(db: &Db, p: &Principal) -> Result<Vec<FamilyMember>, A
 pub async fn add_family_member(db: &Db, p: &Principal, name: &str, birth_year: Option<i64>, relationship: &str) -> Result<i64, AccountError> {
     let mut tx = db.begin_write().await?;
     let (subject, on_behalf_of) = acting_for(&mut tx, p).await?;
-    let Some((household, community)) = household_of(&mut tx, subject).await? else { return Err(AccountError::NotVerified) };
+    let Some((household, community)) = household_of(&mut tx, subject).await? else { return Err(AccountError::Common(CommonError::NotVerified)) };
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO household_members (household_id, name, birth_year, relationship, status, added_by_user_id) \
          VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT (household_id, name) DO NOTHING RETURNING id",
@@ -384,7 +318,7 @@ pub async fn decide_family_member(db: &Db, p: &Principal, member_id: i64, accept
     match found {
         Some((c, status)) if c == community && status == "pending" => {}
         Some((c, _)) if c == community => return Err(AccountError::NotPending),
-        _ => return Err(AccountError::NotFound),
+        _ => return Err(AccountError::Common(CommonError::NotFound)),
     }
     let status = if accept { "confirmed" } else { "rejected" };
     sqlx::query("UPDATE household_members SET status = $1 WHERE id = $2").bind(status).bind(member_id).execute(&mut *tx).await?;

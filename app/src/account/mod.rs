@@ -9,7 +9,5 @@ pub mod roster;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
-pub mod sms;
-#[cfg(feature = "ssr")]
 pub mod store;
 pub mod worker;

@@ -2,39 +2,18 @@
 //! No IO here: compiled for the server and the browser (which validates the phone as you type).
 use serde::{Deserialize, Serialize};
 
-/// A role in a community (or, for the district admin, over a district's communities).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Role {
-    /// 居民
-    Resident,
-    /// 志愿者
-    Volunteer,
-    /// 社区工作者
-    Worker,
-    /// 街道/区 officer over every community of a district
-    DistrictAdmin,
-}
+pub use crate::kernel::roles::Role;
+use crate::kernel::text::Limit;
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Resident => "resident",
-            Role::Volunteer => "volunteer",
-            Role::Worker => "worker",
-            Role::DistrictAdmin => "district_admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Some(match s {
-            "resident" => Role::Resident,
-            "volunteer" => Role::Volunteer,
-            "worker" => Role::Worker,
-            "district_admin" => Role::DistrictAdmin,
-            _ => return None,
-        })
-    }
-}
+/// A family member's name and relationship (kernel text rules; the SQL CHECKs say the same, see
+/// `server/tests/limits.rs`).
+pub const MEMBER_NAME: Limit = Limit::line(50);
+pub const RELATIONSHIP: Limit = Limit::line(20);
+pub use crate::kernel::text::{REASON, SEARCH};
+/// What the login form lets one type: a phone number with spaces or +86, a code with spaces.
+pub const PHONE_INPUT_MAX: usize = 20;
+pub const CODE_INPUT_MAX: usize = 8;
+pub const YEAR_INPUT_MAX: usize = 4;
 
 /// Why a phone number was not accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

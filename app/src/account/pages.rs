@@ -3,6 +3,7 @@ use super::api::{AccountView, AddFamilyMember, Logout, LogoutEverywhere, Request
 use super::error::AccountError;
 use super::model::Role;
 use crate::i18n::{Locale, t, td_string, use_i18n};
+use crate::kernel::error::Failure as _;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -92,7 +93,7 @@ pub fn LoginPage() -> impl IntoView {
             <label for="login-phone">{t!(i18n, login_phone)}</label>
             <div class="row">
                 <input id="login-phone" name="phone" type="tel" inputmode="numeric" autocomplete="tel"
-                    maxlength="20" required bind:value=phone data-testid="login-phone"/>
+                    maxlength=super::model::PHONE_INPUT_MAX required bind:value=phone data-testid="login-phone"/>
                 <button type="button" class="button secondary" on:click=on_send data-testid="send-code"
                     disabled=move || { cooldown.get() > 0 || send.pending().get() }>
                     {send_label}
@@ -103,7 +104,7 @@ pub fn LoginPage() -> impl IntoView {
             })}
             <label for="login-code">{t!(i18n, login_code)}</label>
             <input id="login-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
-                maxlength="8" required bind:value=code data-testid="login-code"/>
+                maxlength=super::model::CODE_INPUT_MAX required bind:value=code data-testid="login-code"/>
             {move || error().map(|e| view! { <p class="error" role="alert" data-testid="login-error">{e}</p> })}
             <button type="submit" class="button" data-testid="login-submit" disabled=move || login.pending().get()>
                 {t!(i18n, login_submit)}
@@ -252,11 +253,11 @@ pub fn Family(
         <form class="form" on:submit=on_add>
             <h3>{t!(i18n, family_add)}</h3>
             <label for="family-name">{t!(i18n, family_name)}</label>
-            <input id="family-name" type="text" maxlength="50" required bind:value=name data-testid="family-name"/>
+            <input id="family-name" type="text" maxlength=super::model::MEMBER_NAME.max required bind:value=name data-testid="family-name"/>
             <label for="family-relationship">{t!(i18n, family_relationship)}</label>
-            <input id="family-relationship" type="text" maxlength="20" required bind:value=relationship data-testid="family-relationship"/>
+            <input id="family-relationship" type="text" maxlength=super::model::RELATIONSHIP.max required bind:value=relationship data-testid="family-relationship"/>
             <label for="family-birth-year">{t!(i18n, family_birth_year)}</label>
-            <input id="family-birth-year" type="text" inputmode="numeric" maxlength="4" bind:value=birth_year data-testid="family-birth-year"/>
+            <input id="family-birth-year" type="text" inputmode="numeric" maxlength=super::model::YEAR_INPUT_MAX bind:value=birth_year data-testid="family-birth-year"/>
             {move || error_text(add.value().get(), i18n.get_locale()).map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <button type="submit" class="button" data-testid="family-submit" disabled=move || add.pending().get()>{t!(i18n, family_add)}</button>
         </form>

@@ -3,7 +3,8 @@
 //! is stored hashed; a rotated token presented again revokes its whole family (it was copied).
 //! Every authenticated request re-reads the user's status, session epoch and family from the
 //! database, so logging out, "log out everywhere" and a disabled account take effect at once.
-use super::model::{ACCESS_TTL_SECS, REFRESH_TTL_SECS, RefreshDecision, Role, StoredRefresh, decide_refresh};
+use super::model::{ACCESS_TTL_SECS, REFRESH_TTL_SECS, RefreshDecision, StoredRefresh, decide_refresh};
+use crate::kernel::guard::{Membership, Principal, Role};
 use crate::infra::db::{Db, now_ms};
 use crate::infra::keys::KeySet;
 use http::HeaderMap;
@@ -30,24 +31,6 @@ pub struct AccessClaims {
     pub exp: i64,
 }
 
-/// A role the user holds, scoped to a community or (district admin) a district.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Membership {
-    pub role: Role,
-    pub community_id: Option<i64>,
-    pub district_id: Option<i64>,
-    pub verified: bool,
-}
-
-/// The authenticated user of a request, as the database knows them now.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub user_id: i64,
-    pub phone: String,
-    pub session_id: i64,
-    pub memberships: Vec<Membership>,
-}
-
 /// Refusals of the authorization guard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Denied {
@@ -55,24 +38,6 @@ pub enum Denied {
     Unauthenticated,
     /// Logged in, but this role in this community is not theirs.
     Forbidden,
-}
-
-impl Principal {
-    /// Whether the user holds `role` in `community_id` (a district admin holds every role in the
-    /// communities of their district; `community_district` is that community's district, read
-    /// from the database by the caller, never from the request).
-    pub fn has_role(&self, role: Role, community_id: i64, community_district: i64) -> bool {
-        self.memberships.iter().any(|m| {
-            (m.role == role && m.community_id == Some(community_id))
-                || (m.role == Role::DistrictAdmin && m.district_id == Some(community_district))
-        })
-    }
-
-    /// The communities where the user holds `role` (district admins excluded: they act
-    /// explicitly on a chosen community of their district).
-    pub fn communities_as(&self, role: Role) -> Vec<i64> {
-        self.memberships.iter().filter(|m| m.role == role).filter_map(|m| m.community_id).collect()
-    }
 }
 
 /// SHA-256 of a token, hex: how refresh tokens are stored (a database leak yields no session).

@@ -4,26 +4,14 @@ use super::error::AccountError;
 use super::model::{CODE_POLICY, CodeCheck, SendRefusal, StoredCode, check_code, may_send_code};
 use super::api::{AccountView, MembershipView};
 use super::model::Role;
-use super::session::{Principal, hex, revoke_all, start_session};
+use super::session::{hex, revoke_all, start_session};
+use crate::kernel::error::CommonError;
+use crate::kernel::guard::Principal;
 use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
 use crate::infra::keys::KeySet;
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
-
-impl From<sqlx::Error> for AccountError {
-    fn from(e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, "database error");
-        AccountError::Internal
-    }
-}
-
-impl From<events::EventError> for AccountError {
-    fn from(e: events::EventError) -> Self {
-        tracing::error!(error = %e, "event error");
-        AccountError::Internal
-    }
-}
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -148,13 +136,13 @@ pub async fn disable_account(db: &Db, p: &Principal, target: i64, reason: &str) 
     .await?;
     let Some(&(community, _)) = communities.iter().find(|(c, d)| p.has_role(Role::Worker, *c, *d)) else {
         return Err(if p.memberships.iter().any(|m| matches!(m.role, Role::Worker | Role::DistrictAdmin)) {
-            AccountError::NotFound
+            AccountError::Common(CommonError::NotFound)
         } else {
-            AccountError::Forbidden
+            AccountError::Common(CommonError::Forbidden)
         });
     };
     if target == p.user_id {
-        return Err(AccountError::Forbidden);
+        return Err(AccountError::Common(CommonError::Forbidden));
     }
     sqlx::query("UPDATE users SET status = 'disabled' WHERE id = $1").bind(target).execute(&mut *tx).await?;
     revoke_all(&mut tx, target, "account_disabled").await?;

@@ -6,6 +6,7 @@ use super::api::{
 };
 use super::error::AccountError;
 use crate::i18n::{Locale, t, td_string, use_i18n};
+use crate::kernel::error::Failure as _;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -178,9 +179,9 @@ pub fn WorkerPage() -> impl IntoView {
         <section class="card form">
             <h2>{t!(i18n, worker_residents)}</h2>
             <label for="resident-search">{t!(i18n, worker_search)}</label>
-            <input id="resident-search" type="search" maxlength="50" bind:value=query data-testid="resident-search"/>
+            <input id="resident-search" type="search" maxlength=super::model::SEARCH.max bind:value=query data-testid="resident-search"/>
             <label for="action-reason">{t!(i18n, worker_reason)}</label>
-            <input id="action-reason" type="text" maxlength="200" bind:value=reason/>
+            <input id="action-reason" type="text" maxlength=super::model::REASON.max bind:value=reason/>
             {action_error}
             <Suspense fallback=|| ()>
                 {move || residents.get().map(|r| match r {

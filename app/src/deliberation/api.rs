@@ -4,25 +4,8 @@ use super::types::*;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-pub mod ssr {
-    use super::DelibError;
-    use crate::account::session::Principal;
-    use crate::infra::AppContext;
-
-    /// Sets the response status of `e` and returns it.
-    pub fn fail(e: DelibError) -> DelibError {
-        use crate::account::error::AccountError;
-        crate::account::api::ssr::set_status(e.status(), e == DelibError::Account(AccountError::NotLoggedIn));
-        e
-    }
-
-    pub async fn principal() -> Result<Principal, DelibError> {
-        crate::account::api::ssr::principal().await.map_err(|e| fail(e.into()))
-    }
-
-    pub fn ctx() -> Result<AppContext, DelibError> {
-        crate::account::api::ssr::ctx().map_err(|e| fail(e.into()))
-    }
+mod ssr {
+    pub use crate::kernel::guard::{ctx, fail, principal};
 }
 
 /// The deliberations of the viewer's community, open and past.
@@ -51,10 +34,10 @@ pub async fn deliberation_form(community_id: Option<i64>) -> Result<CreateContex
 /// Opens a deliberation; `spec` is a `NewDeliberation` as JSON.
 #[server(endpoint = "deliberations/create")]
 pub async fn create_deliberation(spec: String, community_id: Option<i64>) -> Result<i64, DelibError> {
-    use crate::account::error::AccountError;
+    use crate::kernel::error::CommonError;
     use ssr::*;
     let p = principal().await?;
-    let n: NewDeliberation = serde_json::from_str(&spec).map_err(|_| fail(AccountError::InvalidInput.into()))?;
+    let n: NewDeliberation = serde_json::from_str(&spec).map_err(|_| fail(DelibError::from(CommonError::InvalidInput)))?;
     super::store::create(&ctx()?.db, &p, &n, community_id).await.map_err(fail)
 }
 

@@ -1,7 +1,8 @@
 //! The errors of deliberation, typed across the server-function boundary and localized in the
 //! browser (`DelibError::message`).
 use super::model::SettingProblem;
-use crate::account::error::AccountError;
+use crate::kernel::error::{CommonError, Failure};
+use crate::kernel::text::{TextField, TextProblem};
 use serde::{Deserialize, Serialize};
 
 /// A text field of a deliberation.
@@ -17,7 +18,7 @@ pub enum Field {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 pub enum DelibError {
     #[error(transparent)]
-    Account(AccountError),
+    Common(CommonError),
     #[error("{0:?} is required")]
     Required(Field),
     #[error("{field:?} is longer than {max} characters")]
@@ -50,12 +51,29 @@ pub enum DelibError {
     AlreadyReported,
 }
 
-crate::account::error::wraps_account_error!(DelibError);
+crate::kernel::error::capability_error!(DelibError);
 
-impl DelibError {
-    pub fn status(&self) -> u16 {
+impl TextField for Field {
+    type Error = DelibError;
+    fn refused(self, p: TextProblem) -> DelibError {
+        match p {
+            TextProblem::Empty => DelibError::Required(self),
+            TextProblem::TooLong { max } => DelibError::TooLong { field: self, max },
+        }
+    }
+}
+
+impl Failure for DelibError {
+    fn common(&self) -> Option<&CommonError> {
         match self {
-            DelibError::Account(e) => e.status(),
+            DelibError::Common(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn status(&self) -> u16 {
+        match self {
+            DelibError::Common(e) => e.status(),
             DelibError::NotEligible => 403,
             DelibError::DiscussionClosed
             | DelibError::NotOpenYet
@@ -68,11 +86,11 @@ impl DelibError {
         }
     }
 
-    pub fn message(&self, locale: crate::i18n::Locale) -> String {
+    fn message(&self, locale: crate::i18n::Locale) -> String {
         use crate::i18n::td_string;
         let l = locale;
         match self {
-            DelibError::Account(e) => e.message(l),
+            DelibError::Common(e) => e.message(l),
             DelibError::Required(f) => td_string!(l, need_err_required, field = field_name(*f, l)).to_string(),
             DelibError::TooLong { field, max } => td_string!(l, need_err_too_long, field = field_name(*field, l), max = *max).to_string(),
             DelibError::Settings(p) => match p {

@@ -1,32 +1,24 @@
 //! The rules of a deliberation that need no database: its settings and how they fit together,
 //! its phase at a given time, and what a ballot may say.
 use super::tally::Rule;
+use crate::kernel::stored::str_enum;
+use crate::kernel::text::Limit;
 use serde::{Deserialize, Serialize};
 
-pub const TITLE_MAX: usize = 80;
-pub const BACKGROUND_MAX: usize = 4000;
-pub const OPTION_MAX: usize = 80;
+/// Limits of what people type (kernel text rules; the SQL CHECKs say the same, see
+/// `server/tests/limits.rs`).
+pub const TITLE: Limit = Limit::line(80);
+pub const BACKGROUND: Limit = Limit::text(4000);
+pub const OPTION: Limit = Limit::line(80);
+pub const COMMENT: Limit = Limit::text(500);
+pub use crate::kernel::text::REASON;
 pub const MAX_OPTIONS: usize = 10;
-pub const COMMENT_MAX: usize = 500;
-pub const REASON_MAX: usize = 200;
 /// The reminder goes out this long before voting closes.
 pub const REMINDER_BEFORE_MS: i64 = 24 * 3_600_000;
 /// The longest voting window.
 pub const MAX_WINDOW_MS: i64 = 90 * 24 * 3_600_000;
 /// Adults cast a household's vote.
 pub const ADULT_AGE: i64 = 18;
-
-macro_rules! str_enum {
-    ($(#[$m:meta])* $name:ident { $($v:ident = $s:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $($v),* }
-        impl $name {
-            pub fn as_str(self) -> &'static str { match self { $($name::$v => $s),* } }
-            pub fn parse(s: &str) -> Option<Self> { match s { $($s => Some($name::$v),)* _ => None } }
-        }
-    };
-}
 
 str_enum!(
     /// Yes / no / abstain, or a choice between options.

@@ -3,13 +3,12 @@
 //! screens (open a deliberation; the desk: paper ballots, the audit, closing early). Each is
 //! loaded on demand (its own WASM chunk).
 use super::api::*;
-use super::error::DelibError;
 use super::model::*;
 use super::tally::{Check, Threshold};
 use super::types::*;
-use crate::account::error::AccountError;
+use crate::ui::widgets::{action_err, error_view};
 use crate::i18n::{Locale, t, td_string, use_i18n};
-use crate::needs::pages::date;
+use crate::time::date;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -24,19 +23,6 @@ crate::ui::lazy_page!(DeliberationRoute, DeliberationPage);
 crate::ui::lazy_page!(ResultRoute, ResultPage);
 crate::ui::lazy_page!(NewDeliberationRoute, NewDeliberationPage);
 crate::ui::lazy_page!(DeskRoute, DeskPage);
-
-fn err_view(e: DelibError, l: Locale) -> AnyView {
-    let login = matches!(e, DelibError::Account(AccountError::NotLoggedIn));
-    view! {
-        <p class="error" role="alert">{e.message(l)}</p>
-        {login.then(|| view! { <A href="/login" attr:class="button">{td_string!(l, me_go_login)}</A> })}
-    }
-    .into_any()
-}
-
-fn action_err<T: Clone + Send + Sync + 'static>(a: Option<Result<T, DelibError>>, l: Locale) -> Option<AnyView> {
-    a.and_then(|r| r.err()).map(|e| err_view(e, l))
-}
 
 /// `YYYY-MM-DD HH:MM`, China Standard Time.
 fn when(ms: i64) -> String {
@@ -117,7 +103,7 @@ pub fn DeliberationsPage() -> impl IntoView {
         <p class="hint">{t!(i18n, deliberation_intro)}</p>
         <Suspense fallback=|| ()>
             {move || list.get().map(|r| match r {
-                Err(e) => err_view(e, i18n.get_locale()),
+                Err(e) => error_view(e, i18n.get_locale()),
                 Ok(d) => {
                     let l = i18n.get_locale();
                     view! {
@@ -210,7 +196,7 @@ pub fn DeliberationPage() -> impl IntoView {
         <p><A href="/deliberations">{t!(i18n, delib_back)}</A></p>
         <Suspense fallback=|| ()>
             {move || detail.get().map(|r| match r {
-                Err(e) => err_view(e, i18n.get_locale()),
+                Err(e) => error_view(e, i18n.get_locale()),
                 Ok(d) => view! { <Deliberation d=d cast=cast comment=comment report=report hide=hide/> }.into_any(),
             })}
         </Suspense>
@@ -449,7 +435,7 @@ fn Discussion(
                             <p class="hint">{td_string!(l, delib_replying)}" "<button type="button" class="link" on:click=move |_| reply_to.set(None)>{td_string!(l, delib_cancel_reply)}</button></p>
                         })}
                         <label for="delib-comment">{td_string!(l, needs_comments)}</label>
-                        <textarea id="delib-comment" rows="3" maxlength="500" required bind:value=text data-testid="delib-comment-text"></textarea>
+                        <textarea id="delib-comment" rows="3" maxlength=COMMENT.max required bind:value=text data-testid="delib-comment-text"></textarea>
                         {move || action_err(comment.value().get(), l)}
                         <button type="submit" class="button secondary" disabled=move || comment.pending().get()>{td_string!(l, needs_comment_send)}</button>
                     </form>
@@ -476,7 +462,7 @@ pub fn ResultPage() -> impl IntoView {
         <p><A href="/deliberations">{t!(i18n, delib_back)}</A></p>
         <Suspense fallback=|| ()>
             {move || detail.get().map(|r| match r {
-                Err(e) => err_view(e, i18n.get_locale()),
+                Err(e) => error_view(e, i18n.get_locale()),
                 Ok(d) => {
                     let l = i18n.get_locale();
                     view! {
@@ -684,15 +670,15 @@ pub fn NewDeliberationPage() -> impl IntoView {
         <h1>{t!(i18n, delib_new)}</h1>
         <Suspense fallback=|| ()>
             {move || form.get().map(|r| match r {
-                Err(e) => err_view(e, i18n.get_locale()),
+                Err(e) => error_view(e, i18n.get_locale()),
                 Ok(c) => {
                     let l = i18n.get_locale();
                     view! {
                         <form class="form card" on:submit=on_submit data-testid="delib-form">
                             <label for="d-title">{td_string!(l, delib_title_label)}</label>
-                            <input id="d-title" type="text" maxlength="80" required bind:value=title data-testid="d-title"/>
+                            <input id="d-title" type="text" maxlength=TITLE.max required bind:value=title data-testid="d-title"/>
                             <label for="d-background">{td_string!(l, delib_field_background)}</label>
-                            <textarea id="d-background" rows="5" maxlength="4000" required bind:value=background data-testid="d-background"></textarea>
+                            <textarea id="d-background" rows="5" maxlength=BACKGROUND.max required bind:value=background data-testid="d-background"></textarea>
                             <label for="d-need">{td_string!(l, delib_from_need)}</label>
                             <select id="d-need" on:change=move |ev| need.set(event_target_value(&ev))>
                                 <option value="">{td_string!(l, delib_no_need)}</option>
@@ -788,7 +774,7 @@ pub fn DeskPage() -> impl IntoView {
         <p><A href=move || format!("/deliberations/{}", id())>{t!(i18n, delib_details)}</A></p>
         <Suspense fallback=|| ()>
             {move || audit.get().map(|r| match r {
-                Err(e) => err_view(e, i18n.get_locale()),
+                Err(e) => error_view(e, i18n.get_locale()),
                 Ok(a) => view! { <Desk id=id() a=a key=key close=close/> }.into_any(),
             })}
         </Suspense>
@@ -882,7 +868,7 @@ fn Desk(id: i64, a: Audit, key: ServerAction<KeyPaperBallot>, close: ServerActio
                 </fieldset>
                 {move || correcting().then(|| view! {
                     <label for="paper-reason">{td_string!(l, delib_correction_reason)}</label>
-                    <input id="paper-reason" type="text" maxlength="200" required bind:value=reason data-testid="paper-reason"/>
+                    <input id="paper-reason" type="text" maxlength=REASON.max required bind:value=reason data-testid="paper-reason"/>
                 })}
                 {move || match key.value().get() {
                     Some(Ok(())) => Some(view! { <p class="ok" role="status" data-testid="paper-ok">{td_string!(l, delib_paper_saved)}</p> }.into_any()),
@@ -898,7 +884,7 @@ fn Desk(id: i64, a: Audit, key: ServerAction<KeyPaperBallot>, close: ServerActio
             }>
                 <h2>{td_string!(l, delib_close_early)}</h2>
                 <label for="close-reason">{td_string!(l, need_field_reason)}</label>
-                <input id="close-reason" type="text" maxlength="200" required bind:value=close_reason data-testid="close-reason"/>
+                <input id="close-reason" type="text" maxlength=REASON.max required bind:value=close_reason data-testid="close-reason"/>
                 {move || action_err(close.value().get(), l)}
                 <button type="submit" class="button secondary" data-testid="close-submit" disabled=move || close.pending().get()>{td_string!(l, delib_close_early)}</button>
             </form>

@@ -5,9 +5,13 @@ use super::error::{DelibError, Field};
 use super::model::*;
 use super::tally::{self, Ballot, Choice, Voter};
 use super::types::*;
-use crate::account::community::{acting_for, home_community, is_worker, standing, worker_community};
-use crate::account::error::AccountError;
-use crate::account::session::{Principal, hex};
+use crate::account::session::hex;
+use crate::kernel::error::CommonError;
+use crate::kernel::guard::{Principal, acting_for, home_community, is_worker, standing, worker_community};
+use crate::kernel::sql::Arg;
+use crate::kernel::text::checked;
+use crate::notifications::store as notifications;
+use super::notices::DelibNotice;
 use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
 use sqlx::AnyConnection;
@@ -56,19 +60,18 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Row>, sqlx::Er
         .bind(id)
         .fetch_all(&mut *conn)
         .await?;
-    let bad = || sqlx::Error::Decode(format!("deliberation {id}: bad enum").into());
     Ok(Some(Row {
         id,
         community,
         title,
-        kind: Kind::parse(&kind).ok_or_else(bad)?,
+        kind: Kind::stored(&kind)?,
         max_choices: max_choices as u32,
-        unit: VoteUnit::parse(&unit).ok_or_else(bad)?,
-        electorate: Electorate::parse(&electorate).ok_or_else(bad)?,
-        rule: RuleKind::parse(&rule).ok_or_else(bad)?,
+        unit: VoteUnit::stored(&unit)?,
+        electorate: Electorate::stored(&electorate)?,
+        rule: RuleKind::stored(&rule)?,
         quorum_pct: quorum.map(|q| q as u32),
         secret: secret == 1,
-        status: Phase::parse(&status).ok_or_else(bad)?,
+        status: Phase::stored(&status)?,
         opens_at,
         closes_at,
         options,
@@ -87,18 +90,18 @@ struct Access {
 /// The deliberation if the asker belongs to its community (any role) or works there; anyone
 /// else: not found.
 async fn access(conn: &mut AnyConnection, p: &Principal, id: i64) -> Result<(Row, Access), DelibError> {
-    let row = load(conn, id).await?.ok_or(AccountError::NotFound)?;
+    let row = load(conn, id).await?.ok_or(CommonError::NotFound)?;
     let (subject, on_behalf_of) = acting_for(conn, p).await?;
     let worker = is_worker(conn, p, row.community).await?;
-    let (member, verified) = standing(conn, subject, row.community).await?;
-    if !(worker || member) {
-        return Err(AccountError::NotFound.into());
+    let s = standing(conn, subject, row.community).await?;
+    if !(worker || s.member) {
+        return Err(CommonError::NotFound.into());
     }
-    Ok((row, Access { subject, on_behalf_of, worker, verified }))
+    Ok((row, Access { subject, on_behalf_of, worker, verified: s.verified }))
 }
 
 fn require_worker(a: &Access) -> Result<(), DelibError> {
-    if a.worker { Ok(()) } else { Err(AccountError::Forbidden.into()) }
+    if a.worker { Ok(()) } else { Err(CommonError::Forbidden.into()) }
 }
 
 /// The key of a unit's ballot: the unit id for open ballots; for secret ones an HMAC of it under
@@ -115,38 +118,29 @@ fn voter_key(secret: Option<&str>, unit: i64) -> String {
     }
 }
 
-fn checked(s: &str, field: Field, max: usize, required: bool) -> Result<String, DelibError> {
-    crate::needs::model::checked_text(s, max, required)
-        .map_err(|(empty, max)| if empty { DelibError::Required(field) } else { DelibError::TooLong { field, max } })
-}
-
 fn event<'a>(row: &Row, kind: &'a str, actor: Option<i64>, on_behalf_of: Option<i64>, official: bool, payload: serde_json::Value) -> NewEvent<'a> {
     NewEvent { community_id: Some(row.community), kind, subject_type: "deliberation", subject_id: Some(row.id), actor_user_id: actor, on_behalf_of_user_id: on_behalf_of, official, payload }
 }
 
 /// Notifies the voters (`only_not_voted`: those of the snapshot whose unit has not voted).
-async fn notify_voters(conn: &mut AnyConnection, row: &Row, kind: &str, params: &serde_json::Value, only_not_voted: bool) -> Result<(), sqlx::Error> {
-    // Those the snapshot named; and, for everything but the reminder, whoever cast a ballot (a
-    // household member verified during the vote).
-    let who = if only_not_voted {
-        "SELECT v.user_id FROM deliberation_unit_voters v WHERE v.deliberation_id = $3 \
-         AND NOT EXISTS (SELECT 1 FROM deliberation_turnout t WHERE t.deliberation_id = v.deliberation_id AND t.unit_id = v.unit_id)"
-    } else {
-        "SELECT v.user_id FROM deliberation_unit_voters v WHERE v.deliberation_id = $3 \
-         UNION SELECT t.cast_by_user_id FROM deliberation_turnout t WHERE t.deliberation_id = $3 AND t.cast_by_user_id IS NOT NULL"
-    };
-    sqlx::query(&format!(
-        "INSERT INTO notifications (user_id, community_id, kind, subject_type, subject_id, params, created_at) \
-         SELECT DISTINCT x.user_id, $1, $2, 'deliberation', $3, $4, $5 FROM ({who}) x"
-    ))
-    .bind(row.community)
-    .bind(kind)
-    .bind(row.id)
-    .bind(params.to_string())
-    .bind(now_ms())
-    .execute(conn)
-    .await?;
-    Ok(())
+async fn notify_voters(conn: &mut AnyConnection, row: &Row, n: &DelibNotice, only_not_voted: bool) -> Result<(), sqlx::Error> {
+    notifications::send_to_each(conn, row.community, row.id, n, |sql| {
+        let d = sql.arg(Arg::I(row.id));
+        // Those the snapshot named; and, for everything but the reminder, whoever cast a ballot
+        // (a household member verified during the vote).
+        if only_not_voted {
+            format!(
+                "SELECT v.user_id FROM deliberation_unit_voters v WHERE v.deliberation_id = {d} \
+                 AND NOT EXISTS (SELECT 1 FROM deliberation_turnout t WHERE t.deliberation_id = v.deliberation_id AND t.unit_id = v.unit_id)"
+            )
+        } else {
+            format!(
+                "SELECT v.user_id FROM deliberation_unit_voters v WHERE v.deliberation_id = {d} \
+                 UNION SELECT t.cast_by_user_id FROM deliberation_turnout t WHERE t.deliberation_id = {d} AND t.cast_by_user_id IS NOT NULL"
+            )
+        }
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -164,7 +158,7 @@ async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<()
         .await?
         .rows_affected();
     if moved != 1 {
-        *row = load(conn, row.id).await?.ok_or(AccountError::NotFound)?;
+        *row = load(conn, row.id).await?.ok_or(CommonError::NotFound)?;
         return Ok(());
     }
     let scoped = i64::from(row.electorate != Electorate::Community);
@@ -237,7 +231,7 @@ async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<()
         .await?;
     row.status = Phase::Voting;
     row.ballot_secret = secret;
-    notify_voters(conn, row, "delib_open", &serde_json::json!({ "title": row.title, "closes_at": row.closes_at }), false).await?;
+    notify_voters(conn, row, &DelibNotice::Open { title: row.title.clone(), closes_at: row.closes_at }, false).await?;
     events::append(conn, &event(row, "deliberation.voting_opened", None, None, false, serde_json::json!({ "electorate_size": size, "electorate_area": area }))).await?;
     Ok(())
 }
@@ -345,7 +339,7 @@ async fn close_in(conn: &mut AnyConnection, row: &mut Row, now: i64, by: Option<
         .fetch_one(&mut *conn)
         .await?;
     let result = result_of(row, &voters, &ballots, paper, now, by.is_some());
-    let json = serde_json::to_string(&result).map_err(|_| AccountError::Internal)?;
+    let json = serde_json::to_string(&result).map_err(|_| CommonError::Internal)?;
     let moved = sqlx::query(
         "UPDATE deliberations SET status = 'closed', closed_at = $1, closed_by = $2, close_reason = $3, result = $4, ballot_secret = NULL \
          WHERE id = $5 AND status = 'voting'",
@@ -366,8 +360,8 @@ async fn close_in(conn: &mut AnyConnection, row: &mut Row, now: i64, by: Option<
     let passed: Vec<&str> = result.motions.iter().filter(|m| m.tally.passed).map(|m| m.label.as_str()).collect();
     let payload = serde_json::json!({ "title": row.title, "result": result, "reason": reason });
     events::append(conn, &event(row, "deliberation.result_published", by.map(|b| b.0), by.and_then(|b| b.1), true, payload)).await?;
-    let params = serde_json::json!({ "title": row.title, "passed": !passed.is_empty(), "text": passed.join("、") });
-    notify_voters(conn, row, "delib_result", &params, false).await?;
+    let n = DelibNotice::Result { title: row.title.clone(), passed: !passed.is_empty(), text: passed.join("、") };
+    notify_voters(conn, row, &n, false).await?;
     Ok(Some(result))
 }
 
@@ -430,8 +424,8 @@ pub async fn tick(db: &Db, community: Option<i64>, now: i64) -> Result<TickRepor
                 .await?
                 .rows_affected();
             if moved == 1 {
-                let row = load(&mut tx, id).await?.ok_or(AccountError::NotFound)?;
-                notify_voters(&mut tx, &row, "delib_reminder", &serde_json::json!({ "title": row.title, "closes_at": row.closes_at }), true).await?;
+                let row = load(&mut tx, id).await?.ok_or(CommonError::NotFound)?;
+                notify_voters(&mut tx, &row, &DelibNotice::Reminder { title: row.title.clone(), closes_at: row.closes_at }, true).await?;
                 report.reminded += 1;
             }
             tx.commit().await?;
@@ -462,9 +456,9 @@ pub async fn create_context(db: &Db, p: &Principal, requested: Option<i64>) -> R
 
 /// A worker opens a deliberation in their community.
 pub async fn create(db: &Db, p: &Principal, n: &NewDeliberation, requested: Option<i64>) -> Result<i64, DelibError> {
-    let title = checked(&n.title, Field::Title, TITLE_MAX, true)?;
-    let background = checked(&n.background, Field::Background, BACKGROUND_MAX, true)?;
-    let options = n.options.iter().map(|o| checked(o, Field::Option, OPTION_MAX, true)).collect::<Result<Vec<_>, _>>()?;
+    let title = checked(&n.title, Field::Title, TITLE)?;
+    let background = checked(&n.background, Field::Background, BACKGROUND)?;
+    let options = n.options.iter().map(|o| checked(o, Field::Option, OPTION)).collect::<Result<Vec<_>, _>>()?;
     let mut buildings = n.building_ids.clone();
     buildings.sort_unstable();
     buildings.dedup();
@@ -515,7 +509,7 @@ pub async fn create(db: &Db, p: &Principal, n: &NewDeliberation, requested: Opti
     for b in &buildings {
         sqlx::query("INSERT INTO deliberation_buildings (deliberation_id, building_id) VALUES ($1, $2)").bind(id).bind(b).execute(&mut *tx).await?;
     }
-    let mut row = load(&mut tx, id).await?.ok_or(AccountError::NotFound)?;
+    let mut row = load(&mut tx, id).await?.ok_or(CommonError::NotFound)?;
     let payload = serde_json::json!({ "kind": n.kind.as_str(), "electorate": n.electorate.as_str(), "buildings": buildings, "vote_unit": n.vote_unit.as_str(),
         "rule": n.rule.as_str(), "quorum_pct": n.quorum_pct, "secret": n.secret, "opens_at": row.opens_at, "closes_at": row.closes_at, "need_id": n.need_id });
     events::append(&mut tx, &event(&row, "deliberation.created", Some(p.user_id), None, false, payload)).await?;
@@ -559,7 +553,7 @@ pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Deli
     let (mut open, mut past) = (Vec::new(), Vec::new());
     let now = now_ms();
     for (id, title, status, opens_at, closes_at, rule, unit, result, voted) in rows {
-        let phase = Phase::parse(&status).unwrap_or(Phase::Closed);
+        let phase = Phase::stored(&status)?;
         // While voting runs, a household member verified during the vote has a vote the snapshot's
         // list of app voters does not show: ask the same question the ballot asks.
         let voted = match (phase, voted) {
@@ -587,8 +581,8 @@ pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Deli
             phase,
             opens_at,
             closes_at,
-            rule: RuleKind::parse(&rule).unwrap_or(RuleKind::Simple),
-            vote_unit: VoteUnit::parse(&unit).unwrap_or(VoteUnit::Person),
+            rule: RuleKind::stored(&rule)?,
+            vote_unit: VoteUnit::stored(&unit)?,
             voted: voted.map(|v| v == 1),
             outcome: outcome(&result),
         };
@@ -612,7 +606,7 @@ async fn my_units(conn: &mut AnyConnection, row: &Row, subject: i64) -> Result<V
         .bind(unit_id)
         .fetch_one(&mut *conn)
         .await?;
-        let voted = match (channel.as_deref().and_then(Channel::parse), at) {
+        let voted = match (channel.as_deref().map(Channel::stored).transpose()?, at) {
             (Some(channel), Some(at)) => {
                 let vote = if row.secret && row.ballot_secret.is_none() {
                     None
@@ -639,7 +633,7 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<DelibDetail, Deli
     let (mut row, acc) = access(&mut conn, p, id).await?;
     if row.due(now) {
         tick(db, Some(row.community), now).await?;
-        row = load(&mut conn, id).await?.ok_or(AccountError::NotFound)?;
+        row = load(&mut conn, id).await?.ok_or(CommonError::NotFound)?;
     }
     #[allow(clippy::type_complexity)]
     let (background, need_id, electorate_size, electorate_area, close_reason, result): (String, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<String>) =
@@ -773,7 +767,7 @@ pub async fn cast(db: &Db, p: &Principal, id: i64, unit: Option<i64>, vote: &str
 /// keyed before (`reason` required). A unit that voted in the app cannot vote on paper.
 pub async fn paper(db: &Db, p: &Principal, id: i64, unit: i64, vote: &str, reason: Option<&str>) -> Result<(), DelibError> {
     let reason = match reason {
-        Some(r) => Some(checked(r, Field::Reason, REASON_MAX, false)?).filter(|r| !r.is_empty()),
+        Some(r) => Some(checked(r, Field::Reason, REASON.optional())?).filter(|r| !r.is_empty()),
         None => None,
     };
     let mut tx = db.begin_write().await?;
@@ -843,7 +837,7 @@ pub async fn paper(db: &Db, p: &Principal, id: i64, unit: i64, vote: &str, reaso
 
 /// A worker closes the vote before its end, with a reason.
 pub async fn close_early(db: &Db, p: &Principal, id: i64, reason: &str) -> Result<DelibResult, DelibError> {
-    let reason = checked(reason, Field::Reason, REASON_MAX, false)?;
+    let reason = checked(reason, Field::Reason, REASON.optional())?;
     if reason.is_empty() {
         return Err(DelibError::ReasonRequired);
     }
@@ -899,19 +893,16 @@ pub async fn audit(db: &Db, p: &Principal, id: i64) -> Result<Audit, DelibError>
         kind: row.kind,
         options: row.options.clone(),
         max_choices: row.max_choices,
-        units: units.into_iter().map(|(unit_id, label, area, ch)| SnapshotUnit { unit_id, label, area, voted: ch.as_deref().and_then(Channel::parse) }).collect(),
+        units: units
+            .into_iter()
+            .map(|(unit_id, label, area, ch)| Ok(SnapshotUnit { unit_id, label, area, voted: ch.as_deref().map(Channel::stored).transpose()? }))
+            .collect::<Result<_, sqlx::Error>>()?,
         turnout: turnout
             .into_iter()
-            .map(|(unit, ch, by, obo, first_at, last_at, version)| TurnoutRow {
-                unit,
-                channel: Channel::parse(&ch).unwrap_or(Channel::App),
-                cast_by: by,
-                on_behalf_of: obo,
-                first_at,
-                last_at,
-                version,
+            .map(|(unit, ch, by, obo, first_at, last_at, version)| {
+                Ok(TurnoutRow { unit, channel: Channel::stored(&ch)?, cast_by: by, on_behalf_of: obo, first_at, last_at, version })
             })
-            .collect(),
+            .collect::<Result<_, sqlx::Error>>()?,
         paper: paper
             .into_iter()
             .map(|(id, unit, kind, vote, reason, by, at)| PaperRow { id, unit, correction: kind == "correction", vote, reason, keyed_by: by.unwrap_or_default(), at })
@@ -927,11 +918,11 @@ pub async fn audit(db: &Db, p: &Principal, id: i64) -> Result<Audit, DelibError>
 /// A comment or a reply (to a top-level comment) by a verified resident or a worker, while the
 /// discussion runs.
 pub async fn comment(db: &Db, p: &Principal, id: i64, parent: Option<i64>, body: &str) -> Result<i64, DelibError> {
-    let body = checked(body, Field::Comment, COMMENT_MAX, true)?;
+    let body = checked(body, Field::Comment, COMMENT)?;
     let mut tx = db.begin_write().await?;
     let (mut row, acc) = access(&mut tx, p, id).await?;
     if !(acc.verified || acc.worker) {
-        return Err(AccountError::NotVerified.into());
+        return Err(CommonError::NotVerified.into());
     }
     let now = now_ms();
     catch_up_in(&mut tx, &mut row, now).await?;
@@ -947,7 +938,7 @@ pub async fn comment(db: &Db, p: &Principal, id: i64, parent: Option<i64>, body:
                 .fetch_optional(&mut *tx)
                 .await?;
             // A reply to a reply joins the thread of its top-level comment.
-            Some(found.ok_or(AccountError::NotFound)?.unwrap_or(pid))
+            Some(found.ok_or(CommonError::NotFound)?.unwrap_or(pid))
         }
     };
     let cid: i64 = sqlx::query_scalar(
@@ -970,18 +961,18 @@ async fn comment_row(conn: &mut AnyConnection, p: &Principal, comment: i64) -> R
         .bind(comment)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or(AccountError::NotFound)?;
+        .ok_or(CommonError::NotFound)?;
     access(conn, p, d).await
 }
 
 /// A verified resident reports a comment, once; at the community's report limit it is hidden
 /// until a worker shows it again.
 pub async fn report(db: &Db, p: &Principal, comment: i64, reason: &str) -> Result<(), DelibError> {
-    let reason = checked(reason, Field::Reason, REASON_MAX, true)?;
+    let reason = checked(reason, Field::Reason, REASON)?;
     let mut tx = db.begin_write().await?;
     let (row, acc) = comment_row(&mut tx, p, comment).await?;
     if !acc.verified {
-        return Err(AccountError::NotVerified.into());
+        return Err(CommonError::NotVerified.into());
     }
     let added = sqlx::query("INSERT INTO deliberation_reports (comment_id, user_id, reason, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
         .bind(comment)

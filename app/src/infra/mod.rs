@@ -4,6 +4,7 @@ pub mod blobs;
 pub mod db;
 pub mod events;
 pub mod keys;
+pub mod sms;
 
 use std::sync::Arc;
 
@@ -12,6 +13,6 @@ use std::sync::Arc;
 pub struct AppContext {
     pub db: db::Db,
     pub keys: Arc<keys::KeySet>,
-    pub sms: Arc<dyn crate::account::sms::SmsGateway>,
+    pub sms: Arc<dyn sms::SmsGateway>,
     pub blobs: Arc<dyn blobs::BlobStore>,
 }

@@ -5,31 +5,10 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    //! What only the needs' server functions use.
     use super::NeedError;
-    use crate::account::session::Principal;
-    use crate::infra::AppContext;
-
-    /// Sets the response status of `e` and returns it.
-    pub fn fail(e: NeedError) -> NeedError {
-        use crate::account::error::AccountError;
-        crate::account::api::ssr::set_status(e.status(), e == NeedError::Account(AccountError::NotLoggedIn));
-        e
-    }
-
-    pub async fn principal() -> Result<Principal, NeedError> {
-        Ok(crate::account::api::ssr::principal().await?)
-    }
-
-    pub fn ctx() -> Result<AppContext, NeedError> {
-        Ok(crate::account::api::ssr::ctx()?)
-    }
-
-    /// Trims and bounds a text field.
-    pub fn checked(s: &str, field: crate::needs::model::Field, max: usize, required: bool) -> Result<String, NeedError> {
-        crate::needs::model::checked_text(s, max, required).map_err(|(empty, max)| {
-            fail(if empty { NeedError::Required(field) } else { NeedError::TooLong { field, max } })
-        })
-    }
+    pub use crate::kernel::guard::{ctx, fail, principal};
+    pub use crate::kernel::text::checked;
 
     /// `"1,2,3"` → ids.
     pub fn ids(s: &str) -> Result<Vec<i64>, NeedError> {
@@ -56,10 +35,10 @@ pub async fn list_needs(
     cursor: Option<String>,
     mine: bool,
 ) -> Result<NeedPage, NeedError> {
-    use super::model::{Field, SEARCH_MAX, Status};
+    use super::model::{Field, SEARCH, Status};
     use ssr::*;
     let p = principal().await?;
-    let search = checked(&q, Field::Search, SEARCH_MAX, false)?;
+    let search = checked(&q, Field::Search, SEARCH).map_err(fail)?;
     let status = match status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(Status::parse(s).ok_or_else(|| fail(NeedError::WrongStatus { status: String::new() }))?),
@@ -80,7 +59,7 @@ pub async fn get_need(id: i64) -> Result<NeedDetail, NeedError> {
 pub async fn similar_needs(title: String, body: String) -> Result<Vec<SimilarNeed>, NeedError> {
     use ssr::*;
     let p = principal().await?;
-    let title: String = title.chars().take(super::model::TITLE_MAX).collect();
+    let title: String = title.chars().take(super::model::TITLE.max).collect();
     let body: String = body.chars().take(super::similar::BODY_INDEXED_CHARS).collect();
     super::store::similar(&ctx()?.db, &p, &format!("{title}\n{body}")).await.map_err(fail)
 }
@@ -103,11 +82,11 @@ pub async fn upload_photo(data_b64: String) -> Result<PhotoRef, NeedError> {
 fn new_need(category_id: i64, title: &str, body: &str, building_id: Option<i64>, place: &str, photo_ids: &str, channel: String) -> Result<super::store::NewNeed, NeedError> {
     use super::model::*;
     use ssr::*;
-    let place = checked(place, Field::Place, PLACE_MAX, false)?;
+    let place = checked(place, Field::Place, PLACE).map_err(fail)?;
     Ok(super::store::NewNeed {
         category_id,
-        title: checked(title, Field::Title, TITLE_MAX, true)?,
-        body: checked(body, Field::Body, BODY_MAX, true)?,
+        title: checked(title, Field::Title, TITLE).map_err(fail)?,
+        body: checked(body, Field::Body, BODY).map_err(fail)?,
         building_id,
         place: (!place.is_empty()).then_some(place),
         photo_ids: ids(photo_ids)?,
@@ -152,20 +131,20 @@ pub async fn support_need(id: i64, on: bool) -> Result<SupportState, NeedError> 
 
 #[server(endpoint = "needs/comment")]
 pub async fn comment_need(id: i64, body: String) -> Result<i64, NeedError> {
-    use super::model::{COMMENT_MAX, Field};
+    use super::model::{COMMENT, Field};
     use ssr::*;
     let p = principal().await?;
-    let body = checked(&body, Field::Comment, COMMENT_MAX, true)?;
+    let body = checked(&body, Field::Comment, COMMENT).map_err(fail)?;
     super::store::comment(&ctx()?.db, &p, id, &body).await.map_err(fail)
 }
 
 /// Reports a need (or one of its comments) to the workers.
 #[server(endpoint = "needs/report")]
 pub async fn report_need(id: i64, comment_id: Option<i64>, reason: String) -> Result<(), NeedError> {
-    use super::model::{Field, REASON_MAX};
+    use super::model::{Field, REASON};
     use ssr::*;
     let p = principal().await?;
-    let reason = checked(&reason, Field::Reason, REASON_MAX, true)?;
+    let reason = checked(&reason, Field::Reason, REASON).map_err(fail)?;
     super::store::report(&ctx()?.db, &p, id, comment_id, &reason).await.map_err(fail)
 }
 
@@ -174,11 +153,12 @@ pub async fn report_need(id: i64, comment_id: Option<i64>, reason: String) -> Re
 /// `merge_into` the surviving need of a merge.
 #[server(endpoint = "needs/act")]
 pub async fn act_on_need(id: i64, action: String, text: String, merge_into: Option<i64>) -> Result<super::model::Status, NeedError> {
-    use super::model::{Action, Field, TEXT_MAX};
+    use super::model::{ANSWER, Action, Field};
     use ssr::*;
     let p = principal().await?;
     let action = Action::parse(&action).filter(|a| !matches!(a, Action::Resubmit | Action::ReportHide)).ok_or_else(|| fail(NeedError::NotAllowed))?;
-    let t = checked(&text, Field::Text, TEXT_MAX, action.needs_text())?;
+    let limit = if action.needs_text() { ANSWER } else { ANSWER.optional() };
+    let t = checked(&text, Field::Text, limit).map_err(fail)?;
     let t = (!t.is_empty()).then_some(t);
     super::store::act(&ctx()?.db, &p, id, action, t.as_deref(), merge_into).await.map_err(fail)
 }
@@ -208,10 +188,11 @@ pub async fn need_queue() -> Result<Queue, NeedError> {
 /// A worker adds (`add`) or deletes (`delete`) a reason template.
 #[server(endpoint = "needs/reasons")]
 pub async fn edit_reasons(add: String, delete: Option<i64>) -> Result<(), NeedError> {
-    use super::model::{Field, REASON_MAX};
+    use super::model::{Field, REASON};
     use ssr::*;
     let p = principal().await?;
-    let add = checked(&add, Field::Reason, REASON_MAX, delete.is_none())?;
+    let limit = if delete.is_none() { REASON } else { REASON.optional() };
+    let add = checked(&add, Field::Reason, limit).map_err(fail)?;
     super::store::edit_reasons(&ctx()?.db, &p, (!add.is_empty()).then_some(add.as_str()), delete).await.map_err(fail)
 }
 
@@ -220,32 +201,4 @@ pub async fn set_need_settings(support_threshold: i64, answer_days: i64, report_
     use ssr::*;
     let p = principal().await?;
     super::store::set_settings(&ctx()?.db, &p, NeedSettings { support_threshold, answer_days, report_limit }).await.map_err(fail)
-}
-
-/// The caller's notifications, newest first (`before`: the id to continue below).
-#[server(endpoint = "notifications/list")]
-pub async fn my_notifications(before: Option<i64>) -> Result<Vec<NotificationView>, NeedError> {
-    use ssr::*;
-    let p = principal().await?;
-    super::store::notifications(&ctx()?.db, &p, before).await.map_err(fail)
-}
-
-/// Unread notifications of the caller; 0 when not logged in (the tab bar asks on every page: a
-/// GET, as it changes nothing). Its error type is the plain one: this function is part of the
-/// first download (the tab bar), where the needs errors and their messages would weigh.
-#[server(endpoint = "notifications/unread", input = leptos::server_fn::codec::GetUrl)]
-pub async fn unread_count() -> Result<i64, ServerFnError> {
-    let c = use_context::<crate::infra::AppContext>().ok_or_else(|| ServerFnError::new("no context"))?;
-    let headers = crate::account::api::ssr::headers();
-    // Any refusal is "nothing unread", and the page's status is left alone.
-    let Ok(p) = crate::account::session::principal_from_access(&c.db, &c.keys, &headers).await else { return Ok(0) };
-    Ok(super::store::unread_count(&c.db, &p).await.unwrap_or(0))
-}
-
-/// Marks one notification, or all with no id, as read.
-#[server(endpoint = "notifications/read")]
-pub async fn mark_read(id: Option<i64>) -> Result<(), NeedError> {
-    use ssr::*;
-    let p = principal().await?;
-    super::store::mark_read(&ctx()?.db, &p, id).await.map_err(fail)
 }

@@ -1,14 +1,15 @@
 //! The errors of the needs capability, typed across the server-function boundary and localized
 //! in the browser (`NeedError::message`).
 use super::model::Field;
-use crate::account::error::AccountError;
+use crate::kernel::error::{CommonError, Failure};
+use crate::kernel::text::{TextField, TextProblem};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 pub enum NeedError {
     /// Logging in, roles, verification: as the accounts capability says.
     #[error(transparent)]
-    Account(AccountError),
+    Common(CommonError),
     #[error("{0:?} is required")]
     Required(Field),
     #[error("{field:?} is longer than {max} characters")]
@@ -41,12 +42,29 @@ pub enum NeedError {
     TooMany { max: i64, hours: i64 },
 }
 
-crate::account::error::wraps_account_error!(NeedError);
+crate::kernel::error::capability_error!(NeedError);
 
-impl NeedError {
-    pub fn status(&self) -> u16 {
+impl TextField for Field {
+    type Error = NeedError;
+    fn refused(self, p: TextProblem) -> NeedError {
+        match p {
+            TextProblem::Empty => NeedError::Required(self),
+            TextProblem::TooLong { max } => NeedError::TooLong { field: self, max },
+        }
+    }
+}
+
+impl Failure for NeedError {
+    fn common(&self) -> Option<&CommonError> {
         match self {
-            NeedError::Account(e) => e.status(),
+            NeedError::Common(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn status(&self) -> u16 {
+        match self {
+            NeedError::Common(e) => e.status(),
             NeedError::NotAllowed => 403,
             NeedError::WrongStatus { .. } | NeedError::NotSupportable => 409,
             NeedError::PhotoTooLarge { .. } => 413,
@@ -56,11 +74,11 @@ impl NeedError {
         }
     }
 
-    pub fn message(&self, locale: crate::i18n::Locale) -> String {
+    fn message(&self, locale: crate::i18n::Locale) -> String {
         use crate::i18n::td_string;
         let l = locale;
         match self {
-            NeedError::Account(e) => e.message(l),
+            NeedError::Common(e) => e.message(l),
             NeedError::Required(f) => td_string!(l, need_err_required, field = field_name(*f, l)).to_string(),
             NeedError::TooLong { field, max } => td_string!(l, need_err_too_long, field = field_name(*field, l), max = *max).to_string(),
             NeedError::UnknownCategory => td_string!(l, need_err_category).to_string(),

@@ -1,60 +1,31 @@
 //! The rules of needs, pure: the status machine (who may move a need from where to where, and
 //! with what text), the limits of what residents type, and when a need is overdue.
+use crate::kernel::stored::str_enum;
+use crate::kernel::text::Limit;
 use serde::{Deserialize, Serialize};
 
-/// Where a need stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Status {
-    /// Sent by the resident, waiting for moderation (only the author and workers see it).
-    Submitted,
-    /// A worker asked the author to change it; the author resubmits.
-    ChangesRequested,
-    /// Visible to the community; residents support it.
-    Published,
-    UnderReview,
-    Accepted,
-    Planned,
-    Done,
-    Rejected,
-    /// United with a duplicate; `merged_into` points to the surviving need.
-    Merged,
-    /// Taken out of view (by a worker, or by residents' reports) until a worker decides.
-    Hidden,
-}
-
-pub const ALL_STATUSES: [Status; 10] = [
-    Status::Submitted,
-    Status::ChangesRequested,
-    Status::Published,
-    Status::UnderReview,
-    Status::Accepted,
-    Status::Planned,
-    Status::Done,
-    Status::Rejected,
-    Status::Merged,
-    Status::Hidden,
-];
+str_enum!(
+    /// Where a need stands.
+    Status {
+        /// Sent by the resident, waiting for moderation (only the author and workers see it).
+        Submitted = "submitted",
+        /// A worker asked the author to change it; the author resubmits.
+        ChangesRequested = "changes_requested",
+        /// Visible to the community; residents support it.
+        Published = "published",
+        UnderReview = "under_review",
+        Accepted = "accepted",
+        Planned = "planned",
+        Done = "done",
+        Rejected = "rejected",
+        /// United with a duplicate; `merged_into` points to the surviving need.
+        Merged = "merged",
+        /// Taken out of view (by a worker, or by residents' reports) until a worker decides.
+        Hidden = "hidden",
+    }
+);
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Submitted => "submitted",
-            Status::ChangesRequested => "changes_requested",
-            Status::Published => "published",
-            Status::UnderReview => "under_review",
-            Status::Accepted => "accepted",
-            Status::Planned => "planned",
-            Status::Done => "done",
-            Status::Rejected => "rejected",
-            Status::Merged => "merged",
-            Status::Hidden => "hidden",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        ALL_STATUSES.into_iter().find(|st| st.as_str() == s)
-    }
-
     /// Residents may support (+1) a need in these statuses.
     pub fn supportable(self) -> bool {
         matches!(self, Status::Published | Status::UnderReview | Status::Accepted | Status::Planned)
@@ -66,65 +37,28 @@ impl Status {
     }
 }
 
-/// What someone does to a need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Action {
-    Publish,
-    Reject,
-    RequestChanges,
-    Resubmit,
-    Merge,
-    Hide,
-    /// The community's report limit was reached: hidden until a worker decides.
-    ReportHide,
-    Restore,
-    Review,
-    Accept,
-    Plan,
-    Complete,
-    /// An official answer that leaves the status as it is.
-    Answer,
-}
-
-pub const ALL_ACTIONS: [Action; 13] = [
-    Action::Publish,
-    Action::Reject,
-    Action::RequestChanges,
-    Action::Resubmit,
-    Action::Merge,
-    Action::Hide,
-    Action::ReportHide,
-    Action::Restore,
-    Action::Review,
-    Action::Accept,
-    Action::Plan,
-    Action::Complete,
-    Action::Answer,
-];
+str_enum!(
+    /// What someone does to a need.
+    Action {
+        Publish = "publish",
+        Reject = "reject",
+        RequestChanges = "request_changes",
+        Resubmit = "resubmit",
+        Merge = "merge",
+        Hide = "hide",
+        /// The community's report limit was reached: hidden until a worker decides.
+        ReportHide = "report_hide",
+        Restore = "restore",
+        Review = "review",
+        Accept = "accept",
+        Plan = "plan",
+        Complete = "complete",
+        /// An official answer that leaves the status as it is.
+        Answer = "answer",
+    }
+);
 
 impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Publish => "publish",
-            Action::Reject => "reject",
-            Action::RequestChanges => "request_changes",
-            Action::Resubmit => "resubmit",
-            Action::Merge => "merge",
-            Action::Hide => "hide",
-            Action::ReportHide => "report_hide",
-            Action::Restore => "restore",
-            Action::Review => "review",
-            Action::Accept => "accept",
-            Action::Plan => "plan",
-            Action::Complete => "complete",
-            Action::Answer => "answer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Action> {
-        ALL_ACTIONS.into_iter().find(|a| a.as_str() == s)
-    }
-
     /// Whether the action must come with a text (the answer, the reason, the requested change).
     pub fn needs_text(self) -> bool {
         matches!(
@@ -198,14 +132,15 @@ pub fn is_official_answer(action: Action, from: Status) -> bool {
     }
 }
 
-/// Limits of what people type, in characters.
-pub const TITLE_MAX: usize = 60;
-pub const BODY_MAX: usize = 2000;
-pub const PLACE_MAX: usize = 60;
-pub const TEXT_MAX: usize = 1000;
-pub const COMMENT_MAX: usize = 500;
-pub const REASON_MAX: usize = 200;
-pub const SEARCH_MAX: usize = 50;
+/// Limits of what people type (kernel text rules; the SQL CHECKs say the same, see
+/// `server/tests/limits.rs`).
+pub const TITLE: Limit = Limit::line(60);
+pub const BODY: Limit = Limit::text(2000);
+pub const PLACE: Limit = Limit::optional_line(60);
+/// A worker's answer or note on a step (required for some steps).
+pub const ANSWER: Limit = Limit::text(1000);
+pub const COMMENT: Limit = Limit::text(500);
+pub use crate::kernel::text::{REASON, SEARCH};
 pub const MAX_PHOTOS: usize = 3;
 
 /// Flood limits per resident: needs per day, comments per hour.
@@ -222,13 +157,6 @@ pub enum Field {
     Comment,
     Reason,
     Search,
-}
-
-/// Trims `s` and checks it has 1..=max characters (or 0..=max when optional).
-pub fn checked_text(s: &str, max: usize, required: bool) -> Result<String, (bool, usize)> {
-    let t = s.trim();
-    let n = t.chars().count();
-    if (required && n == 0) || n > max { Err((n == 0, max)) } else { Ok(t.to_string()) }
 }
 
 /// A need is overdue when it is still open (published or under review), has no official answer
@@ -295,8 +223,8 @@ mod tests {
     #[test]
     fn every_transition_is_allowed_or_forbidden_exactly_as_specified() {
         let mut allowed_seen = 0;
-        for from in ALL_STATUSES {
-            for action in ALL_ACTIONS {
+        for &from in Status::ALL {
+            for &action in Action::ALL {
                 for actor in [Author, Worker, System] {
                     let got = transition(from, action, actor, Some(S::UnderReview));
                     let expected = ALLOWED.iter().find(|(f, a, who, _)| *f == from && *a == action && *who == actor);
@@ -342,21 +270,13 @@ mod tests {
 
     #[test]
     fn status_and_action_names_round_trip() {
-        for s in ALL_STATUSES {
+        for &s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
         }
-        for a in ALL_ACTIONS {
+        for &a in Action::ALL {
             assert_eq!(Action::parse(a.as_str()), Some(a));
         }
         assert_eq!(Status::parse("open"), None);
-    }
-
-    #[test]
-    fn texts_are_trimmed_and_bounded_in_characters() {
-        assert_eq!(checked_text("  加装电梯  ", 4, true), Ok("加装电梯".into()));
-        assert_eq!(checked_text("加装电梯吧", 4, true), Err((false, 4)));
-        assert_eq!(checked_text("   ", 4, true), Err((true, 4)));
-        assert_eq!(checked_text("", 4, false), Ok(String::new()));
     }
 
     #[test]

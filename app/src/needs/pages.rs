@@ -5,27 +5,14 @@ use super::api::*;
 use super::error::{NeedError, status_name};
 use super::model::{Action as Step, Status};
 use super::types::*;
-use crate::account::error::AccountError;
+use crate::ui::widgets::{action_err, error_view};
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-pub use crate::time::date;
-
-fn err_view(e: NeedError, l: Locale) -> AnyView {
-    let login = matches!(e, NeedError::Account(AccountError::NotLoggedIn));
-    view! {
-        <p class="error" role="alert">{e.message(l)}</p>
-        {login.then(|| view! { <A href="/login" attr:class="button">{td_string!(l, me_go_login)}</A> })}
-    }
-    .into_any()
-}
-
-pub fn action_err<T: Clone + Send + Sync + 'static>(a: Option<Result<T, NeedError>>, l: Locale) -> Option<AnyView> {
-    a.and_then(|r| r.err()).map(|e| err_view(e, l))
-}
+use crate::time::date;
 
 fn status_badge(s: Status, l: Locale) -> impl IntoView {
     view! { <span class=format!("status status-{}", s.as_str()) data-testid="need-status">{status_name(s, l)}</span> }
@@ -84,7 +71,6 @@ use crate::ui::lazy_page;
 lazy_page!(NeedsRoute, NeedsListPage);
 lazy_page!(ProposeRoute, ProposePage);
 lazy_page!(NeedRoute, NeedPage);
-lazy_page!(NotificationsRoute, NotificationsPage);
 
 /// 问需: the community's needs (or, with `?mine=1`, the resident's own).
 #[component]
@@ -147,7 +133,7 @@ pub fn NeedsListPage() -> impl IntoView {
                         <form class="filters form" on:submit=on_search role="search">
                             <label for="need-search">{td_string!(l, needs_search)}</label>
                             <div class="row">
-                                <input id="need-search" type="search" maxlength="50" bind:value=typed data-testid="need-search"/>
+                                <input id="need-search" type="search" maxlength=super::model::SEARCH.max bind:value=typed data-testid="need-search"/>
                                 <button type="submit" class="button secondary">{td_string!(l, needs_search)}</button>
                             </div>
                             <label for="need-category">{td_string!(l, needs_filter_category)}</label>
@@ -169,7 +155,7 @@ pub fn NeedsListPage() -> impl IntoView {
                         </form>
                     }.into_any()
                 }
-                Err(e) => err_view(e, i18n.get_locale()),
+                Err(e) => error_view(e, i18n.get_locale()),
             })}
         </Suspense>
         <Transition fallback=|| ()>
@@ -199,7 +185,7 @@ pub fn NeedsListPage() -> impl IntoView {
                         }}
                     }.into_any()
                 }
-                Err(e) => err_view(e, i18n.get_locale()),
+                Err(e) => error_view(e, i18n.get_locale()),
             })}
         </Transition>
     }
@@ -365,7 +351,7 @@ pub fn ProposePage() -> impl IntoView {
         <h1>{t!(i18n, needs_new_title)}</h1>
         <Suspense fallback=|| ()>
             {move || ctx.get().map(|c| match c {
-                Err(e) => err_view(e, i18n.get_locale()),
+                Err(e) => error_view(e, i18n.get_locale()),
                 Ok(c) if !c.can_propose => view! { <p class="hint" data-testid="not-verified">{t!(i18n, needs_not_verified)}</p> }.into_any(),
                 Ok(c) => {
                     let l = i18n.get_locale();
@@ -391,7 +377,7 @@ pub fn ProposePage() -> impl IntoView {
                                 {c.categories.iter().map(|k| view! { <option value=k.id.to_string()>{k.name(l).to_string()}</option> }).collect_view()}
                             </select>
                             <label for="need-title">{td_string!(l, needs_title_label)}</label>
-                            <input id="need-title" type="text" maxlength="60" required bind:value=title data-testid="need-title"/>
+                            <input id="need-title" type="text" maxlength=super::model::TITLE.max required bind:value=title data-testid="need-title"/>
                             <Transition fallback=|| ()>
                                 {move || similar.get().and_then(|r| r.ok()).filter(|v| !v.is_empty()).map(|list| view! {
                                     <aside class="similar card" data-testid="similar" aria-live="polite">
@@ -410,19 +396,19 @@ pub fn ProposePage() -> impl IntoView {
                                 })}
                             </Transition>
                             <label for="need-body">{td_string!(l, needs_body_label)}</label>
-                            <textarea id="need-body" rows="5" maxlength="2000" required bind:value=body data-testid="need-body"></textarea>
+                            <textarea id="need-body" rows="5" maxlength=super::model::BODY.max required bind:value=body data-testid="need-body"></textarea>
                             <label for="need-building">{td_string!(l, needs_building)}</label>
                             <select id="need-building" on:change=move |ev| building.set(event_target_value(&ev)) prop:value=move || building.get()>
                                 <option value="">{td_string!(l, needs_no_building)}</option>
                                 {c.buildings.iter().map(|(id, name)| view! { <option value=id.to_string()>{name.clone()}</option> }).collect_view()}
                             </select>
                             <label for="need-place">{td_string!(l, needs_place)}</label>
-                            <input id="need-place" type="text" maxlength="60" bind:value=place/>
+                            <input id="need-place" type="text" maxlength=super::model::PLACE.max bind:value=place/>
                             <label for="need-photos">{td_string!(l, needs_photos)}</label>
                             <input id="need-photos" type="file" accept="image/jpeg,image/png,image/webp" multiple node_ref=file_input on:change=on_files
                                 disabled=move || { uploading.get() || photos.get().len() >= super::model::MAX_PHOTOS } data-testid="need-photos"/>
                             {move || uploading.get().then(|| view! { <p class="hint" role="status">{td_string!(l, needs_uploading)}</p> })}
-                            {move || upload_error.get().map(|e| err_view(e, l))}
+                            {move || upload_error.get().map(|e| error_view(e, l))}
                             <ul class="photos">
                                 {move || photos.get().into_iter().enumerate().map(|(i, p)| {
                                     let id = p.id;
@@ -478,7 +464,7 @@ pub fn NeedPage() -> impl IntoView {
         <p><A href="/needs">{t!(i18n, needs_back)}</A></p>
         <Suspense fallback=|| ()>
             {move || detail.get().map(|r| match r {
-                Err(e) => err_view(e, i18n.get_locale()),
+                Err(e) => error_view(e, i18n.get_locale()),
                 Ok(d) => {
                     let l = i18n.get_locale();
                     let n = d.summary.clone();
@@ -586,7 +572,7 @@ pub fn NeedPage() -> impl IntoView {
                                         comment.dispatch(CommentNeed { id: nid, body: comment_text.get_untracked() });
                                     }>
                                         <label for="need-comment">{td_string!(l, needs_comments)}</label>
-                                        <textarea id="need-comment" rows="3" maxlength="500" required bind:value=comment_text data-testid="need-comment"></textarea>
+                                        <textarea id="need-comment" rows="3" maxlength=super::model::COMMENT.max required bind:value=comment_text data-testid="need-comment"></textarea>
                                         {move || action_err(comment.value().get(), l)}
                                         <button type="submit" class="button secondary" disabled=move || comment.pending().get()>{td_string!(l, needs_comment_send)}</button>
                                     </form>
@@ -600,7 +586,7 @@ pub fn NeedPage() -> impl IntoView {
                                         report.dispatch(ReportNeed { id: nid, comment_id: None, reason: report_reason.get_untracked() });
                                     }>
                                         <label for="report-reason">{td_string!(l, needs_report_reason)}</label>
-                                        <input id="report-reason" type="text" maxlength="200" required bind:value=report_reason/>
+                                        <input id="report-reason" type="text" maxlength=super::model::REASON.max required bind:value=report_reason/>
                                         <button type="submit" class="button secondary">{td_string!(l, needs_report_send)}</button>
                                     </form>
                                 </details>
@@ -635,11 +621,11 @@ fn Resubmit(d: NeedDetail, ctx: Resource<Result<NeedsContext, NeedError>>, actio
         }>
             <h2>{td_string!(l, needs_resubmit)}</h2>
             <label for="resubmit-title">{td_string!(l, needs_title_label)}</label>
-            <input id="resubmit-title" type="text" maxlength="60" required bind:value=title/>
+            <input id="resubmit-title" type="text" maxlength=super::model::TITLE.max required bind:value=title/>
             <label for="resubmit-body">{td_string!(l, needs_body_label)}</label>
-            <textarea id="resubmit-body" rows="5" maxlength="2000" required bind:value=body></textarea>
+            <textarea id="resubmit-body" rows="5" maxlength=super::model::BODY.max required bind:value=body></textarea>
             <label for="resubmit-place">{td_string!(l, needs_place)}</label>
-            <input id="resubmit-place" type="text" maxlength="60" bind:value=place/>
+            <input id="resubmit-place" type="text" maxlength=super::model::PLACE.max bind:value=place/>
             {move || action_err(action.value().get(), l)}
             <button type="submit" class="button">{td_string!(l, needs_resubmit)}</button>
         </form>
@@ -649,10 +635,10 @@ fn Resubmit(d: NeedDetail, ctx: Resource<Result<NeedsContext, NeedError>>, actio
 /// The worker's panel on a need: the steps the status machine allows from here, with the text.
 #[component]
 fn WorkerPanel(id: i64, status: Status, reasons: Vec<(i64, String)>, act: ServerAction<ActOnNeed>) -> impl IntoView {
-    use super::model::{ALL_ACTIONS, Actor, transition};
+    use super::model::{Actor, transition};
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
-    let actions: Vec<Step> = ALL_ACTIONS.into_iter().filter(|a| transition(status, *a, Actor::Worker, Some(Status::Published)).is_ok()).collect();
+    let actions: Vec<Step> = Step::ALL.iter().copied().filter(|a| transition(status, *a, Actor::Worker, Some(Status::Published)).is_ok()).collect();
     let first = actions.first().map(|a| a.as_str().to_string()).unwrap_or_default();
     let action = RwSignal::new(first);
     let text = RwSignal::new(String::new());
@@ -675,7 +661,7 @@ fn WorkerPanel(id: i64, status: Status, reasons: Vec<(i64, String)>, act: Server
                 </select>
             })}
             <label for="worker-text">{td_string!(l, needs_text)}</label>
-            <textarea id="worker-text" rows="3" maxlength="1000" bind:value=text data-testid="worker-text"></textarea>
+            <textarea id="worker-text" rows="3" maxlength=super::model::ANSWER.max bind:value=text data-testid="worker-text"></textarea>
             {move || (action.get() == "merge").then(|| view! {
                 <label for="worker-merge">{td_string!(l, needs_merge_into)}</label>
                 <input id="worker-merge" type="text" inputmode="numeric" bind:value=merge_into/>
@@ -686,53 +672,5 @@ fn WorkerPanel(id: i64, status: Status, reasons: Vec<(i64, String)>, act: Server
             }}
             <button type="submit" class="button" data-testid="worker-submit" disabled=move || act.pending().get()>{td_string!(l, needs_do)}</button>
         </form>
-    }
-}
-
-/// 消息: the notification centre.
-#[component]
-pub fn NotificationsPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let read = ServerAction::<MarkRead>::new();
-    let list = Resource::new(move || read.version().get(), |_| my_notifications(None));
-    view! {
-        <Title text=move || td_string!(i18n.get_locale(), notif_title).to_string()/>
-        <h1>{t!(i18n, notif_title)}</h1>
-        <button class="button secondary" data-testid="mark-all-read" on:click=move |_| { read.dispatch(MarkRead { id: None }); }>{t!(i18n, notif_mark_all)}</button>
-        <Suspense fallback=|| ()>
-            {move || list.get().map(|r| match r {
-                Err(e) => err_view(e, i18n.get_locale()),
-                Ok(items) if items.is_empty() => view! { <p class="hint">{t!(i18n, notif_empty)}</p> }.into_any(),
-                Ok(items) => {
-                    let l = i18n.get_locale();
-                    view! {
-                        <ul class="notifications" data-testid="notifications">
-                            {items.into_iter().map(|n| {
-                                let status = n.status.map(|s| status_name(s, l)).unwrap_or_default();
-                                let title = n.title.clone();
-                                let line = match n.kind.as_str() {
-                                    "need_answer" => td_string!(l, notif_answer, title = title, status = status).to_string(),
-                                    "delib_open" => td_string!(l, notif_delib_open, title = title).to_string(),
-                                    "delib_reminder" => td_string!(l, notif_delib_reminder, title = title).to_string(),
-                                    "delib_result" if n.passed == Some(true) => td_string!(l, notif_delib_passed, title = title).to_string(),
-                                    "delib_result" => td_string!(l, notif_delib_failed, title = title).to_string(),
-                                    _ => td_string!(l, notif_status, title = title, status = status).to_string(),
-                                };
-                                let nid = n.id;
-                                let unread = !n.read;
-                                view! {
-                                    <li class:unread=unread data-testid="notification">
-                                        <A href=n.href.clone()
-                                            on:click=move |_| { if unread { read.dispatch(MarkRead { id: Some(nid) }); } }>{line}</A>
-                                        {n.text.clone().map(|t| view! { <p>{t}</p> })}
-                                        <span class="hint">{date(n.at)}</span>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
-                }
-            })}
-        </Suspense>
     }
 }

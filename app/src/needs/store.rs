@@ -3,11 +3,13 @@
 //! community answers "not found".
 use super::error::NeedError;
 use super::model::{self, Action, Actor, Status};
+use super::notices::NeedNotice;
 use super::similar;
 use super::types::*;
-use crate::account::community::{acting_for, district_of, home_community, is_worker, standing};
-use crate::account::error::AccountError;
-use crate::account::session::Principal;
+use crate::kernel::error::CommonError;
+use crate::notifications::store as notifications;
+use crate::kernel::sql::{Arg, Sql};
+use crate::kernel::guard::{Principal, Who, district_of, home_community, is_worker, require_verified, standing, verified_resident, who};
 use crate::infra::blobs::BlobStore;
 use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
@@ -15,19 +17,6 @@ use sqlx::AnyConnection;
 
 /// Rows of a list page.
 pub const PAGE_SIZE: usize = 20;
-
-/// Who is asking: the principal, and the resident they act as (themselves, or the resident a
-/// worker is acting for in 代办).
-struct Who<'a> {
-    p: &'a Principal,
-    subject: i64,
-    on_behalf_of: Option<i64>,
-}
-
-async fn who<'a>(conn: &mut AnyConnection, p: &'a Principal) -> Result<Who<'a>, sqlx::Error> {
-    let (subject, on_behalf_of) = acting_for(conn, p).await?;
-    Ok(Who { p, subject, on_behalf_of })
-}
 
 /// The community a request is about: the requested one if the caller may see it, else the
 /// acting resident's own, else the worker's.
@@ -43,18 +32,6 @@ async fn settings(conn: &mut AnyConnection, community: i64) -> Result<NeedSettin
     .fetch_one(conn)
     .await?;
     Ok(NeedSettings { support_threshold, answer_days, report_limit })
-}
-
-/// The acting resident and their own community, if they are a verified resident of it: who may
-/// propose needs and upload photos.
-async fn verified_resident<'a>(conn: &mut AnyConnection, p: &'a Principal) -> Result<(Who<'a>, i64), NeedError> {
-    let w = who(conn, p).await?;
-    let community = community_for(conn, &w, None).await?;
-    let (_, verified) = standing(conn, w.subject, community).await?;
-    if !verified {
-        return Err(AccountError::NotVerified.into());
-    }
-    Ok((w, community))
 }
 
 /// The facts of a need that decide who may do what to it.
@@ -75,16 +52,15 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<NeedRow>, sqlx
     .bind(id)
     .fetch_optional(conn)
     .await?;
-    Ok(row.and_then(|(id, community, author, status, hidden_from, published_at, title)| {
-        Some(NeedRow {
-            id,
-            community,
-            author,
-            status: Status::parse(&status)?,
-            hidden_from: hidden_from.as_deref().and_then(Status::parse),
-            published: published_at.is_some(),
-            title,
-        })
+    let Some((id, community, author, status, hidden_from, published_at, title)) = row else { return Ok(None) };
+    Ok(Some(NeedRow {
+        id,
+        community,
+        author,
+        status: Status::stored(&status)?,
+        hidden_from: hidden_from.as_deref().map(Status::stored).transpose()?,
+        published: published_at.is_some(),
+        title,
     }))
 }
 
@@ -98,22 +74,22 @@ struct Access {
 impl Access {
     /// Supporting, commenting and reporting are for verified residents of the need's community.
     fn require_verified(&self) -> Result<(), NeedError> {
-        if self.verified { Ok(()) } else { Err(AccountError::NotVerified.into()) }
+        Ok(require_verified(self.verified)?)
     }
 }
 
 /// The need if the asker may see it: workers of its community, its author, and members of its
 /// community once it was published and while it is not hidden. Anyone else: not found.
 async fn access(conn: &mut AnyConnection, w: &Who<'_>, id: i64) -> Result<(NeedRow, Access), NeedError> {
-    let need = load(conn, id).await?.ok_or(AccountError::NotFound)?;
+    let need = load(conn, id).await?.ok_or(CommonError::NotFound)?;
     let worker = is_worker(conn, w.p, need.community).await?;
     let author = need.author == w.subject;
-    let (member, verified) = standing(conn, w.subject, need.community).await?;
+    let s = standing(conn, w.subject, need.community).await?;
     let public = need.published && need.status != Status::Hidden;
-    if worker || author || (member && public) {
-        Ok((need, Access { worker, author, verified }))
+    if worker || author || (s.member && public) {
+        Ok((need, Access { worker, author, verified: s.verified }))
     } else {
-        Err(AccountError::NotFound.into())
+        Err(CommonError::NotFound.into())
     }
 }
 
@@ -128,38 +104,6 @@ fn event<'a>(need: &NeedRow, kind: &'a str, w: Option<&Who<'_>>, official: bool,
         official,
         payload,
     }
-}
-
-async fn notify_user(conn: &mut AnyConnection, user: i64, need: &NeedRow, kind: &str, params: &serde_json::Value) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO notifications (user_id, community_id, kind, subject_type, subject_id, params, created_at) \
-         VALUES ($1, $2, $3, 'need', $4, $5, $6)",
-    )
-    .bind(user)
-    .bind(need.community)
-    .bind(kind)
-    .bind(need.id)
-    .bind(params.to_string())
-    .bind(now_ms())
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Tells every supporter (but the author, told apart) of an answer.
-async fn notify_supporters(conn: &mut AnyConnection, need: &NeedRow, params: &serde_json::Value) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO notifications (user_id, community_id, kind, subject_type, subject_id, params, created_at) \
-         SELECT user_id, $1, 'need_answer', 'need', $2, $3, $4 FROM need_supports WHERE need_id = $2 AND user_id <> $5",
-    )
-    .bind(need.community)
-    .bind(need.id)
-    .bind(params.to_string())
-    .bind(now_ms())
-    .bind(need.author)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 async fn record_update(conn: &mut AnyConnection, need: i64, action: Action, from: Status, to: Status, text: Option<&str>, actor: Option<i64>) -> Result<(), sqlx::Error> {
@@ -220,7 +164,7 @@ pub async fn context(db: &Db, p: &Principal, requested: Option<i64>) -> Result<N
         .bind(community)
         .fetch_all(&mut *conn)
         .await?;
-    let (_, verified) = standing(&mut conn, w.subject, community).await?;
+    let verified = standing(&mut conn, w.subject, community).await?.verified;
     let acting_for = match w.on_behalf_of {
         Some(u) => Some(
             sqlx::query_scalar::<_, Option<String>>("SELECT display_name FROM users WHERE id = $1")
@@ -257,30 +201,13 @@ pub struct ListQuery {
     pub mine: bool,
 }
 
-enum Arg {
-    I(i64),
-    S(String),
-}
-
-struct Sql {
-    text: String,
-    args: Vec<Arg>,
-}
-
-impl Sql {
-    fn arg(&mut self, a: Arg) -> String {
-        self.args.push(a);
-        format!("${}", self.args.len())
-    }
-}
-
 const SUMMARY_COLUMNS: &str = "n.id, n.title, n.category_id, n.status, n.supports, n.created_at, n.awaiting_since, n.answered_at, n.published_at, n.reports";
 type SummaryRow = (i64, String, i64, String, i64, i64, Option<i64>, Option<i64>, Option<i64>, i64, i64);
 
-fn summary(r: SummaryRow, s: &NeedSettings, now: i64) -> NeedSummary {
+fn summary(r: SummaryRow, s: &NeedSettings, now: i64) -> Result<NeedSummary, sqlx::Error> {
     let (id, title, category_id, status, supports, created_at, awaiting_since, answered_at, published_at, reports, mine) = r;
-    let status = Status::parse(&status).unwrap_or(Status::Hidden);
-    NeedSummary {
+    let status = Status::stored(&status)?;
+    Ok(NeedSummary {
         id,
         title,
         category_id,
@@ -291,19 +218,13 @@ fn summary(r: SummaryRow, s: &NeedSettings, now: i64) -> NeedSummary {
         overdue: model::is_overdue(status, answered_at.is_some(), published_at, now, s.answer_days),
         reports,
         i_supported: mine > 0,
-    }
+    })
 }
 
 async fn run_summaries(conn: &mut AnyConnection, sql: Sql, s: &NeedSettings) -> Result<Vec<NeedSummary>, sqlx::Error> {
-    let mut q = sqlx::query_as::<_, SummaryRow>(&sql.text);
-    for a in sql.args {
-        q = match a {
-            Arg::I(v) => q.bind(v),
-            Arg::S(v) => q.bind(v),
-        };
-    }
     let now = now_ms();
-    Ok(q.fetch_all(conn).await?.into_iter().map(|r| summary(r, s, now)).collect())
+    let rows: Vec<SummaryRow> = sql.fetch_all(conn).await?;
+    rows.into_iter().map(|r| summary(r, s, now)).collect()
 }
 
 fn summary_select(sql: &mut Sql, subject: i64) -> String {
@@ -321,7 +242,7 @@ pub async fn list(db: &Db, p: &Principal, q: &ListQuery) -> Result<NeedPage, Nee
         Some(c) if !c.is_empty() => Some(model::decode_cursor(c).ok_or(NeedError::BadCursor)?),
         _ => None,
     };
-    let mut sql = Sql { text: String::new(), args: Vec::new() };
+    let mut sql = Sql::new();
     let select = summary_select(&mut sql, w.subject);
     let c = sql.arg(Arg::I(community));
     let mut wheres = vec![format!("n.community_id = {c}")];
@@ -389,11 +310,11 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<NeedDetail, NeedE
     let w = who(&mut conn, p).await?;
     let (need, acc) = access(&mut conn, &w, id).await?;
     let s = settings(&mut conn, need.community).await?;
-    let mut sql = Sql { text: String::new(), args: Vec::new() };
+    let mut sql = Sql::new();
     let select = summary_select(&mut sql, w.subject);
     let a = sql.arg(Arg::I(id));
     sql.text = format!("{select} WHERE n.id = {a}");
-    let summary = run_summaries(&mut conn, sql, &s).await?.pop().ok_or(AccountError::NotFound)?;
+    let summary = run_summaries(&mut conn, sql, &s).await?.pop().ok_or(CommonError::NotFound)?;
     let (body, place, building, answer, merged_into, channel, assisted): (String, Option<String>, Option<String>, Option<String>, Option<i64>, String, Option<i64>) =
         sqlx::query_as(
             "SELECT n.body, n.place, b.name, n.answer, n.merged_into_id, n.channel, n.assisted_by_user_id \
@@ -442,10 +363,8 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<NeedDetail, NeedE
         can_support,
         updates: updates
             .into_iter()
-            .filter_map(|(a, f, t, text, at)| {
-                Some(UpdateView { action: Action::parse(&a)?, from: Status::parse(&f)?, to: Status::parse(&t)?, text, at })
-            })
-            .collect(),
+            .map(|(a, f, t, text, at)| Ok(UpdateView { action: Action::stored(&a)?, from: Status::stored(&f)?, to: Status::stored(&t)?, text, at }))
+            .collect::<Result<_, sqlx::Error>>()?,
         comments: comments
             .into_iter()
             .map(|(id, name, body, at, hidden, reports)| CommentView { id, author: name.unwrap_or_default(), body, at, hidden: hidden == 1, reports })
@@ -484,7 +403,7 @@ pub async fn similar(db: &Db, p: &Principal, text: &str) -> Result<Vec<SimilarNe
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-        out.push(SimilarNeed { id, title, status: Status::parse(&status).unwrap_or(Status::Published), supports, score: (score * 100.0).round() as i64 });
+        out.push(SimilarNeed { id, title, status: Status::stored(&status)?, supports, score: (score * 100.0).round() as i64 });
     }
     Ok(out)
 }
@@ -513,7 +432,7 @@ async fn checked_grams(conn: &mut AnyConnection, community: i64, n: &NewNeed) ->
 }
 
 async fn check_place(conn: &mut AnyConnection, community: i64, category: i64, building: Option<i64>) -> Result<Option<String>, NeedError> {
-    let district = district_of(conn, community).await?.ok_or(AccountError::NotFound)?;
+    let district = district_of(conn, community).await?.ok_or(CommonError::NotFound)?;
     let ok: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM need_categories WHERE id = $1 AND (district_id IS NULL OR district_id = $2)")
         .bind(category)
         .bind(district)
@@ -585,7 +504,7 @@ pub async fn submit(db: &Db, p: &Principal, n: &NewNeed) -> Result<i64, NeedErro
             .await?
             .rows_affected();
         if attached != 1 {
-            return Err(AccountError::NotFound.into());
+            return Err(CommonError::NotFound.into());
         }
     }
     let row = NeedRow { id, community, author: w.subject, status: Status::Submitted, hidden_from: None, published: false, title: n.title.clone() };
@@ -723,7 +642,7 @@ pub async fn report(db: &Db, p: &Principal, id: i64, comment: Option<i64>, reaso
     if let Some(c) = comment {
         let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM need_comments WHERE id = $1 AND need_id = $2").bind(c).bind(id).fetch_one(&mut *tx).await?;
         if found == 0 {
-            return Err(AccountError::NotFound.into());
+            return Err(CommonError::NotFound.into());
         }
     }
     let added = sqlx::query("INSERT INTO need_reports (need_id, comment_id, user_id, reason, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
@@ -795,12 +714,19 @@ async fn apply(conn: &mut AnyConnection, need: &NeedRow, action: Action, to: Sta
     let kind = format!("need.{}", action.as_str());
     let payload = serde_json::json!({ "from": need.status.as_str(), "to": to.as_str(), "text": text, "merged_into": merge_into, "title": need.title });
     events::append(conn, &event(need, &kind, w, official, payload)).await?;
-    let params = serde_json::json!({ "title": need.title, "status": to.as_str(), "text": text });
+    let (title, text) = (need.title.clone(), text.map(str::to_string));
     if w.is_none_or(|w| w.subject != need.author) {
-        notify_user(conn, need.author, need, "need_status", &params).await?;
+        let n = NeedNotice::Status { title: title.clone(), status: to, text: text.clone() };
+        notifications::send_to(conn, need.author, need.community, need.id, &n).await?;
     }
     if official {
-        notify_supporters(conn, need, &params).await?;
+        // Every supporter but the author, who was told above.
+        let n = NeedNotice::Answer { title, status: to, text };
+        notifications::send_to_each(conn, need.community, need.id, &n, |sql| {
+            let (id, author) = (sql.arg(Arg::I(need.id)), sql.arg(Arg::I(need.author)));
+            format!("SELECT user_id FROM need_supports WHERE need_id = {id} AND user_id <> {author}")
+        })
+        .await?;
     }
     Ok(())
 }
@@ -892,7 +818,7 @@ pub async fn set_comment_hidden(db: &Db, p: &Principal, comment: i64, hidden: bo
         .bind(comment)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or(AccountError::NotFound)?;
+        .ok_or(CommonError::NotFound)?;
     let need = worker_need(&mut tx, &w, need_id).await?;
     sqlx::query("UPDATE need_comments SET hidden = $1 WHERE id = $2").bind(i64::from(hidden)).bind(comment).execute(&mut *tx).await?;
     resolve(&mut tx, need_id, Some(comment)).await?;
@@ -903,7 +829,7 @@ pub async fn set_comment_hidden(db: &Db, p: &Principal, comment: i64, hidden: bo
 }
 
 async fn worker_community(conn: &mut AnyConnection, p: &Principal, requested: Option<i64>) -> Result<i64, NeedError> {
-    Ok(crate::account::community::worker_community(conn, p, requested).await?)
+    Ok(crate::kernel::guard::worker_community(conn, p, requested).await?)
 }
 
 /// The worker's queue: new needs, reported ones, unanswered ones (overdue first), reported
@@ -920,7 +846,7 @@ pub async fn queue(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Que
         async move {
             let rows: Vec<SummaryRow> = sqlx::query_as(&sql).bind(community).fetch_all(db.pool()).await?;
             let now = now_ms();
-            Ok::<_, sqlx::Error>(rows.into_iter().map(|r| summary(r, &s, now)).collect::<Vec<_>>())
+            rows.into_iter().map(|r| summary(r, &s, now)).collect::<Result<Vec<_>, sqlx::Error>>()
         }
     };
     let new = fetch(part("n.status = 'submitted'", "n.id")).await?;
@@ -1044,7 +970,7 @@ pub async fn upload_photo(db: &Db, blobs: &dyn BlobStore, p: &Principal, raw: &[
     .await?;
     blobs.put(&key, photo.jpeg).await.map_err(|e| {
         tracing::error!(error = %e, "storing a photo failed");
-        NeedError::Account(AccountError::Internal)
+        NeedError::Common(CommonError::Internal)
     })?;
     // Photos uploaded but never attached to a need are dropped after a day, a few per upload.
     let stale: Vec<(i64, String)> = sqlx::query_as("SELECT id, storage_key FROM need_photos WHERE need_id IS NULL AND created_at < $1 ORDER BY id LIMIT 20")
@@ -1070,68 +996,12 @@ pub async fn photo_for(db: &Db, blobs: &dyn BlobStore, p: &Principal, key: &str)
         .bind(key)
         .fetch_optional(&mut *conn)
         .await?;
-    let (owner, need) = row.ok_or(AccountError::NotFound)?;
+    let (owner, need) = row.ok_or(CommonError::NotFound)?;
     let w = who(&mut conn, p).await?;
     if owner != w.subject && owner != p.user_id {
-        access(&mut conn, &w, need.ok_or(AccountError::NotFound)?).await?;
+        access(&mut conn, &w, need.ok_or(CommonError::NotFound)?).await?;
     }
-    blobs.get(key).await.ok().flatten().ok_or(AccountError::NotFound.into())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Notifications
-
-/// The latest notifications of the logged-in user.
-pub async fn notifications(db: &Db, p: &Principal, before: Option<i64>) -> Result<Vec<NotificationView>, NeedError> {
-    let rows: Vec<(i64, String, String, Option<i64>, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT id, kind, subject_type, subject_id, params, created_at, read_at FROM notifications WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT 50",
-    )
-    .bind(p.user_id)
-    .bind(before.unwrap_or(i64::MAX))
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, kind, subject_type, subject_id, params, at, read_at)| {
-            let v: serde_json::Value = serde_json::from_str(&params).unwrap_or_default();
-            let href = match (subject_type.as_str(), subject_id) {
-                ("deliberation", Some(d)) => format!("/deliberations/{d}"),
-                (_, Some(n)) => format!("/needs/{n}"),
-                _ => "/needs".into(),
-            };
-            NotificationView {
-                id,
-                kind,
-                href,
-                passed: v["passed"].as_bool(),
-                title: v["title"].as_str().unwrap_or_default().to_string(),
-                status: v["status"].as_str().and_then(Status::parse),
-                text: v["text"].as_str().map(str::to_string),
-                at,
-                read: read_at.is_some(),
-            }
-        })
-        .collect())
-}
-
-pub async fn unread_count(db: &Db, p: &Principal) -> Result<i64, NeedError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
-        .bind(p.user_id)
-        .fetch_one(db.pool())
-        .await?)
-}
-
-/// Marks one notification (or all, with `None`) of the user as read.
-pub async fn mark_read(db: &Db, p: &Principal, id: Option<i64>) -> Result<(), NeedError> {
-    let mut tx = db.begin_write().await?;
-    sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL AND ($3 = 0 OR id = $3)")
-        .bind(now_ms())
-        .bind(p.user_id)
-        .bind(id.unwrap_or(0))
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    blobs.get(key).await.ok().flatten().ok_or(CommonError::NotFound.into())
 }
 
 // ---------------------------------------------------------------------------------------------

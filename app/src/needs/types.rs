@@ -149,19 +149,3 @@ pub struct Queue {
     pub reasons: Vec<(i64, String)>,
     pub settings: NeedSettings,
 }
-
-/// One notification, rendered in the reader's language by the page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NotificationView {
-    pub id: i64,
-    pub kind: String,
-    /// The page it is about.
-    pub href: String,
-    /// A deliberation's result: whether it passed.
-    pub passed: Option<bool>,
-    pub title: String,
-    pub status: Option<Status>,
-    pub text: Option<String>,
-    pub at: i64,
-    pub read: bool,
-}

@@ -3,8 +3,10 @@
 //! the saved reasons and the community's rules.
 use super::api::*;
 use super::error::status_name;
-use super::pages::{NeedCard, action_err as err};
+use super::pages::NeedCard;
+use crate::ui::widgets::action_err as err;
 use crate::i18n::{Locale, t, td_string, use_i18n};
+use crate::kernel::error::Failure as _;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -64,7 +66,7 @@ pub fn QueuePage() -> impl IntoView {
                                 {q.reasons.iter().map(|(_, r)| view! { <option value=r.clone()>{r.clone()}</option> }).collect_view()}
                             </select>
                             <label for="queue-text">{td_string!(l, needs_text)}</label>
-                            <input id="queue-text" type="text" maxlength="1000" bind:value=reason/>
+                            <input id="queue-text" type="text" maxlength=super::model::ANSWER.max bind:value=reason/>
                             {empty(q.new.is_empty())}
                             <ul class="needs">
                                 {q.new.into_iter().map(|n| {
@@ -147,7 +149,7 @@ pub fn QueuePage() -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                             <label for="new-reason">{td_string!(l, queue_reason_add)}</label>
-                            <input id="new-reason" type="text" maxlength="200" bind:value=new_reason/>
+                            <input id="new-reason" type="text" maxlength=super::model::REASON.max bind:value=new_reason/>
                             <button class="button secondary" on:click=move |_| {
                                 reasons.dispatch(EditReasons { add: new_reason.get_untracked(), delete: None });
                                 new_reason.set(String::new());

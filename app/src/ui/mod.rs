@@ -1,8 +1,10 @@
-//! Layout and shared widgets: the frame every page sits in.
+//! What every screen uses, below the capabilities: widgets (error view, choice list), icons,
+//! preferences (language, elderly mode), the CSP nonce, and `lazy_page!`. The router and the
+//! frame, which see every capability, are in `shell`, above.
 pub mod csp;
 pub mod icons;
-pub mod layout;
 pub mod prefs;
+pub mod widgets;
 
 /// A page loaded on demand: `$route` is a lazy route (its own WASM chunk with
 /// `cargo leptos --split`) that shows the component `$page`.

@@ -1,7 +1,12 @@
-//! The frame of every page: top bar (name, language, elderly mode), the routed content and the
-//! bottom tab bar (首页 / 议事 / 服务 / 活动 / 我的), within one hand's reach on a phone.
+//! The shell: the one place that sees every capability. The frame of every page — top bar
+//! (name, language, elderly mode), the routed content and the bottom tab bar (首页 / 议事 / 服务 /
+//! 活动 / 我的), within one hand's reach on a phone — the router with every capability's routes,
+//! the home and placeholder pages, and the list of notification kinds. Capabilities sit below
+//! it and use the widgets of `ui`, below them.
+pub mod notices;
+pub mod pages;
+
 use crate::i18n::{I18nContextProvider, Locale, t, use_i18n};
-use crate::pages;
 use crate::ui::icons::{Icon, IconSvg};
 use crate::ui::prefs::{self, ElderlyToggle, LANG_COOKIE, LanguageSwitch};
 use leptos::prelude::*;
@@ -61,7 +66,7 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("needs") view={leptos_router::Lazy::<crate::needs::pages::NeedsRoute>::new()}/>
                         <Route path=path!("needs/new") view={leptos_router::Lazy::<crate::needs::pages::ProposeRoute>::new()}/>
                         <Route path=path!("needs/:id") view={leptos_router::Lazy::<crate::needs::pages::NeedRoute>::new()}/>
-                        <Route path=path!("notifications") view={leptos_router::Lazy::<crate::needs::pages::NotificationsRoute>::new()}/>
+                        <Route path=path!("notifications") view={leptos_router::Lazy::<notices::NotificationsRoute>::new()}/>
                     </Routes>
                     </ErrorBoundary>
                 </main>
@@ -81,7 +86,7 @@ fn TabBar() -> impl IntoView {
     Effect::new(move |_| {
         location.pathname.track();
         leptos::task::spawn_local(async move {
-            if let Ok(n) = crate::needs::api::unread_count().await {
+            if let Ok(n) = crate::notifications::api::unread_count().await {
                 unread.try_set(n);
             }
         });

@@ -1,0 +1,153 @@
+//! The error plumbing every capability shares: the refusals common to all of them
+//! (`CommonError`), what a capability's error must say (`Failure`: its HTTP status, its message in
+//! the reader's language), and the conversions that make `?` work on the database, the event log
+//! and the server-function transport (`capability_error!`).
+//!
+//! Each capability keeps its own error enum for its own cases, with a `Common(CommonError)`
+//! variant for the rest; pages show any of them with `ui::widgets::ErrorView`.
+use crate::i18n::Locale;
+use leptos::server_fn::error::ServerFnErrorErr;
+use serde::{Deserialize, Serialize};
+
+/// The refusals every capability shares: logging in, rights, missing records, bad input, and
+/// failures of the server or the transport.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum CommonError {
+    #[error("not logged in")]
+    NotLoggedIn,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("only verified residents can do this")]
+    NotVerified,
+    #[error("invalid input")]
+    InvalidInput,
+    #[error("internal error")]
+    Internal,
+    #[error("request failed: {0}")]
+    ServerFn(ServerFnErrorErr),
+}
+
+impl CommonError {
+    pub fn status(&self) -> u16 {
+        match self {
+            CommonError::NotLoggedIn => 401,
+            CommonError::Forbidden | CommonError::NotVerified => 403,
+            CommonError::NotFound => 404,
+            CommonError::InvalidInput => 400,
+            CommonError::Internal | CommonError::ServerFn(_) => 500,
+        }
+    }
+
+    pub fn message(&self, l: Locale) -> String {
+        use crate::i18n::td_string;
+        match self {
+            CommonError::NotLoggedIn => td_string!(l, err_not_logged_in).to_string(),
+            CommonError::Forbidden => td_string!(l, err_forbidden).to_string(),
+            CommonError::NotFound => td_string!(l, err_not_found).to_string(),
+            CommonError::NotVerified => td_string!(l, err_not_verified).to_string(),
+            CommonError::InvalidInput => td_string!(l, err_invalid_input).to_string(),
+            CommonError::Internal | CommonError::ServerFn(_) => td_string!(l, err_internal).to_string(),
+        }
+    }
+}
+
+/// What every capability's error says about itself.
+pub trait Failure {
+    /// The HTTP status that goes with the error.
+    fn status(&self) -> u16;
+    /// The message for the user, in their language.
+    fn message(&self, l: Locale) -> String;
+    /// The shared refusal inside, if it is one.
+    fn common(&self) -> Option<&CommonError>;
+    /// Not being logged in: a page shows the way to log in, and keeps its 200.
+    fn not_logged_in(&self) -> bool {
+        matches!(self.common(), Some(CommonError::NotLoggedIn))
+    }
+}
+
+impl Failure for CommonError {
+    fn status(&self) -> u16 {
+        CommonError::status(self)
+    }
+    fn message(&self, l: Locale) -> String {
+        CommonError::message(self, l)
+    }
+    fn common(&self) -> Option<&CommonError> {
+        Some(self)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for CommonError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "database error");
+        CommonError::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::infra::events::EventError> for CommonError {
+    fn from(e: crate::infra::events::EventError) -> Self {
+        tracing::error!(error = %e, "event error");
+        CommonError::Internal
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for CommonError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        CommonError::ServerFn(value)
+    }
+}
+
+/// The conversions of a capability's error type `$t`, which carries the shared refusals in its
+/// `Common` variant: logging in, rights, the database and the transport fail the same way
+/// everywhere. The capability implements `Failure` for its own cases.
+macro_rules! capability_error {
+    ($t:ident) => {
+        impl From<$crate::kernel::error::CommonError> for $t {
+            fn from(e: $crate::kernel::error::CommonError) -> Self {
+                $t::Common(e)
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl From<sqlx::Error> for $t {
+            fn from(e: sqlx::Error) -> Self {
+                $t::Common(e.into())
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl From<$crate::infra::events::EventError> for $t {
+            fn from(e: $crate::infra::events::EventError) -> Self {
+                $t::Common(e.into())
+            }
+        }
+
+        impl leptos::server_fn::error::FromServerFnError for $t {
+            type Encoder = leptos::server_fn::codec::JsonEncoding;
+            fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+                $t::Common($crate::kernel::error::CommonError::ServerFn(value))
+            }
+        }
+    };
+}
+pub(crate) use capability_error;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_of_the_shared_refusals() {
+        assert_eq!(CommonError::NotLoggedIn.status(), 401);
+        assert_eq!(CommonError::NotVerified.status(), 403);
+        assert_eq!(CommonError::NotFound.status(), 404);
+        assert_eq!(CommonError::InvalidInput.status(), 400);
+        assert!(CommonError::NotLoggedIn.not_logged_in());
+        assert!(!CommonError::Forbidden.not_logged_in());
+    }
+}

@@ -1,0 +1,20 @@
+//! The shared kernel: what every capability uses and none copies.
+//!
+//! - `error`: the shared refusals (`CommonError`), the `Failure` trait (status, localized
+//!   message) and `capability_error!` (the conversions of a capability's own error enum);
+//! - `guard` (ssr): who is asking, as whom (代办), in which community, and with what standing;
+//! - `text`: the one text checker and the shared limits;
+//! - `stored`: `str_enum!`, enums stored as text (an unknown stored value is an error);
+//! - `roles`: the roles of a membership;
+//! - `sql` (ssr): `$N` placeholders for queries built at run time, on both databases.
+//!
+//! The kernel depends on `infra` and, for reading the session token, on `account::session`; it
+//! knows no other capability.
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod guard;
+pub mod roles;
+#[cfg(feature = "ssr")]
+pub mod sql;
+pub mod stored;
+pub mod text;

@@ -1,0 +1,64 @@
+//! Widgets every capability's screens use: a refusal as the user sees it, the result of an
+//! action, a list of choices (radio buttons or check boxes).
+use crate::i18n::{Locale, td_string};
+use crate::kernel::error::Failure;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// A refusal: the message in the reader's language, and the way to log in when that is what is
+/// missing.
+pub fn error_view<E: Failure>(e: E, l: Locale) -> AnyView {
+    let login = e.not_logged_in();
+    view! {
+        <p class="error" role="alert">{e.message(l)}</p>
+        {login.then(|| view! { <A href="/login" attr:class="button">{td_string!(l, me_go_login)}</A> })}
+    }
+    .into_any()
+}
+
+/// The refusal of a finished action, if it was refused.
+pub fn action_err<T, E: Failure>(a: Option<Result<T, E>>, l: Locale) -> Option<AnyView> {
+    a.and_then(|r| r.err()).map(|e| error_view(e, l))
+}
+
+/// One choice of a `ChoiceList`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// What the list's signal holds when it is chosen.
+    pub value: String,
+    pub label: String,
+    pub testid: String,
+}
+
+/// Choices as radio buttons (`multi` false: `selected` holds at most one value) or check boxes
+/// (`selected` holds the ticked values, in the order of `choices`).
+#[component]
+pub fn ChoiceList(name: String, choices: Vec<Choice>, multi: bool, selected: RwSignal<Vec<String>>) -> impl IntoView {
+    let order: Vec<String> = choices.iter().map(|c| c.value.clone()).collect();
+    let order = StoredValue::new(order);
+    choices
+        .into_iter()
+        .map(|c| {
+            let (v1, v2) = (c.value.clone(), c.value);
+            let toggle = move || {
+                selected.update(|s| {
+                    if !multi {
+                        *s = vec![v2.clone()];
+                    } else if let Some(p) = s.iter().position(|x| *x == v2) {
+                        s.remove(p);
+                    } else {
+                        s.push(v2.clone());
+                        order.with_value(|o| s.sort_by_key(|x| o.iter().position(|y| y == x)));
+                    }
+                })
+            };
+            view! {
+                <label class="choice">
+                    <input type=if multi { "checkbox" } else { "radio" } name=name.clone() value=v1.clone() data-testid=c.testid
+                        prop:checked=move || selected.with(|s| s.contains(&v1)) on:change=move |_| toggle()/>
+                    {c.label}
+                </label>
+            }
+        })
+        .collect_view()
+}

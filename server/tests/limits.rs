@@ -1,0 +1,110 @@
+//! Every text limit is written once (a `Limit` constant): the form's `maxlength` and `required`
+//! come from it, the server checks with it, and the SQL CHECK of its column says the same in both
+//! backends' migrations. This test holds the three together.
+use app::kernel::text::Limit;
+use std::path::Path;
+
+/// (what, the limit, table, column).
+fn limits() -> Vec<(&'static str, Limit, &'static str, &'static str)> {
+    use app::deliberation::model as d;
+    use app::needs::model as n;
+    vec![
+        ("need title", n::TITLE, "needs", "title"),
+        ("need body", n::BODY, "needs", "body"),
+        ("need place", n::PLACE, "needs", "place"),
+        ("need comment", n::COMMENT, "need_comments", "body"),
+        ("need report reason", n::REASON, "need_reports", "reason"),
+        ("reason template", n::REASON, "need_reason_templates", "text"),
+        ("deliberation title", d::TITLE, "deliberations", "title"),
+        ("deliberation background", d::BACKGROUND, "deliberations", "background"),
+        ("deliberation option", d::OPTION, "deliberation_options", "label"),
+        ("deliberation comment", d::COMMENT, "deliberation_comments", "body"),
+        ("deliberation report reason", d::REASON, "deliberation_reports", "reason"),
+        ("early close reason", d::REASON.optional(), "deliberations", "close_reason"),
+        ("paper correction reason", d::REASON.optional(), "paper_entries", "reason"),
+        ("family member name", app::account::model::MEMBER_NAME, "household_members", "name"),
+        ("family relationship", app::account::model::RELATIONSHIP, "household_members", "relationship"),
+    ]
+}
+
+/// The column's definition line in `CREATE TABLE table (…)` of every migration of a backend.
+fn column_line(backend: &str, table: &str, column: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for f in files {
+        let sql = std::fs::read_to_string(&f).unwrap();
+        let head = format!("CREATE TABLE {table} (");
+        let Some(start) = sql.find(&head) else { continue };
+        let body = &sql[start + head.len()..];
+        let body = &body[..body.find("\n);").expect("table ends")];
+        if let Some(line) = body.lines().map(str::trim).find(|l| l.split_whitespace().next() == Some(column)) {
+            return line.to_string();
+        }
+    }
+    panic!("{backend}: no column {table}.{column}");
+}
+
+/// (longest allowed, empty refused by the CHECK, NULL allowed) as the column says.
+fn sql_bounds(line: &str, column: &str) -> (usize, bool, bool) {
+    let len = if line.contains("char_length(") { format!("char_length({column})") } else { format!("length({column})") };
+    let after = &line[line.find(&len).unwrap_or_else(|| panic!("no {len} in {line}")) + len.len()..];
+    let after = after.trim_start();
+    let (max, min1) = if let Some(r) = after.strip_prefix("BETWEEN 1 AND ") {
+        (r.split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap(), true)
+    } else if let Some(r) = after.strip_prefix("<= ") {
+        (r.split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap(), false)
+    } else {
+        panic!("unexpected CHECK in {line}")
+    };
+    (max, min1, !line.contains("NOT NULL"))
+}
+
+#[test]
+fn every_limit_matches_the_sql_check_on_both_backends() {
+    for (what, limit, table, column) in limits() {
+        for backend in ["sqlite", "postgres"] {
+            let line = column_line(backend, table, column);
+            let (max, refuses_empty, nullable) = sql_bounds(&line, column);
+            assert_eq!(max, limit.max, "{what}: {backend} says {line}");
+            // An optional field is stored as NULL when empty, so its column must allow NULL; a
+            // required one may not be NULL. Empty text never reaches a column whose CHECK
+            // refuses it: the server refuses it first (required) or stores NULL (optional).
+            assert_eq!(nullable, !limit.required, "{what}: {backend} says {line}");
+            assert!(refuses_empty || limit.required, "{what}: {backend} lets an empty optional value in: {line}");
+        }
+    }
+}
+
+#[test]
+fn the_server_check_accepts_the_limit_and_refuses_one_more() {
+    for (what, limit, _, _) in limits() {
+        let at = "议".repeat(limit.max);
+        assert_eq!(limit.check(&at).as_deref(), Ok(at.as_str()), "{what}");
+        assert!(limit.check(&format!("{at}事")).is_err(), "{what}");
+        assert_eq!(limit.check("  ").is_err(), limit.required, "{what}");
+    }
+}
+
+/// Forms take `maxlength` from the limits (`maxlength=TITLE.max`), never from a literal.
+#[test]
+fn no_form_writes_its_maxlength_as_a_literal() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src");
+    let mut bad = Vec::new();
+    let mut stack = vec![src];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                for (i, line) in std::fs::read_to_string(&p).unwrap().lines().enumerate() {
+                    if line.contains("maxlength=\"") {
+                        bad.push(format!("{}:{}: {}", p.display(), i + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "maxlength written as a literal:\n{}", bad.join("\n"));
+}
