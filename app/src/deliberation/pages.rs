@@ -6,7 +6,7 @@ use super::api::*;
 use super::model::*;
 use super::tally::{Check, Threshold};
 use super::types::*;
-use crate::ui::widgets::{action_err, error_view};
+use crate::ui::widgets::{Choice, ChoiceList, action_err, error_view};
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::time::date;
 use leptos::prelude::*;
@@ -23,6 +23,15 @@ crate::ui::lazy_page!(DeliberationRoute, DeliberationPage);
 crate::ui::lazy_page!(ResultRoute, ResultPage);
 crate::ui::lazy_page!(NewDeliberationRoute, NewDeliberationPage);
 crate::ui::lazy_page!(DeskRoute, DeskPage);
+
+/// A ballot from what a `ChoiceList` holds: the one vote (yes / no / abstain), or the ticked
+/// option indexes (`o:…`).
+fn encode_choices(kind: Kind, selected: &[String]) -> String {
+    match kind {
+        Kind::YesNo => selected.first().cloned().unwrap_or_default(),
+        Kind::Choice => Vote::Options(selected.iter().filter_map(|v| v.parse().ok()).collect()).encode(),
+    }
+}
 
 /// `YYYY-MM-DD HH:MM`, China Standard Time.
 fn when(ms: i64) -> String {
@@ -297,61 +306,39 @@ fn VoteForm(d: DelibDetail, unit: MyUnit, cast: ServerAction<CastBallot>) -> imp
     let did = d.id;
     let unit_id = unit.unit_id;
     let current = unit.voted.as_ref().and_then(|c| c.vote.clone()).unwrap_or_default();
-    let choice = RwSignal::new(current.clone());
-    let chosen: RwSignal<Vec<u32>> = RwSignal::new(match Vote::parse(&current, d.kind, d.options.len() as u32, d.max_choices) {
-        Some(Vote::Options(o)) => o,
-        _ => Vec::new(),
-    });
     let max = d.max_choices;
+    let (selected, choices): (Vec<String>, Vec<Choice>) = match d.kind {
+        Kind::YesNo => (
+            (!current.is_empty()).then(|| current.clone()).into_iter().collect(),
+            [("yes", td_string!(l, delib_yes)), ("no", td_string!(l, delib_no)), ("abstain", td_string!(l, delib_abstain))]
+                .into_iter()
+                .map(|(v, label)| Choice { value: v.into(), label: label.into(), testid: format!("vote-{v}") })
+                .collect(),
+        ),
+        Kind::Choice => (
+            match Vote::parse(&current, d.kind, d.options.len() as u32, max) {
+                Some(Vote::Options(o)) => o.iter().map(u32::to_string).collect(),
+                _ => Vec::new(),
+            },
+            d.options.iter().enumerate().map(|(i, label)| Choice { value: i.to_string(), label: label.clone(), testid: format!("vote-option-{i}") }).collect(),
+        ),
+    };
+    let selected = RwSignal::new(selected);
+    let multi = d.kind == Kind::Choice && max > 1;
     let paper = unit.voted.as_ref().is_some_and(|c| c.channel == Channel::Paper);
     let name = format!("vote-{unit_id}");
-    let choices: AnyView = match d.kind {
-        Kind::YesNo => [("yes", td_string!(l, delib_yes)), ("no", td_string!(l, delib_no)), ("abstain", td_string!(l, delib_abstain))]
-            .into_iter()
-            .map(|(v, label)| {
-                let name = name.clone();
-                view! {
-                    <label class="choice">
-                        <input type="radio" name=name value=v data-testid=format!("vote-{v}") prop:checked=move || choice.get() == v on:change=move |_| choice.set(v.to_string())/>
-                        {label}
-                    </label>
-                }
-            })
-            .collect_view()
-            .into_any(),
-        Kind::Choice => d
-            .options
-            .iter()
-            .enumerate()
-            .map(|(i, label)| {
-                let i = i as u32;
-                let name = name.clone();
-                let kind = if max == 1 { "radio" } else { "checkbox" };
-                view! {
-                    <label class="choice">
-                        <input type=kind name=name data-testid=format!("vote-option-{i}") prop:checked=move || chosen.get().contains(&i)
-                            on:change=move |_| chosen.update(|c| {
-                                if max == 1 { *c = vec![i]; } else if let Some(p) = c.iter().position(|x| *x == i) { c.remove(p); } else { c.push(i); c.sort_unstable(); }
-                            })/>
-                        {label.clone()}
-                    </label>
-                }
-            })
-            .collect_view()
-            .into_any(),
-    };
     let kind = d.kind;
     view! {
         <MyBallot d=d.clone() unit=unit.clone()/>
         {(!paper).then(|| view! {
             <form class="form" data-testid="vote-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
-                let vote = match kind { Kind::YesNo => choice.get_untracked(), Kind::Choice => Vote::Options(chosen.get_untracked()).encode() };
+                let vote = selected.with_untracked(|s| encode_choices(kind, s));
                 cast.dispatch(CastBallot { id: did, unit_id: Some(unit_id), vote });
             }>
                 <fieldset>
                     <legend>{if max > 1 { td_string!(l, delib_choose_up_to, n = max).to_string() } else { td_string!(l, delib_choose_one).to_string() }}</legend>
-                    {choices}
+                    <ChoiceList name=name.clone() choices=choices.clone() multi selected/>
                 </fieldset>
                 {move || match cast.value().get() {
                     Some(Ok(_)) => Some(view! { <p class="ok" role="status" data-testid="vote-ok">{td_string!(l, delib_vote_saved)}</p> }.into_any()),
@@ -787,8 +774,8 @@ fn Desk(id: i64, a: Audit, key: ServerAction<KeyPaperBallot>, close: ServerActio
     let unit = RwSignal::new(String::new());
     // A multiple-choice ballot: options are check boxes, none ticked is a blank ballot.
     let multi = a.kind == Kind::Choice && a.max_choices > 1;
-    let n = a.options.len() as u32;
-    let vote = RwSignal::new(if multi { "o:".to_string() } else { String::new() });
+    // What is ticked: option indexes (check boxes), or the one vote chosen (radio buttons).
+    let selected: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
     let reason = RwSignal::new(String::new());
     let close_reason = RwSignal::new(String::new());
     let units = a.units.clone();
@@ -796,18 +783,24 @@ fn Desk(id: i64, a: Audit, key: ServerAction<KeyPaperBallot>, close: ServerActio
     let paper_units = StoredValue::new(paper_units);
     let correcting = move || unit.get().parse::<i64>().is_ok_and(|u| paper_units.with_value(|p| p.contains(&u)));
     let (kind, options) = (a.kind, a.options.clone());
-    let vote_choices: Vec<(String, String)> = match a.kind {
-        Kind::YesNo => vec![
-            ("yes".into(), td_string!(l, delib_yes).into()),
-            ("no".into(), td_string!(l, delib_no).into()),
-            ("abstain".into(), td_string!(l, delib_abstain).into()),
-        ],
-        Kind::Choice => {
-            let mut v: Vec<(String, String)> = a.options.iter().enumerate().map(|(i, o)| (format!("o:{i}"), o.clone())).collect();
+    let choices: Vec<Choice> = if multi {
+        a.options.iter().enumerate().map(|(i, o)| Choice { value: i.to_string(), label: o.clone(), testid: format!("paper-option-{i}") }).collect()
+    } else {
+        let mut v: Vec<(String, String)> = match a.kind {
+            Kind::YesNo => vec![
+                ("yes".into(), td_string!(l, delib_yes).into()),
+                ("no".into(), td_string!(l, delib_no).into()),
+                ("abstain".into(), td_string!(l, delib_abstain).into()),
+            ],
+            Kind::Choice => a.options.iter().enumerate().map(|(i, o)| (format!("o:{i}"), o.clone())).collect(),
+        };
+        if a.kind == Kind::Choice {
             v.push(("o:".into(), td_string!(l, delib_blank).into()));
-            v
         }
+        v.into_iter().map(|(value, label)| Choice { testid: format!("paper-vote-{value}"), value, label }).collect()
     };
+    // A multiple-choice ballot with nothing ticked is a blank ballot ("o:").
+    let vote = move || selected.with_untracked(|s| if multi { encode_choices(Kind::Choice, s) } else { s.first().cloned().unwrap_or_default() });
     Effect::new(move |_| {
         if let Some(Ok(())) = key.value().get() {
             unit.set(String::new());
@@ -825,7 +818,7 @@ fn Desk(id: i64, a: Audit, key: ServerAction<KeyPaperBallot>, close: ServerActio
             <form class="form card" data-testid="paper-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 let r = reason.get_untracked();
-                key.dispatch(KeyPaperBallot { id, unit_id: unit.get_untracked().parse().unwrap_or(0), vote: vote.get_untracked(), reason: (!r.trim().is_empty()).then_some(r) });
+                key.dispatch(KeyPaperBallot { id, unit_id: unit.get_untracked().parse().unwrap_or(0), vote: vote(), reason: (!r.trim().is_empty()).then_some(r) });
             }>
                 <h2>{td_string!(l, delib_paper)}</h2>
                 <p class="hint">{td_string!(l, delib_paper_hint)}</p>
@@ -843,28 +836,7 @@ fn Desk(id: i64, a: Audit, key: ServerAction<KeyPaperBallot>, close: ServerActio
                 </select>
                 <fieldset>
                     <legend>{td_string!(l, delib_choice)}</legend>
-                    {if multi {
-                        let ticked = move || match Vote::parse(&vote.get(), Kind::Choice, n, n) { Some(Vote::Options(o)) => o, _ => Vec::new() };
-                        options.iter().enumerate().map(|(i, label)| {
-                            let i = i as u32;
-                            view! {
-                                <label class="choice"><input type="checkbox" data-testid=format!("paper-option-{i}") prop:checked=move || ticked().contains(&i)
-                                    on:change=move |_| {
-                                        let mut o = ticked();
-                                        if let Some(p) = o.iter().position(|x| *x == i) { o.remove(p); } else { o.push(i); o.sort_unstable(); }
-                                        vote.set(Vote::Options(o).encode());
-                                    }/>{label.clone()}</label>
-                            }
-                        }).collect_view().into_any()
-                    } else {
-                        vote_choices.into_iter().map(|(v, label)| {
-                            let v2 = v.clone();
-                            view! {
-                                <label class="choice"><input type="radio" name="paper-vote" data-testid=format!("paper-vote-{v}") prop:checked=move || vote.get() == v2
-                                    on:change=move |_| vote.set(v.clone())/>{label}</label>
-                            }
-                        }).collect_view().into_any()
-                    }}
+                    <ChoiceList name="paper-vote".to_string() choices multi selected/>
                 </fieldset>
                 {move || correcting().then(|| view! {
                     <label for="paper-reason">{td_string!(l, delib_correction_reason)}</label>
