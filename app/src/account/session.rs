@@ -45,9 +45,7 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::infra::hex;
 
 /// A new random opaque token (256 bits).
 pub fn new_token() -> String {

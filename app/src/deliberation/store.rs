@@ -5,12 +5,12 @@ use super::error::{DelibError, Field};
 use super::model::*;
 use super::tally::{self, Ballot, Choice, Voter};
 use super::types::*;
-use crate::account::session::hex;
+use crate::infra::hex;
 use crate::kernel::error::CommonError;
 use crate::kernel::guard::{Principal, acting_for, home_community, is_worker, standing, worker_community};
 use crate::kernel::sql::Arg;
 use crate::kernel::text::checked;
-use crate::notifications::store as notifications;
+use crate::notifications::send as notifications;
 use super::notices::DelibNotice;
 use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
@@ -445,12 +445,7 @@ pub async fn create_context(db: &Db, p: &Principal, requested: Option<i64>) -> R
         .bind(community)
         .fetch_all(&mut *conn)
         .await?;
-    let needs: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, title FROM needs WHERE community_id = $1 AND status IN ('published', 'under_review', 'accepted', 'planned') ORDER BY supports DESC, id DESC LIMIT 50",
-    )
-    .bind(community)
-    .fetch_all(&mut *conn)
-    .await?;
+    let needs = crate::needs::public::open_needs(&mut conn, community, 50).await?;
     Ok(CreateContext { community_id: community, buildings, needs })
 }
 
@@ -477,8 +472,7 @@ pub async fn create(db: &Db, p: &Principal, n: &NewDeliberation, requested: Opti
         }
     }
     if let Some(need) = n.need_id {
-        let ok: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM needs WHERE id = $1 AND community_id = $2").bind(need).bind(community).fetch_one(&mut *tx).await?;
-        if ok != 1 {
+        if !crate::needs::public::belongs_to(&mut tx, need, community).await? {
             return Err(DelibError::UnknownNeed);
         }
     }
@@ -642,7 +636,7 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<DelibDetail, Deli
             .fetch_one(&mut *conn)
             .await?;
     let need = match need_id {
-        Some(n) => sqlx::query_scalar::<_, String>("SELECT title FROM needs WHERE id = $1").bind(n).fetch_optional(&mut *conn).await?.map(|t| (n, t)),
+        Some(n) => crate::needs::public::title(&mut conn, n).await?.map(|t| (n, t)),
         None => None,
     };
     let buildings: Vec<String> = sqlx::query_scalar(

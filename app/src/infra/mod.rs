@@ -8,6 +8,11 @@ pub mod sms;
 
 use std::sync::Arc;
 
+/// Lower-case hexadecimal of bytes (token hashes, storage keys, ballot keys).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// What server functions reach through the Leptos context, provided per request by the server.
 #[derive(Clone)]
 pub struct AppContext {

@@ -8,6 +8,8 @@ pub mod notices;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod photo;
+#[cfg(feature = "ssr")]
+pub mod public;
 pub mod similar;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -7,7 +7,7 @@ use super::notices::NeedNotice;
 use super::similar;
 use super::types::*;
 use crate::kernel::error::CommonError;
-use crate::notifications::store as notifications;
+use crate::notifications::send as notifications;
 use crate::kernel::sql::{Arg, Sql};
 use crate::kernel::guard::{Principal, Who, district_of, home_community, is_worker, require_verified, standing, verified_resident, who};
 use crate::infra::blobs::BlobStore;
@@ -954,7 +954,7 @@ pub async fn upload_photo(db: &Db, blobs: &dyn BlobStore, p: &Principal, raw: &[
     if pending >= 20 {
         return Err(NeedError::TooManyPhotos { max: model::MAX_PHOTOS });
     }
-    let key = crate::account::session::hex(&rand::random::<[u8; 20]>());
+    let key = crate::infra::hex(&rand::random::<[u8; 20]>());
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO need_photos (storage_key, owner_user_id, community_id, content_type, byte_size, width, height, created_at) \
          VALUES ($1, $2, $3, 'image/jpeg', $4, $5, $6, $7) RETURNING id",
