@@ -536,3 +536,40 @@ async fn a_paper_ballot_of_a_multiple_choice_vote_carries_every_option_chosen() 
         assert_eq!(yes, vec![1, 0, 1], "{label}: {result}");
     }
 }
+
+/// Reading writes nothing: a deliberation whose time to open or to close has come stays as stored
+/// while it is listed and opened (no snapshot, no result, no event); the scheduler then does it.
+#[tokio::test]
+async fn listing_and_opening_a_deliberation_due_to_change_writes_nothing() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let voters = s.residents("cuiyuan", "7幢", 2).await;
+        let b = building(&s, "cuiyuan", "7幢").await;
+        let mut w = worker(&s).await;
+        let mut v = jars(&s, &voters).await;
+        let later = create(&s, &mut w, spec(json!({ "electorate": "Buildings", "building_ids": [b], "opens_at": now() + 3_600_000, "closes_at": now() + 7_200_000 }))).await;
+        let open = create(&s, &mut w, spec(json!({ "electorate": "Buildings", "building_ids": [b] }))).await;
+        assert_eq!(vote(&s, &mut v[0], open, "yes").await.0, 200, "{label}");
+        // Time passes: one is due to open, the other to close.
+        sqlx::query("UPDATE deliberations SET opens_at = $1 WHERE id = $2").bind(now() - 1).bind(later).execute(s.db.pool()).await.unwrap();
+        sqlx::query("UPDATE deliberations SET closes_at = $1 WHERE id = $2").bind(now() - 1).bind(open).execute(s.db.pool()).await.unwrap();
+        let events = |s: &Server| {
+            let pool = s.db.pool().clone();
+            async move { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM events").fetch_one(&pool).await.unwrap() }
+        };
+        let before = events(&s).await;
+        for jar in [&mut w, &mut v[1]] {
+            let (status, list) = s.call(jar, "deliberations/list", &[]).await;
+            assert_eq!(status, 200, "{label}: {list}");
+            assert_eq!(get(&s, jar, later).await.1["phase"], "Discussion", "{label}");
+            assert_eq!(get(&s, jar, open).await.1["phase"], "Voting", "{label}");
+        }
+        let status = |id| count(&s, "SELECT CASE status WHEN 'discussion' THEN 0 WHEN 'voting' THEN 1 ELSE 2 END FROM deliberations WHERE id = $1", id);
+        assert_eq!((status(later).await, status(open).await), (0, 1), "{label}: reading changed a status");
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM deliberation_units WHERE deliberation_id = $1", later).await, 0, "{label}: reading took a snapshot");
+        assert_eq!(events(&s).await, before, "{label}: reading appended an event");
+        let r = server::scheduler::run_once(&s.db).await.unwrap();
+        assert_eq!((r.opened, r.closed), (1, 1), "{label}");
+        assert_eq!(get(&s, &mut v[1], open).await.1["result"]["participants"]["headcount"], 1, "{label}");
+    }
+}

@@ -36,12 +36,6 @@ struct Row {
     ballot_secret: Option<String>,
 }
 
-impl Row {
-    /// Whether the stored status is behind the clock (voting should have opened or closed).
-    fn due(&self, now: i64) -> bool {
-        (self.status == Phase::Discussion && now >= self.opens_at) || (self.status == Phase::Voting && now >= self.closes_at)
-    }
-}
 
 type RowTuple = (i64, i64, String, String, i64, String, String, String, Option<i64>, i64, String, i64, i64, Option<String>);
 
@@ -236,6 +230,17 @@ async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<()
     Ok(())
 }
 
+/// The (deliberation, unit, voted 0/1) of households and owned homes of community `$2`'s
+/// household and owner votes that user `$1` may now cast as a verified (adult, born in year `$3`
+/// or before / owner) member: the part of `castable_units` that is not in the snapshot's list.
+const MEMBER_UNITS: &str = "SELECT d.id, du.unit_id, CASE WHEN t.unit_id IS NULL THEN 0 ELSE 1 END FROM memberships m \
+     JOIN household_members hm ON hm.id = m.member_id JOIN users u ON u.id = m.user_id \
+     JOIN deliberation_units du ON du.unit_id = hm.household_id JOIN deliberations d ON d.id = du.deliberation_id \
+     LEFT JOIN deliberation_turnout t ON t.deliberation_id = du.deliberation_id AND t.unit_id = du.unit_id \
+     WHERE m.user_id = $1 AND m.community_id = $2 AND d.community_id = $2 AND m.role = 'resident' AND m.verified = 1 \
+     AND u.status = 'active' AND hm.status = 'confirmed' \
+     AND ((d.vote_unit = 'owner' AND hm.is_owner = 1) OR (d.vote_unit = 'household' AND (hm.birth_year IS NULL OR hm.birth_year <= $3)))";
+
 /// The units of the snapshot whose vote `user` may cast: those the snapshot named them for, and —
 /// for households and owned homes, whose right to vote the snapshot fixed — the units they are
 /// now a verified (adult / owner) member of (someone verified during the vote casts their
@@ -247,20 +252,14 @@ async fn castable_units(conn: &mut AnyConnection, row: &Row, user: i64, now: i64
         .fetch_all(&mut *conn)
         .await?;
     if row.unit != VoteUnit::Person {
-        let filter = if row.unit == VoteUnit::Owner { " AND hm.is_owner = 1" } else { " AND (hm.birth_year IS NULL OR hm.birth_year <= $4)" };
-        let now_members: Vec<i64> = sqlx::query_scalar(&format!(
-            "SELECT du.unit_id FROM memberships m JOIN household_members hm ON hm.id = m.member_id \
-             JOIN deliberation_units du ON du.deliberation_id = $1 AND du.unit_id = hm.household_id JOIN users u ON u.id = m.user_id \
-             WHERE m.user_id = $2 AND m.community_id = $3 AND m.role = 'resident' AND m.verified = 1 AND u.status = 'active' \
-             AND hm.status = 'confirmed'{filter}"
-        ))
-        .bind(row.id)
-        .bind(user)
-        .bind(row.community)
-        .bind(crate::time::year_of(now) - ADULT_AGE)
-        .fetch_all(&mut *conn)
-        .await?;
-        units.extend(now_members);
+        let now_members: Vec<(i64, i64, i64)> = sqlx::query_as(&format!("{MEMBER_UNITS} AND d.id = $4"))
+            .bind(user)
+            .bind(row.community)
+            .bind(crate::time::year_of(now) - ADULT_AGE)
+            .bind(row.id)
+            .fetch_all(&mut *conn)
+            .await?;
+        units.extend(now_members.into_iter().map(|(_, unit, _)| unit));
     }
     units.sort_unstable();
     units.dedup();
@@ -526,12 +525,10 @@ fn outcome(result: &Option<String>) -> Option<String> {
 
 /// The deliberations of the viewer's community: open (discussion, voting) and past.
 pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<DelibList, DelibError> {
+    // Reading writes nothing: the scheduler and the ballot's own check open and close.
     let mut conn = db.pool().acquire().await?;
     let (subject, _) = acting_for(&mut conn, p).await?;
     let community = home_community(&mut conn, p, subject, requested).await?;
-    drop(conn);
-    tick(db, Some(community), now_ms()).await?;
-    let mut conn = db.pool().acquire().await?;
     let is_worker = is_worker(&mut conn, p, community).await?;
     let rows: Vec<(i64, String, String, i64, i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
         "SELECT d.id, d.title, d.status, d.opens_at, d.closes_at, d.rule, d.vote_unit, d.result, \
@@ -544,29 +541,23 @@ pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Deli
     .bind(subject)
     .fetch_all(&mut *conn)
     .await?;
+    // While voting runs, a household member verified during the vote has a vote the snapshot's
+    // list of app voters does not show: ask the same question the ballot asks, for every
+    // deliberation of the list in one query.
+    let member_units: Vec<(i64, i64, i64)> = sqlx::query_as(&format!("{MEMBER_UNITS} AND d.status = 'voting'"))
+        .bind(subject)
+        .bind(community)
+        .bind(crate::time::year_of(now_ms()) - ADULT_AGE)
+        .fetch_all(&mut *conn)
+        .await?;
     let (mut open, mut past) = (Vec::new(), Vec::new());
-    let now = now_ms();
     for (id, title, status, opens_at, closes_at, rule, unit, result, voted) in rows {
         let phase = Phase::stored(&status)?;
-        // While voting runs, a household member verified during the vote has a vote the snapshot's
-        // list of app voters does not show: ask the same question the ballot asks.
         let voted = match (phase, voted) {
-            (Phase::Voting, None) if unit != VoteUnit::Person.as_str() => match load(&mut conn, id).await? {
-                Some(row) => {
-                    let units = castable_units(&mut conn, &row, subject, now).await?;
-                    let mut cast = Vec::new();
-                    for u in &units {
-                        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberation_turnout WHERE deliberation_id = $1 AND unit_id = $2")
-                            .bind(id)
-                            .bind(u)
-                            .fetch_one(&mut *conn)
-                            .await?;
-                        cast.push(n == 1);
-                    }
-                    (!units.is_empty()).then(|| i64::from(cast.iter().all(|c| *c)))
-                }
-                None => None,
-            },
+            (Phase::Voting, None) => {
+                let mine: Vec<i64> = member_units.iter().filter(|m| m.0 == id).map(|m| m.2).collect();
+                (!mine.is_empty()).then(|| i64::from(mine.iter().all(|v| *v == 1)))
+            }
             _ => voted,
         };
         let s = DelibSummary {
@@ -622,13 +613,10 @@ async fn my_units(conn: &mut AnyConnection, row: &Row, subject: i64) -> Result<V
 
 /// A deliberation as its page shows it.
 pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<DelibDetail, DelibError> {
-    let now = now_ms();
+    // Reading writes nothing: the page shows the stored phase (the scheduler opens and closes
+    // within `LINLI_SCHEDULER_SECS`, and a ballot outside the window commits the catch-up).
     let mut conn = db.pool().acquire().await?;
-    let (mut row, acc) = access(&mut conn, p, id).await?;
-    if row.due(now) {
-        tick(db, Some(row.community), now).await?;
-        row = load(&mut conn, id).await?.ok_or(CommonError::NotFound)?;
-    }
+    let (row, acc) = access(&mut conn, p, id).await?;
     #[allow(clippy::type_complexity)]
     let (background, need_id, electorate_size, electorate_area, close_reason, result): (String, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<String>) =
         sqlx::query_as("SELECT background, need_id, electorate_size, electorate_area, close_reason, result FROM deliberations WHERE id = $1")
@@ -730,7 +718,11 @@ pub async fn cast(db: &Db, p: &Principal, id: i64, unit: Option<i64>, vote: &str
     let (mut row, acc) = access(&mut tx, p, id).await?;
     let now = now_ms();
     catch_up_in(&mut tx, &mut row, now).await?;
-    require_voting(&row, now)?;
+    if let Err(e) = require_voting(&row, now) {
+        // What the catch-up did (opening, closing with the result) stands: it is the clock's.
+        tx.commit().await?;
+        return Err(e);
+    }
     let mine = castable_units(&mut tx, &row, acc.subject, now).await?;
     let unit = match unit {
         Some(u) if mine.contains(&u) => u,
@@ -769,7 +761,11 @@ pub async fn paper(db: &Db, p: &Principal, id: i64, unit: i64, vote: &str, reaso
     require_worker(&acc)?;
     let now = now_ms();
     catch_up_in(&mut tx, &mut row, now).await?;
-    require_voting(&row, now)?;
+    if let Err(e) = require_voting(&row, now) {
+        // What the catch-up did (opening, closing with the result) stands: it is the clock's.
+        tx.commit().await?;
+        return Err(e);
+    }
     let in_snapshot: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberation_units WHERE deliberation_id = $1 AND unit_id = $2")
         .bind(id)
         .bind(unit)
@@ -840,10 +836,14 @@ pub async fn close_early(db: &Db, p: &Principal, id: i64, reason: &str) -> Resul
     require_worker(&acc)?;
     let now = now_ms();
     catch_up_in(&mut tx, &mut row, now).await?;
-    match row.status {
-        Phase::Discussion => return Err(DelibError::NotOpenYet),
-        Phase::Closed => return Err(DelibError::VotingClosed),
-        Phase::Voting => {}
+    let refusal = match row.status {
+        Phase::Discussion => Some(DelibError::NotOpenYet),
+        Phase::Closed => Some(DelibError::VotingClosed),
+        Phase::Voting => None,
+    };
+    if let Some(e) = refusal {
+        tx.commit().await?;
+        return Err(e);
     }
     let result = close_in(&mut tx, &mut row, now, Some((p.user_id, acc.on_behalf_of)), Some(&reason)).await?.ok_or(DelibError::VotingClosed)?;
     tx.commit().await?;
@@ -921,6 +921,7 @@ pub async fn comment(db: &Db, p: &Principal, id: i64, parent: Option<i64>, body:
     let now = now_ms();
     catch_up_in(&mut tx, &mut row, now).await?;
     if row.status != Phase::Discussion {
+        tx.commit().await?;
         return Err(DelibError::DiscussionClosed);
     }
     let parent = match parent {

@@ -382,28 +382,32 @@ pub async fn similar(db: &Db, p: &Principal, text: &str) -> Result<Vec<SimilarNe
     if q.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (0..q.len()).map(|i| format!("${}", i + 2)).collect();
-    let sql = format!(
+    let mut sql = Sql::new();
+    let c = sql.arg(Arg::I(community));
+    let grams: Vec<String> = q.iter().map(|g| sql.arg(Arg::S(g.clone()))).collect();
+    sql.text = format!(
         "SELECT g.need_id, COUNT(*), n.gram_count FROM need_grams g JOIN needs n ON n.id = g.need_id \
-         WHERE g.community_id = $1 AND g.gram IN ({}) AND n.published_at IS NOT NULL \
+         WHERE g.community_id = {c} AND g.gram IN ({}) AND n.published_at IS NOT NULL \
          AND n.status IN ('published', 'under_review', 'accepted', 'planned', 'done') \
          GROUP BY g.need_id, n.gram_count ORDER BY COUNT(*) DESC, g.need_id DESC LIMIT 50",
-        placeholders.join(", ")
+        grams.join(", ")
     );
-    let mut query = sqlx::query_as::<_, (i64, i64, i64)>(&sql).bind(community);
-    for g in &q {
-        query = query.bind(g.as_str());
-    }
-    let hits: Vec<(i64, usize, usize)> =
-        query.fetch_all(&mut *conn).await?.into_iter().map(|(id, shared, count)| (id, shared as usize, count as usize)).collect();
+    let rows: Vec<(i64, i64, i64)> = sql.fetch_all(&mut conn).await?;
+    let hits: Vec<(i64, usize, usize)> = rows.into_iter().map(|(id, shared, count)| (id, shared as usize, count as usize)).collect();
     let ranked = similar::rank_hits(q.len(), &hits, similar::SIMILAR_MIN_SCORE, similar::SIMILAR_LIMIT);
+    if ranked.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The ranked needs' titles in one query.
+    let mut sql = Sql::new();
+    let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
+    sql.text = format!("SELECT id, title, status, supports FROM needs WHERE id IN ({})", sql.list(&ids));
+    let rows: Vec<(i64, String, String, i64)> = sql.fetch_all(&mut conn).await?;
     let mut out = Vec::with_capacity(ranked.len());
     for (id, score) in ranked {
-        let (title, status, supports): (String, String, i64) = sqlx::query_as("SELECT title, status, supports FROM needs WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
-        out.push(SimilarNeed { id, title, status: Status::stored(&status)?, supports, score: (score * 100.0).round() as i64 });
+        if let Some((_, title, status, supports)) = rows.iter().find(|r| r.0 == id) {
+            out.push(SimilarNeed { id, title: title.clone(), status: Status::stored(status)?, supports: *supports, score: (score * 100.0).round() as i64 });
+        }
     }
     Ok(out)
 }
