@@ -147,14 +147,14 @@ async fn workers_cannot_act_on_other_communities_and_others_cannot_act_as_worker
         let mut worker = s.login("13800000020").await;
         let (status, body) =
             s.call(&mut worker, "account/disable_account", &[("user_id", &zhao_id.to_string()), ("reason", "x")]).await;
-        assert_eq!((status, body), (404, serde_json::json!("NotFound")), "{label}: other community");
+        assert_eq!((status, body), (404, serde_json::json!({ "Common": "NotFound" })), "{label}: other community");
         // A volunteer (and a resident) of the same community cannot do a worker's action.
         let mut li = s.login("13800000002").await;
         let li_id = s.me(&mut li).await["user_id"].as_i64().unwrap();
         let mut volunteer = s.login("13800000010").await;
         let (status, body) =
             s.call(&mut volunteer, "account/disable_account", &[("user_id", &li_id.to_string()), ("reason", "x")]).await;
-        assert_eq!((status, body), (403, serde_json::json!("Forbidden")), "{label}: volunteer");
+        assert_eq!((status, body), (403, serde_json::json!({ "Common": "Forbidden" })), "{label}: volunteer");
         let (status, _) =
             s.call(&mut zhao, "account/disable_account", &[("user_id", &li_id.to_string()), ("reason", "x")]).await;
         assert_eq!(status, 403, "{label}: resident");

@@ -81,7 +81,7 @@ async fn gbk_roster_imports_like_utf8_and_bad_files_are_refused_whole() {
         assert_eq!(out, json!({"RosterFile": {"line": 1, "column": null, "problem": {"MissingColumns": ["Building", "Unit", "Room"]}}}));
         assert_eq!(count(&s, "SELECT COUNT(*) FROM household_members").await, before, "{label}");
         let (status, out) = s.call(&mut worker, "account/import_roster", &[("file_b64", "%%% not base64")]).await;
-        assert_eq!((status, out), (400, json!("InvalidInput")), "{label}");
+        assert_eq!((status, out), (400, json!({ "Common": "InvalidInput" })), "{label}");
     }
 }
 
@@ -111,7 +111,7 @@ async fn worker_list_search_and_manual_verification_stay_in_their_community() {
         let mut zhao = s.login("13800000003").await;
         let zhao_id = s.me(&mut zhao).await["user_id"].as_i64().unwrap();
         let (status, body) = s.call(&mut worker, "account/set_verified", &[("user_id", &zhao_id.to_string()), ("verified", "false"), ("reason", "x")]).await;
-        assert_eq!((status, body), (404, json!("NotFound")), "{label}: other community");
+        assert_eq!((status, body), (404, json!({ "Common": "NotFound" })), "{label}: other community");
         assert_eq!(s.me(&mut zhao).await["memberships"][0]["verified"], true, "{label}: unchanged");
     }
 }
@@ -136,7 +136,7 @@ async fn volunteers_and_residents_cannot_do_worker_actions() {
         for (who, jar) in [("volunteer", &mut volunteer), ("resident", &mut li)] {
             for (name, form) in &worker_calls {
                 let (status, body) = s.call(jar, name, form).await;
-                assert_eq!((status, body), (403, json!("Forbidden")), "{label}: {who} called {name}");
+                assert_eq!((status, body), (403, json!({ "Common": "Forbidden" })), "{label}: {who} called {name}");
             }
         }
         let mut anonymous = Jar::default();
@@ -175,7 +175,7 @@ async fn family_member_added_by_a_resident_is_confirmed_by_their_worker() {
         let s = start(db).await;
         let mut wang = s.login("13800000001").await;
         let (status, body) = s.call(&mut wang, "account/add_family_member", &[("name", ""), ("relationship", "母亲")]).await;
-        assert_eq!((status, body), (400, json!("InvalidInput")), "{label}");
+        assert_eq!((status, body), (400, json!({ "Common": "InvalidInput" })), "{label}");
         let (status, id) = s.call(&mut wang, "account/add_family_member", &[("name", "张秀英"), ("birth_year", "1950"), ("relationship", "母亲")]).await;
         assert_eq!(status, 200, "{label}: {id}");
         let (status, body) = s.call(&mut wang, "account/add_family_member", &[("name", "张秀英"), ("relationship", "母亲")]).await;
@@ -196,7 +196,7 @@ async fn family_member_added_by_a_resident_is_confirmed_by_their_worker() {
         // A resident who is not verified cannot add anyone.
         let mut stranger = s.login("13912345678").await;
         let (status, body) = s.call(&mut stranger, "account/add_family_member", &[("name", "某人"), ("relationship", "子女")]).await;
-        assert_eq!((status, body), (403, json!("NotVerified")), "{label}");
+        assert_eq!((status, body), (403, json!({ "Common": "NotVerified" })), "{label}");
     }
 }
 
@@ -224,6 +224,6 @@ async fn assisted_actions_record_both_the_worker_and_the_resident() {
         assert_eq!((household, actor, behalf), (li_household, worker_id, li_id), "{label}");
         s.call(&mut worker, "account/end_assisted", &[]).await;
         let (status, body) = s.call(&mut worker, "account/add_family_member", &[("name", "又一个"), ("relationship", "子女")]).await;
-        assert_eq!((status, body), (403, json!("NotVerified")), "{label}: after 代办 the worker acts as themself");
+        assert_eq!((status, body), (403, json!({ "Common": "NotVerified" })), "{label}: after 代办 the worker acts as themself");
     }
 }
