@@ -30,6 +30,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "rustup: adding wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    say "rustup: adding $component"
+    rustup component add "$component"
+  fi
+done
 CARGO_LEPTOS_VERSION=0.3.10   # 0.3.11's locked dependencies need rustc >= 1.96
 if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION"; then
   say "cargo: installing cargo-leptos $CARGO_LEPTOS_VERSION (about 14 minutes on 2 cores, once)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up what is missing and runs every test: unit, integration (SQLite and a throw-away
-# PostgreSQL started here), and end-to-end in Debian's Chromium against a freshly built server.
+# Sets up what is missing and runs every test: formatting and lints (both feature sets),
+# unit, integration (SQLite and a throw-away PostgreSQL started here), and end-to-end in
+# Debian's Chromium against a freshly built server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -20,6 +21,12 @@ say "starting a throw-away PostgreSQL"
 pg_out=$(scripts/postgres.sh)
 read -r pg_url pg_dir <<<"$pg_out"
 export LINLI_TEST_POSTGRES_URL="$pg_url" LINLI_REQUIRE_POSTGRES=1
+
+say "formatting and lints: cargo fmt, clippy for the server side and the WASM (warnings are errors)"
+cargo fmt --all --check
+cargo clippy -p app --features ssr --all-targets -- -D warnings
+cargo clippy -p server --all-targets -- -D warnings
+cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 say "unit tests: app (server side)"
 cargo test -p app --features ssr

@@ -122,15 +122,30 @@ fn role_label(role: Role, locale: Locale) -> &'static str {
     }
 }
 
+/// What the account part of 我的 loads, started with the page's chunk (`lazy_page!`): the
+/// account, and the household (again after a member is added).
+pub struct AccountData {
+    account: Resource<Result<Option<AccountView>, AccountError>>,
+    refresh: ArcTrigger,
+    household: Resource<Result<Vec<super::api::FamilyMember>, AccountError>>,
+}
+
+impl AccountData {
+    pub fn load() -> Self {
+        let refresh = ArcTrigger::new();
+        let r = refresh.clone();
+        AccountData { account: Resource::new(|| (), |_| my_account()), refresh, household: Resource::new(move || r.track(), |_| my_household()) }
+    }
+}
+
 /// The account part of 我的: who is logged in, their roles and verification, log out.
 #[component]
-pub fn AccountPanel() -> impl IntoView {
+pub fn AccountPanel(data: AccountData) -> impl IntoView {
     let i18n = use_i18n();
-    let account = Resource::new(|| (), |_| my_account());
-    // Created here, not inside the Suspense below, so that server and browser create the same
-    // resources in the same order (hydration of lazily loaded routes depends on it).
+    let account = data.account;
     let add_member = ServerAction::<AddFamilyMember>::new();
-    let household = Resource::new(move || add_member.version().get(), |_| my_household());
+    crate::ui::refresh_after(data.refresh, move || add_member.version().get());
+    let household = data.household;
     let logout = ServerAction::<Logout>::new();
     let logout_all = ServerAction::<LogoutEverywhere>::new();
     Effect::new(move |_| {
@@ -195,7 +210,7 @@ pub fn AccountPanel() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || account.get().map(|r| match r {
                 Ok(a) => show(a),
-                Err(e) => view! { <p class="error" role="alert">{e.message(i18n.get_locale())}</p> }.into_any(),
+                Err(e) => crate::ui::widgets::error_view(e, i18n.get_locale()),
             })}
         </Suspense>
     }
@@ -247,7 +262,7 @@ pub fn Family(
                         }).collect_view()}
                     </ul>
                 }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{e.message(i18n.get_locale())}</p> }.into_any(),
+                Err(e) => crate::ui::widgets::error_view(e, i18n.get_locale()),
             })}
         </Suspense>
         <form class="form" on:submit=on_add>

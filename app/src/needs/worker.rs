@@ -2,31 +2,43 @@
 //! reason, ask for changes), reported ones, unanswered ones (overdue first), reported comments —
 //! the saved reasons and the community's rules.
 use super::api::*;
-use super::error::status_name;
+use super::error::{NeedError, status_name};
+use super::types::{NeedsContext, Queue};
 use super::pages::NeedCard;
 use crate::ui::widgets::action_err as err;
 use crate::i18n::{Locale, t, td_string, use_i18n};
-use crate::kernel::error::Failure as _;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-crate::ui::lazy_page!(
-    QueueRoute, QueuePage
-);
+crate::ui::lazy_page!(QueueRoute, QueuePage, QueueData);
+
+/// What the desk loads, started with its chunk (`lazy_page!`).
+pub struct QueueData {
+    ctx: Resource<Result<NeedsContext, NeedError>>,
+    refresh: ArcTrigger,
+    queue: Resource<Result<Queue, NeedError>>,
+}
+
+impl QueueData {
+    pub fn load() -> Self {
+        let refresh = ArcTrigger::new();
+        let r = refresh.clone();
+        QueueData { ctx: Resource::new(|| (), |_| needs_overview(None)), refresh, queue: Resource::new(move || r.track(), |_| need_queue()) }
+    }
+}
 
 #[component]
-pub fn QueuePage() -> impl IntoView {
+pub fn QueuePage(data: QueueData) -> impl IntoView {
     let i18n = use_i18n();
     let act = ServerAction::<ActOnNeed>::new();
     let resolve = ServerAction::<ResolveReports>::new();
     let hide = ServerAction::<SetCommentHidden>::new();
     let reasons = ServerAction::<EditReasons>::new();
     let settings = ServerAction::<SetNeedSettings>::new();
-    let ctx = Resource::new(|| (), |_| needs_overview(None));
-    let queue = Resource::new(
-        move || (act.version().get(), resolve.version().get(), hide.version().get(), reasons.version().get(), settings.version().get()),
-        |_| need_queue(),
-    );
+    crate::ui::refresh_after(data.refresh, move || {
+        act.version().get() + resolve.version().get() + hide.version().get() + reasons.version().get() + settings.version().get()
+    });
+    let (ctx, queue) = (data.ctx, data.queue);
     let reason = RwSignal::new(String::new());
     let new_reason = RwSignal::new(String::new());
     let threshold = RwSignal::new(String::new());
@@ -53,7 +65,7 @@ pub fn QueuePage() -> impl IntoView {
         {move || err(reasons.value().get(), i18n.get_locale())}
         <Suspense fallback=|| ()>
             {move || queue.get().map(|r| match r {
-                Err(e) => view! { <p class="error" role="alert">{e.message(i18n.get_locale())}</p> }.into_any(),
+                Err(e) => crate::ui::widgets::error_view(e, i18n.get_locale()),
                 Ok(q) => {
                     let l = i18n.get_locale();
                     let empty = move |v: bool| v.then(|| view! { <p class="hint">{td_string!(l, queue_empty)}</p> });
