@@ -9,9 +9,9 @@
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod account;
 pub mod deliberation;
-pub mod kernel;
 #[cfg(feature = "ssr")]
 pub mod infra;
+pub mod kernel;
 pub mod needs;
 pub mod notifications;
 pub mod shell;

@@ -56,7 +56,12 @@ async fn voters(db: &Db, n: usize) -> Result<(i64, i64, Vec<i64>), sqlx::Error> 
     .fetch_one(&mut *tx)
     .await?;
     for (i, o) in ["方案一", "方案二", "方案三"].iter().enumerate() {
-        sqlx::query("INSERT INTO deliberation_options (deliberation_id, idx, label) VALUES ($1, $2, $3)").bind(id).bind(i as i64).bind(*o).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO deliberation_options (deliberation_id, idx, label) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(i as i64)
+            .bind(*o)
+            .execute(&mut *tx)
+            .await?;
     }
     sqlx::query("INSERT INTO deliberation_buildings (deliberation_id, building_id) VALUES ($1, $2)").bind(id).bind(building).execute(&mut *tx).await?;
     tx.commit().await?;
@@ -102,7 +107,14 @@ pub async fn run(config: Config, n: usize, seconds: u64) -> Result<Report, AnyEr
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(http::serve(listener, http::router(state), async move { let _ = stopped.await; }, Duration::from_secs(5)));
+    let server = tokio::spawn(http::serve(
+        listener,
+        http::router(state),
+        async move {
+            let _ = stopped.await;
+        },
+        Duration::from_secs(5),
+    ));
     let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).build()?;
     let url = format!("http://{addr}/api/deliberations/vote");
     let cookies = std::sync::Arc::new(cookies);
@@ -120,13 +132,8 @@ pub async fn run(config: Config, n: usize, seconds: u64) -> Result<Report, AnyEr
                 let voter = (k + CONCURRENCY * j) % cookies.len();
                 let body = format!("id={id}&vote=o%3A{}", (voter + j) % 3);
                 let t = Instant::now();
-                let res = client
-                    .post(&url)
-                    .header("cookie", &cookies[voter])
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(body)
-                    .send()
-                    .await;
+                let res =
+                    client.post(&url).header("cookie", &cookies[voter]).header("content-type", "application/x-www-form-urlencoded").body(body).send().await;
                 let ok = match res {
                     Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
                     Err(_) => false,

@@ -39,7 +39,9 @@ pub async fn insert(db: &Db, needs: usize, supports: usize) -> Result<i64, sqlx:
         let body = format!("{title}：居民反映已久，希望社区尽快研究解决。第{i}条。");
         let status = [Status::Published, Status::UnderReview, Status::Accepted, Status::Planned, Status::Done][i % 5];
         let category = CATEGORIES[i % CATEGORIES.len()];
-        ids.push(app::needs::store::insert_seeded(&mut tx, community, author, category, &title, &body, status, None, &[], now - (needs - i) as i64 * 60_000).await?);
+        ids.push(
+            app::needs::store::insert_seeded(&mut tx, community, author, category, &title, &body, status, None, &[], now - (needs - i) as i64 * 60_000).await?,
+        );
     }
     let residents = supports.div_ceil(100).max(1);
     let (_, users) = residents_of_new_building(&mut tx, community, "压测楼", "1770000", residents, None).await?;
@@ -86,7 +88,8 @@ pub async fn residents_of_new_building(
     n: usize,
     area: Option<i64>,
 ) -> Result<(i64, Vec<i64>), sqlx::Error> {
-    let building: i64 = sqlx::query_scalar("INSERT INTO buildings (community_id, name) VALUES ($1, $2) RETURNING id").bind(community).bind(name).fetch_one(&mut *conn).await?;
+    let building: i64 =
+        sqlx::query_scalar("INSERT INTO buildings (community_id, name) VALUES ($1, $2) RETURNING id").bind(community).bind(name).fetch_one(&mut *conn).await?;
     let mut users = Vec::with_capacity(n);
     for r in 0..n {
         let phone = format!("{prefix}{r:04}");
@@ -102,13 +105,15 @@ pub async fn residents_of_new_building(
             .bind(area)
             .fetch_one(&mut *conn)
             .await?;
-        let member: i64 = sqlx::query_scalar("INSERT INTO household_members (household_id, name, relationship, phone, is_owner, user_id) VALUES ($1, $2, '本人', $3, 1, $4) RETURNING id")
-            .bind(household)
-            .bind(format!("压测居民{r}"))
-            .bind(&phone)
-            .bind(user)
-            .fetch_one(&mut *conn)
-            .await?;
+        let member: i64 = sqlx::query_scalar(
+            "INSERT INTO household_members (household_id, name, relationship, phone, is_owner, user_id) VALUES ($1, $2, '本人', $3, 1, $4) RETURNING id",
+        )
+        .bind(household)
+        .bind(format!("压测居民{r}"))
+        .bind(&phone)
+        .bind(user)
+        .fetch_one(&mut *conn)
+        .await?;
         sqlx::query("INSERT INTO memberships (user_id, role, community_id, verified, member_id) VALUES ($1, 'resident', $2, 1, $3)")
             .bind(user)
             .bind(community)

@@ -59,21 +59,11 @@ impl Config {
     /// Reads settings through `get`, so tests can pass a map instead of the environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let addr = get("LINLI_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
-        let addr = addr.parse().map_err(|e| ConfigError {
-            name: "LINLI_ADDR",
-            reason: format!("{addr:?}: {e}"),
-        })?;
+        let addr = addr.parse().map_err(|e| ConfigError { name: "LINLI_ADDR", reason: format!("{addr:?}: {e}") })?;
         let data_dir = PathBuf::from(get("LINLI_DATA_DIR").unwrap_or_else(|| "data".into()));
-        let database_url = get("DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{}/linli.db", data_dir.display()));
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
-            return Err(ConfigError {
-                name: "DATABASE_URL",
-                reason: "must start with sqlite:, postgres:// or postgresql://".into(),
-            });
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}/linli.db", data_dir.display()));
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError { name: "DATABASE_URL", reason: "must start with sqlite:, postgres:// or postgresql://".into() });
         }
         let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
             match get(name) {
@@ -88,10 +78,7 @@ impl Config {
         let records_url = get("LINLI_RECORDS_URL").filter(|s| !s.is_empty());
         let records_secret = get("LINLI_RECORDS_SECRET").filter(|s| !s.is_empty());
         if records_url.is_some() && records_secret.is_none() {
-            return Err(ConfigError {
-                name: "LINLI_RECORDS_SECRET",
-                reason: "required when LINLI_RECORDS_URL is set (deliveries are signed)".into(),
-            });
+            return Err(ConfigError { name: "LINLI_RECORDS_SECRET", reason: "required when LINLI_RECORDS_URL is set (deliveries are signed)".into() });
         }
         Ok(Config {
             addr,
@@ -108,12 +95,7 @@ impl Config {
             sms_timeout_ms,
             body_limit,
             allowed_origins: get("LINLI_ALLOWED_ORIGINS")
-                .map(|s| {
-                    s.split(',')
-                        .map(|o| o.trim().trim_end_matches('/').to_string())
-                        .filter(|o| !o.is_empty())
-                        .collect()
-                })
+                .map(|s| s.split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect())
                 .unwrap_or_default(),
             shutdown_grace_secs,
             scheduler_secs,
@@ -127,8 +109,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 

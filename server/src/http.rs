@@ -5,9 +5,9 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::keys::{KeyError, KeySet};
 use app::account::session::{self as session, ACCESS_COOKIE, AccessClaims, REFRESH_COOKIE, Refreshed};
-use app::infra::sms::{DevSink, HttpGateway, SmsError, SmsGateway};
 use app::infra::AppContext;
 use app::infra::blobs::FsBlobStore;
+use app::infra::sms::{DevSink, HttpGateway, SmsError, SmsGateway};
 use app::ui::prefs::{ELDERLY_COOKIE, LANG_COOKIE, PREF_MAX_AGE_SECS, safe_back_path};
 use axum::{
     Form, Router,
@@ -64,12 +64,7 @@ impl AppState {
         };
         Ok(AppState {
             leptos_options: leptos_options(&config),
-            app: AppContext {
-                db: db.clone(),
-                keys: Arc::new(keys),
-                sms,
-                blobs: Arc::new(FsBlobStore { dir: config.data_dir.join("media") }),
-            },
+            app: AppContext { db: db.clone(), keys: Arc::new(keys), sms, blobs: Arc::new(FsBlobStore { dir: config.data_dir.join("media") }) },
             db,
             config: Arc::new(config),
         })
@@ -82,17 +77,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// runs the same under `cargo leptos`, a service manager or a test.
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     // cargo-leptos writes hash.txt next to the binary when it builds with hashed file names.
-    let hash_files = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
-        .unwrap_or(false);
-    LeptosOptions::builder()
-        .output_name("linli")
-        .site_root(config.site_root.as_str())
-        .site_pkg_dir("pkg")
-        .site_addr(config.addr)
-        .hash_files(hash_files)
-        .build()
+    let hash_files = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file())).unwrap_or(false);
+    LeptosOptions::builder().output_name("linli").site_root(config.site_root.as_str()).site_pkg_dir("pkg").site_addr(config.addr).hash_files(hash_files).build()
 }
 
 /// The app's routes, generated once per process. Generating them sets a process-wide flag that
@@ -129,11 +115,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     };
     let pkg = tower::ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, pkg_cache))
-        .service(
-            ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir))
-                .precompressed_br()
-                .precompressed_gzip(),
-        );
+        .service(ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir)).precompressed_br().precompressed_gzip());
     let server_fns = {
         let context = context.clone();
         move |req: Request| leptos_axum::handle_server_fns_with_context(context.clone(), req)
@@ -147,9 +129,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .nest_service("/pkg", pkg)
         .merge(extra)
-        .leptos_routes_with_context(&state, routes, context.clone(), move || {
-            app::shell(shell_options.clone())
-        })
+        .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(middleware::from_fn_with_state(state.clone(), renew_session))
         .layer(middleware::from_fn(static_cache_headers))
@@ -165,11 +145,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
-                    let id = req
-                        .headers()
-                        .get(REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
+                    let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
                     tracing::info_span!("request", id = %id, method = %req.method(), uri = %req.uri())
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
@@ -192,12 +168,7 @@ fn with_security_headers(router: Router<AppState>) -> Router<AppState> {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
     ));
-    FIXED.iter().fold(router, |r, (name, value)| {
-        r.layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        ))
-    })
+    FIXED.iter().fold(router, |r, (name, value)| r.layer(SetResponseHeaderLayer::overriding(HeaderName::from_static(name), HeaderValue::from_static(value))))
 }
 
 /// A photo of a need, for whoever may see the need (or uploaded it); 404 for anyone else.
@@ -207,10 +178,7 @@ async fn need_photo(State(state): State<AppState>, Path(key): Path<String>, head
     };
     match app::needs::store::photo_for(&state.db, state.app.blobs.as_ref(), &p, &key).await {
         Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")),
-                (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400")),
-            ],
+            [(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")), (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"))],
             bytes,
         )
             .into_response(),
@@ -337,8 +305,7 @@ async fn renew_session(State(state): State<AppState>, mut req: Request, next: Ne
         return next.run(req).await;
     }
     let headers = req.headers();
-    let access_ok = session::request_cookie(headers, ACCESS_COOKIE)
-        .is_some_and(|t| state.app.keys.verify::<AccessClaims>(t).is_ok());
+    let access_ok = session::request_cookie(headers, ACCESS_COOKIE).is_some_and(|t| state.app.keys.verify::<AccessClaims>(t).is_ok());
     let refresh = session::request_cookie(headers, REFRESH_COOKIE).map(str::to_string);
     let (Some(refresh), false) = (refresh, access_ok) else {
         return next.run(req).await;
@@ -412,9 +379,7 @@ async fn static_cache_headers(req: Request, next: Next) -> Response {
         && response.status() == StatusCode::OK
         && !response.headers().contains_key(header::CACHE_CONTROL)
     {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
     }
     response
 }
@@ -429,12 +394,7 @@ fn panic_response(_err: Box<dyn std::any::Any + Send + 'static>) -> Response<Bod
         <h1 lang=\"en\">Something went wrong</h1><p lang=\"en\">Please try again later. \
         If the problem persists, contact your community worker.</p>\
         <p><a href=\"/\">返回首页 · Back to home</a></p></body></html>";
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        body,
-    )
-        .into_response()
+    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves; then stops accepting, lets in-flight
@@ -454,11 +414,7 @@ pub async fn serve(
             tracing::debug!(error = %e, "TCP_NODELAY");
         }
     });
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = fired_tx.send(true);
     });
@@ -511,10 +467,7 @@ mod tests {
     #[test]
     fn language_is_the_cookie_then_the_browser_then_chinese() {
         assert_eq!(request_lang(&headers(&[("cookie", "linli_lang=en")])), Lang::En);
-        assert_eq!(
-            request_lang(&headers(&[("cookie", "linli_lang=zh-CN"), ("accept-language", "en-US")])),
-            Lang::Zh
-        );
+        assert_eq!(request_lang(&headers(&[("cookie", "linli_lang=zh-CN"), ("accept-language", "en-US")])), Lang::Zh);
         assert_eq!(request_lang(&headers(&[("accept-language", "en-GB,en;q=0.9")])), Lang::En);
         assert_eq!(request_lang(&headers(&[])), Lang::Zh);
     }

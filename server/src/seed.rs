@@ -56,24 +56,36 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
     }
     let now = now_ms();
     let c = &mut *tx;
-    let district = insert_id(c, "INSERT INTO districts (code, name_zh, name_en) VALUES ($1, $2, $3) RETURNING id",
-        vec![S("330106"), S("西湖区"), S("Xihu District")]).await?;
+    let district =
+        insert_id(c, "INSERT INTO districts (code, name_zh, name_en) VALUES ($1, $2, $3) RETURNING id", vec![S("330106"), S("西湖区"), S("Xihu District")])
+            .await?;
     let mut communities = Vec::new();
     for (code, zh, en) in [("cuiyuan", "翠苑社区", "Cuiyuan Community"), ("wending", "文鼎苑社区", "Wendingyuan Community")] {
-        communities.push(insert_id(c, "INSERT INTO communities (district_id, code, name_zh, name_en) VALUES ($1, $2, $3, $4) RETURNING id",
-            vec![I(district), S(code), S(zh), S(en)]).await?);
+        communities.push(
+            insert_id(
+                c,
+                "INSERT INTO communities (district_id, code, name_zh, name_en) VALUES ($1, $2, $3, $4) RETURNING id",
+                vec![I(district), S(code), S(zh), S(en)],
+            )
+            .await?,
+        );
     }
     // households[community][building] = ids of rooms 101, 102, 201, 202 (unit 1)
     let mut households = Vec::new();
     for &community in &communities {
         let mut per_building = Vec::new();
         for b in ["1幢", "2幢", "3幢"] {
-            let building = insert_id(c, "INSERT INTO buildings (community_id, name) VALUES ($1, $2) RETURNING id",
-                vec![I(community), S(b)]).await?;
+            let building = insert_id(c, "INSERT INTO buildings (community_id, name) VALUES ($1, $2) RETURNING id", vec![I(community), S(b)]).await?;
             let mut rooms = Vec::new();
             for (room, area) in [("101", 8950), ("102", 10320), ("201", 8950), ("202", 12075)] {
-                rooms.push(insert_id(c, "INSERT INTO households (building_id, unit, room, area_centi_m2) VALUES ($1, $2, $3, $4) RETURNING id",
-                    vec![I(building), S("1"), S(room), I(area)]).await?);
+                rooms.push(
+                    insert_id(
+                        c,
+                        "INSERT INTO households (building_id, unit, room, area_centi_m2) VALUES ($1, $2, $3, $4) RETURNING id",
+                        vec![I(building), S("1"), S(room), I(area)],
+                    )
+                    .await?,
+                );
             }
             per_building.push(rooms);
         }
@@ -81,15 +93,27 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
     }
     let user = |phone: &'static str, name: &'static str| (phone, name);
     let people = [
-        user("13800000001", "王芳"), user("13800000002", "李强"), user("13800000003", "赵敏"),
-        user("13800000010", "陈志愿"), user("13800000020", "刘社工"), user("13800000030", "周主任"),
-        user("13800000021", "孙社工"), user("13800000004", "张秀英"), user("13800000005", "刘建华"),
+        user("13800000001", "王芳"),
+        user("13800000002", "李强"),
+        user("13800000003", "赵敏"),
+        user("13800000010", "陈志愿"),
+        user("13800000020", "刘社工"),
+        user("13800000030", "周主任"),
+        user("13800000021", "孙社工"),
+        user("13800000004", "张秀英"),
+        user("13800000005", "刘建华"),
         user("13800000022", "吴社工"),
     ];
     let mut ids = Vec::new();
     for (phone, name) in people {
-        ids.push(insert_id(c, "INSERT INTO users (phone, display_name, status, created_at) VALUES ($1, $2, 'active', $3) RETURNING id",
-            vec![S(phone), S(name), I(now)]).await?);
+        ids.push(
+            insert_id(
+                c,
+                "INSERT INTO users (phone, display_name, status, created_at) VALUES ($1, $2, 'active', $3) RETURNING id",
+                vec![S(phone), S(name), I(now)],
+            )
+            .await?,
+        );
     }
     let (wang, li, zhao, chen, liu, zhou, sun) = (ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[6]);
     let (zhang, liu_jh, wu) = (ids[7], ids[8], ids[9]);
@@ -108,64 +132,150 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
         (households[0][0][3], "周德明", 1944, "本人", None, 1, None),
     ];
     for (household, name, born, rel, phone, owner, user_id) in members {
-        insert_id(c, "INSERT INTO household_members (household_id, name, birth_year, relationship, phone, is_owner, user_id) \
+        insert_id(
+            c,
+            "INSERT INTO household_members (household_id, name, birth_year, relationship, phone, is_owner, user_id) \
                       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            vec![I(household), S(name), I(born), S(rel), OptS(phone), I(owner), OptI(user_id)]).await?;
+            vec![I(household), S(name), I(born), S(rel), OptS(phone), I(owner), OptI(user_id)],
+        )
+        .await?;
     }
     for (user_id, role, community, district_id) in [
-        (wang, "resident", Some(cuiyuan), None), (li, "resident", Some(cuiyuan), None),
-        (zhao, "resident", Some(wending), None), (chen, "resident", Some(cuiyuan), None),
-        (chen, "volunteer", Some(cuiyuan), None), (liu, "worker", Some(cuiyuan), None), (sun, "worker", Some(cuiyuan), None),
-        (zhang, "resident", Some(cuiyuan), None), (liu_jh, "resident", Some(cuiyuan), None), (wu, "worker", Some(cuiyuan), None),
+        (wang, "resident", Some(cuiyuan), None),
+        (li, "resident", Some(cuiyuan), None),
+        (zhao, "resident", Some(wending), None),
+        (chen, "resident", Some(cuiyuan), None),
+        (chen, "volunteer", Some(cuiyuan), None),
+        (liu, "worker", Some(cuiyuan), None),
+        (sun, "worker", Some(cuiyuan), None),
+        (zhang, "resident", Some(cuiyuan), None),
+        (liu_jh, "resident", Some(cuiyuan), None),
+        (wu, "worker", Some(cuiyuan), None),
         (zhou, "district_admin", None, Some(district)),
     ] {
-        insert_id(c, "INSERT INTO memberships (user_id, role, community_id, district_id) VALUES ($1, $2, $3, $4) RETURNING id",
-            vec![I(user_id), S(role), OptI(community), OptI(district_id)]).await?;
+        insert_id(
+            c,
+            "INSERT INTO memberships (user_id, role, community_id, district_id) VALUES ($1, $2, $3, $4) RETURNING id",
+            vec![I(user_id), S(role), OptI(community), OptI(district_id)],
+        )
+        .await?;
     }
     // 翠苑社区's needs: a small threshold so that the demo shows "awaiting an answer".
     sqlx::query("UPDATE communities SET need_support_threshold = 3 WHERE id = $1").bind(cuiyuan).execute(&mut *c).await?;
-    for text in ["与已有需求重复，已合并处理", "不属于社区事务范围，建议拨打 12345 市民热线", "内容不完整，请补充具体地点和情况"] {
+    for text in ["与已有需求重复，已合并处理", "不属于社区事务范围，建议拨打 12345 市民热线", "内容不完整，请补充具体地点和情况"]
+    {
         sqlx::query("INSERT INTO need_reason_templates (community_id, text) VALUES ($1, $2)").bind(cuiyuan).bind(text).execute(&mut *c).await?;
     }
     use app::needs::model::Status;
     use app::needs::store::insert_seeded;
-    insert_seeded(c, cuiyuan, wang, "elderly", "3幢加装电梯", "3幢有不少老人住在高层，上下楼很困难，希望能加装电梯。", Status::Published, None, &[li, chen], now).await?;
-    insert_seeded(c, cuiyuan, li, "transport", "晚上停车位不够", "晚上七点以后小区里几乎找不到车位，很多车停在消防通道上。", Status::UnderReview, None, &[wang, chen], now).await?;
-    insert_seeded(c, cuiyuan, chen, "elderly", "增设老年食堂", "社区老人多，希望有一个价格实惠的老年食堂。", Status::Accepted,
-        Some("社区已与街道沟通，计划在活动中心一楼开设老年食堂，预计明年春季开放。"), &[wang, li, chen], now).await?;
-    insert_seeded(c, cuiyuan, wang, "childcare", "儿童游乐场滑梯损坏", "2幢旁边游乐场的滑梯有裂缝，孩子玩耍有危险。", Status::Submitted, None, &[], now).await?;
+    insert_seeded(
+        c,
+        cuiyuan,
+        wang,
+        "elderly",
+        "3幢加装电梯",
+        "3幢有不少老人住在高层，上下楼很困难，希望能加装电梯。",
+        Status::Published,
+        None,
+        &[li, chen],
+        now,
+    )
+    .await?;
+    insert_seeded(
+        c,
+        cuiyuan,
+        li,
+        "transport",
+        "晚上停车位不够",
+        "晚上七点以后小区里几乎找不到车位，很多车停在消防通道上。",
+        Status::UnderReview,
+        None,
+        &[wang, chen],
+        now,
+    )
+    .await?;
+    insert_seeded(
+        c,
+        cuiyuan,
+        chen,
+        "elderly",
+        "增设老年食堂",
+        "社区老人多，希望有一个价格实惠的老年食堂。",
+        Status::Accepted,
+        Some("社区已与街道沟通，计划在活动中心一楼开设老年食堂，预计明年春季开放。"),
+        &[wang, li, chen],
+        now,
+    )
+    .await?;
+    insert_seeded(c, cuiyuan, wang, "childcare", "儿童游乐场滑梯损坏", "2幢旁边游乐场的滑梯有裂缝，孩子玩耍有危险。", Status::Submitted, None, &[], now)
+        .await?;
     insert_seeded(c, wending, zhao, "safety", "小区路灯不亮", "1幢到大门的路灯坏了好几盏，晚上走路不安全。", Status::Published, None, &[], now).await?;
     // Deliberations: one open for votes (the scheduler takes its snapshot on its first pass), one
     // still in discussion, from the elevator need.
     let elevator: i64 = sqlx::query_scalar("SELECT id FROM needs WHERE community_id = $1 AND title = '3幢加装电梯'").bind(cuiyuan).fetch_one(&mut *c).await?;
     let day = 86_400_000;
     for (need, title, background, kind, electorate, unit, rule, opens, closes, options) in [
-        (None, "儿童游乐场改造方案", "2幢旁边的游乐场设施老化。社区拟用公共收益改造，请选择您支持的方案。", "choice", "community", "household", "simple",
-            now, now + 7 * day, vec!["更换滑梯和秋千", "改成沙池和攀爬架", "维持现状"]),
-        (Some(elevator), "3幢加装电梯", "3幢业主提出加装电梯，费用按楼层分摊，使用维修资金的部分需业主表决。", "yes_no", "owners", "owner", "art278_major",
-            now + 3 * day, now + 17 * day, vec![]),
+        (
+            None,
+            "儿童游乐场改造方案",
+            "2幢旁边的游乐场设施老化。社区拟用公共收益改造，请选择您支持的方案。",
+            "choice",
+            "community",
+            "household",
+            "simple",
+            now,
+            now + 7 * day,
+            vec!["更换滑梯和秋千", "改成沙池和攀爬架", "维持现状"],
+        ),
+        (
+            Some(elevator),
+            "3幢加装电梯",
+            "3幢业主提出加装电梯，费用按楼层分摊，使用维修资金的部分需业主表决。",
+            "yes_no",
+            "owners",
+            "owner",
+            "art278_major",
+            now + 3 * day,
+            now + 17 * day,
+            vec![],
+        ),
     ] {
-        let id = insert_id(c, "INSERT INTO deliberations (community_id, need_id, title, background, kind, max_choices, electorate, vote_unit, rule, secret, status, \
+        let id = insert_id(
+            c,
+            "INSERT INTO deliberations (community_id, need_id, title, background, kind, max_choices, electorate, vote_unit, rule, secret, status, \
             created_by, created_at, opens_at, closes_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, 0, 'discussion', $9, $10, $11, $12) RETURNING id",
-            vec![I(cuiyuan), OptI(need), S(title), S(background), S(kind), S(electorate), S(unit), S(rule), I(liu), I(now), I(opens), I(closes)]).await?;
+            vec![I(cuiyuan), OptI(need), S(title), S(background), S(kind), S(electorate), S(unit), S(rule), I(liu), I(now), I(opens), I(closes)],
+        )
+        .await?;
         for (i, o) in options.iter().enumerate() {
-            sqlx::query("INSERT INTO deliberation_options (deliberation_id, idx, label) VALUES ($1, $2, $3)").bind(id).bind(i as i64).bind(*o).execute(&mut *c).await?;
+            sqlx::query("INSERT INTO deliberation_options (deliberation_id, idx, label) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(i as i64)
+                .bind(*o)
+                .execute(&mut *c)
+                .await?;
         }
         if electorate == "owners" {
             sqlx::query("INSERT INTO deliberation_buildings (deliberation_id, building_id) SELECT $1, building_id FROM households WHERE id = $2")
-                .bind(id).bind(households[0][2][0]).execute(&mut *c).await?;
+                .bind(id)
+                .bind(households[0][2][0])
+                .execute(&mut *c)
+                .await?;
         }
     }
-    events::append(c, &NewEvent {
-        community_id: None,
-        kind: "system.demo_seeded",
-        subject_type: "district",
-        subject_id: Some(district),
-        actor_user_id: None,
-        on_behalf_of_user_id: None,
-        official: false,
-        payload: serde_json::json!({ "communities": communities.len(), "users": ids.len() }),
-    })
+    events::append(
+        c,
+        &NewEvent {
+            community_id: None,
+            kind: "system.demo_seeded",
+            subject_type: "district",
+            subject_id: Some(district),
+            actor_user_id: None,
+            on_behalf_of_user_id: None,
+            official: false,
+            payload: serde_json::json!({ "communities": communities.len(), "users": ids.len() }),
+        },
+    )
     .await
     .map_err(|e| match e {
         events::EventError::Db(e) => e,

@@ -49,8 +49,7 @@ async fn forged_expired_and_misaddressed_tokens_are_rejected() {
         let s = start(db).await;
         let mut good = s.login("13800000002").await;
         let valid = good.get("__Host-linli_at").unwrap();
-        let payload: serde_json::Value =
-            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(valid.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        let payload: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(valid.split('.').nth(1).unwrap()).unwrap()).unwrap();
         let hdr = r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#;
         let with = |f: &dyn Fn(&mut serde_json::Value)| {
             let mut c = payload.clone();
@@ -60,10 +59,29 @@ async fn forged_expired_and_misaddressed_tokens_are_rejected() {
         let cases = [
             ("alg none", format!("{}.{}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none","kid":"k1"}"#), URL_SAFE_NO_PAD.encode(payload.to_string()))),
             ("wrong key", forge(hdr, &payload, &[9; 32])),
-            ("expired", forge(hdr, &with(&|c| { c["exp"] = (now() - 60).into(); c["nbf"] = (now() - 900).into(); }), &KEY_SPEC_SECRET)),
+            (
+                "expired",
+                forge(
+                    hdr,
+                    &with(&|c| {
+                        c["exp"] = (now() - 60).into();
+                        c["nbf"] = (now() - 900).into();
+                    }),
+                    &KEY_SPEC_SECRET,
+                ),
+            ),
             ("wrong aud", forge(hdr, &with(&|c| c["aud"] = "someone-else".into()), &KEY_SPEC_SECRET)),
             ("wrong iss", forge(hdr, &with(&|c| c["iss"] = "evil".into()), &KEY_SPEC_SECRET)),
-            ("no exp", forge(hdr, &with(&|c| { c.as_object_mut().unwrap().remove("exp"); }), &KEY_SPEC_SECRET)),
+            (
+                "no exp",
+                forge(
+                    hdr,
+                    &with(&|c| {
+                        c.as_object_mut().unwrap().remove("exp");
+                    }),
+                    &KEY_SPEC_SECRET,
+                ),
+            ),
             ("not yet valid", forge(hdr, &with(&|c| c["nbf"] = (now() + 600).into()), &KEY_SPEC_SECRET)),
             ("unknown kid", forge(r#"{"alg":"HS256","kid":"k9"}"#, &payload, &KEY_SPEC_SECRET)),
         ];
@@ -120,12 +138,10 @@ async fn logout_everywhere_and_disabling_end_sessions_at_once() {
         let mut resident = s.login("13800000002").await;
         let user_id = s.me(&mut resident).await["user_id"].as_i64().unwrap();
         let mut worker = s.login("13800000020").await;
-        let (status, body) =
-            s.call(&mut worker, "account/disable_account", &[("user_id", &user_id.to_string()), ("reason", "")]).await;
+        let (status, body) = s.call(&mut worker, "account/disable_account", &[("user_id", &user_id.to_string()), ("reason", "")]).await;
         assert_eq!(status, 400, "{label}: reason required: {body}");
         assert_eq!(s.me(&mut resident).await["user_id"], user_id, "{label}: nothing changed");
-        let (status, body) =
-            s.call(&mut worker, "account/disable_account", &[("user_id", &user_id.to_string()), ("reason", "搬走了")]).await;
+        let (status, body) = s.call(&mut worker, "account/disable_account", &[("user_id", &user_id.to_string()), ("reason", "搬走了")]).await;
         assert_eq!(status, 200, "{label}: {body}");
         assert_eq!(s.me(&mut resident).await, serde_json::Value::Null, "{label}: session ended at once");
         let mut again = Jar::default();
@@ -145,18 +161,15 @@ async fn workers_cannot_act_on_other_communities_and_others_cannot_act_as_worker
         let mut zhao = s.login("13800000003").await;
         let zhao_id = s.me(&mut zhao).await["user_id"].as_i64().unwrap();
         let mut worker = s.login("13800000020").await;
-        let (status, body) =
-            s.call(&mut worker, "account/disable_account", &[("user_id", &zhao_id.to_string()), ("reason", "x")]).await;
+        let (status, body) = s.call(&mut worker, "account/disable_account", &[("user_id", &zhao_id.to_string()), ("reason", "x")]).await;
         assert_eq!((status, body), (404, serde_json::json!({ "Common": "NotFound" })), "{label}: other community");
         // A volunteer (and a resident) of the same community cannot do a worker's action.
         let mut li = s.login("13800000002").await;
         let li_id = s.me(&mut li).await["user_id"].as_i64().unwrap();
         let mut volunteer = s.login("13800000010").await;
-        let (status, body) =
-            s.call(&mut volunteer, "account/disable_account", &[("user_id", &li_id.to_string()), ("reason", "x")]).await;
+        let (status, body) = s.call(&mut volunteer, "account/disable_account", &[("user_id", &li_id.to_string()), ("reason", "x")]).await;
         assert_eq!((status, body), (403, serde_json::json!({ "Common": "Forbidden" })), "{label}: volunteer");
-        let (status, _) =
-            s.call(&mut zhao, "account/disable_account", &[("user_id", &li_id.to_string()), ("reason", "x")]).await;
+        let (status, _) = s.call(&mut zhao, "account/disable_account", &[("user_id", &li_id.to_string()), ("reason", "x")]).await;
         assert_eq!(status, 403, "{label}: resident");
         assert_eq!(s.me(&mut li).await["user_id"], li_id, "{label}: still active");
         let status: String = sqlx::query_scalar("SELECT status FROM users WHERE id = $1").bind(zhao_id).fetch_one(db.pool()).await.unwrap();
@@ -213,14 +226,8 @@ async fn invalid_input_gets_clear_errors_and_writes_nothing() {
 #[tokio::test]
 async fn cross_site_login_post_is_refused() {
     let s = start(common::sqlite().await).await;
-    let res = s
-        .client
-        .post(s.url("/api/account/request_code"))
-        .header("origin", "https://evil.example")
-        .form(&[("phone", "13800000001")])
-        .send()
-        .await
-        .unwrap();
+    let res =
+        s.client.post(s.url("/api/account/request_code")).header("origin", "https://evil.example").form(&[("phone", "13800000001")]).send().await.unwrap();
     assert_eq!(res.status(), 403);
     assert!(!s.data_dir.join("sms.log").exists(), "no code was sent");
 }
@@ -232,13 +239,7 @@ async fn asset_requests_do_not_spend_the_refresh_token() {
     let refresh = jar.get("__Host-linli_rt").unwrap();
     // A page loads its files in parallel, each with the same cookies; none of them renews.
     for path in ["/pkg/linli.js", "/favicon.svg", "/healthz"] {
-        let res = s
-            .client
-            .get(s.url(path))
-            .header("cookie", format!("__Host-linli_rt={refresh}"))
-            .send()
-            .await
-            .unwrap();
+        let res = s.client.get(s.url(path)).header("cookie", format!("__Host-linli_rt={refresh}")).send().await.unwrap();
         assert!(res.headers().get("set-cookie").is_none(), "{path} renewed the session");
     }
     let mut page = Jar::default();

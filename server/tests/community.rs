@@ -51,7 +51,8 @@ async fn roster_preview_writes_nothing_and_import_applies_good_rows_once() {
         assert_eq!(actions(&imported), actions(&preview), "{label}: the preview told the truth");
         assert_eq!(imported["newly_verified"], 2, "{label}: two phones on the roster");
         assert_eq!(count(&s, "SELECT COUNT(*) FROM household_members").await, members_before + 3, "{label}");
-        let area: i64 = count(&s, "SELECT area_centi_m2 FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.name = '5幢' AND h.room = '301'").await;
+        let area: i64 =
+            count(&s, "SELECT area_centi_m2 FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.name = '5幢' AND h.room = '301'").await;
         assert_eq!(area, 10125, "{label}: area in 0.01 m²");
 
         let (_, again) = import(&s, &mut worker, ROSTER.as_bytes(), true).await;

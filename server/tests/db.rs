@@ -10,11 +10,7 @@ async fn count(db: &server::db::Db, table: &str) -> i64 {
 }
 
 async fn district(conn: &mut sqlx::AnyConnection, code: &str) -> i64 {
-    sqlx::query_scalar("INSERT INTO districts (code, name_zh, name_en) VALUES ($1, '测试区', 'Test') RETURNING id")
-        .bind(code)
-        .fetch_one(conn)
-        .await
-        .unwrap()
+    sqlx::query_scalar("INSERT INTO districts (code, name_zh, name_en) VALUES ($1, '测试区', 'Test') RETURNING id").bind(code).fetch_one(conn).await.unwrap()
 }
 
 fn event(kind: &str, subject_id: i64, official: bool) -> NewEvent<'_> {
@@ -41,19 +37,13 @@ async fn migrations_apply_and_are_idempotent_on_every_backend() {
 #[tokio::test]
 async fn foreign_keys_and_checks_are_enforced_by_the_database() {
     for (label, db) in common::databases().await {
-        let bad_fk = sqlx::query("INSERT INTO communities (district_id, code, name_zh, name_en) VALUES (999999, 'x', 'x', 'x')")
-            .execute(db.pool())
-            .await;
+        let bad_fk = sqlx::query("INSERT INTO communities (district_id, code, name_zh, name_en) VALUES (999999, 'x', 'x', 'x')").execute(db.pool()).await;
         assert!(bad_fk.is_err(), "{label}: community of a missing district was accepted");
-        let bad_area = sqlx::query("INSERT INTO households (building_id, unit, room, area_centi_m2) VALUES (1, '1', '101', -5)")
-            .execute(db.pool())
-            .await;
+        let bad_area = sqlx::query("INSERT INTO households (building_id, unit, room, area_centi_m2) VALUES (1, '1', '101', -5)").execute(db.pool()).await;
         assert!(bad_area.is_err(), "{label}: negative floor area was accepted");
         let mut conn = db.pool().acquire().await.unwrap();
         district(&mut conn, "dup").await;
-        let dup = sqlx::query("INSERT INTO districts (code, name_zh, name_en) VALUES ('dup', 'a', 'b')")
-            .execute(&mut *conn)
-            .await;
+        let dup = sqlx::query("INSERT INTO districts (code, name_zh, name_en) VALUES ('dup', 'a', 'b')").execute(&mut *conn).await;
         assert!(dup.is_err(), "{label}: duplicate district code was accepted");
     }
 }
@@ -102,9 +92,7 @@ async fn failing_step_after_the_event_aborts_the_whole_action() {
                 other => sqlx::Error::Protocol(other.to_string()),
             })?;
             // Violates UNIQUE(code): the action fails after its event was appended.
-            sqlx::query("INSERT INTO districts (code, name_zh, name_en) VALUES ('half', 'a', 'b')")
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("INSERT INTO districts (code, name_zh, name_en) VALUES ('half', 'a', 'b')").execute(&mut *tx).await?;
             tx.commit().await
         }
         .await;
@@ -139,17 +127,10 @@ async fn concurrent_sqlite_write_transactions_neither_fail_nor_lose_updates() {
             let db = db.clone();
             tokio::spawn(async move {
                 let mut tx = db.begin_write().await?;
-                let name: String = sqlx::query_scalar("SELECT name_en FROM districts WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let name: String = sqlx::query_scalar("SELECT name_en FROM districts WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
                 tokio::task::yield_now().await;
                 let next = name.parse::<i64>().unwrap_or(0) + 1;
-                sqlx::query("UPDATE districts SET name_en = $1 WHERE id = $2")
-                    .bind(next.to_string())
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query("UPDATE districts SET name_en = $1 WHERE id = $2").bind(next.to_string()).bind(id).execute(&mut *tx).await?;
                 tx.commit().await
             })
         })
@@ -170,10 +151,7 @@ async fn demo_seed_fills_an_empty_database_once() {
         assert_eq!(count(&db, "communities").await, 2, "{label}");
         assert_eq!(users, server::seed::DEMO_LOGINS.len() as i64, "{label}");
         assert!(households >= 12, "{label}");
-        let roles: Vec<String> = sqlx::query_scalar("SELECT DISTINCT role FROM memberships ORDER BY role")
-            .fetch_all(db.pool())
-            .await
-            .unwrap();
+        let roles: Vec<String> = sqlx::query_scalar("SELECT DISTINCT role FROM memberships ORDER BY role").fetch_all(db.pool()).await.unwrap();
         assert_eq!(roles, ["district_admin", "resident", "volunteer", "worker"], "{label}");
         assert!(!server::seed::seed_demo(&db).await.unwrap(), "{label}: second seed is a no-op");
         assert_eq!(count(&db, "users").await, users, "{label}");

@@ -5,8 +5,8 @@
 //! restart with the official result, reminders and notifications.
 mod common;
 
-use app::kernel::error::Failure as _;
 use app::deliberation::error::DelibError;
+use app::kernel::error::Failure as _;
 use common::futures_join;
 use common::live::{Jar, Server, start};
 use serde_json::{Value, json};
@@ -105,7 +105,8 @@ async fn a_thousand_concurrent_ballots_from_500_voters_leave_500_each_the_voters
         let voters = s.residents("cuiyuan", "9幢", 500).await;
         let b = building(&s, "cuiyuan", "9幢").await;
         let mut w = worker(&s).await;
-        let id = create(&s, &mut w, spec(json!({ "kind": "Choice", "options": ["东侧", "西侧", "不建"], "electorate": "Buildings", "building_ids": [b] }))).await;
+        let id =
+            create(&s, &mut w, spec(json!({ "kind": "Choice", "options": ["东侧", "西侧", "不建"], "electorate": "Buildings", "building_ids": [b] }))).await;
         assert_eq!(count(&s, "SELECT electorate_size FROM deliberations WHERE id = $1", id).await, 500, "{label}");
         let jars = jars(&s, &voters).await;
         // Each voter sends two ballots at once; every other voter changes their mind between them.
@@ -182,12 +183,27 @@ async fn eligibility_the_community_boundary_and_the_window_are_enforced() {
         // Only workers of the community open deliberations.
         let body = spec(json!({ "electorate": "Buildings", "building_ids": [b], "opens_at": now() + 3_600_000, "closes_at": now() + 7_200_000 }));
         let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberations").fetch_one(s.db.pool()).await.unwrap();
-        refused(label, s.call(&mut v[0], "deliberations/create", &[("spec", &body)]).await, 403, DelibError::Common(app::kernel::error::CommonError::Forbidden));
+        refused(
+            label,
+            s.call(&mut v[0], "deliberations/create", &[("spec", &body)]).await,
+            403,
+            DelibError::Common(app::kernel::error::CommonError::Forbidden),
+        );
         let mut volunteer = s.session_for(s.user_id("13800000010").await).await;
-        refused(label, s.call(&mut volunteer, "deliberations/create", &[("spec", &body)]).await, 403, DelibError::Common(app::kernel::error::CommonError::Forbidden));
+        refused(
+            label,
+            s.call(&mut volunteer, "deliberations/create", &[("spec", &body)]).await,
+            403,
+            DelibError::Common(app::kernel::error::CommonError::Forbidden),
+        );
         // Settings that do not fit, and a building of another community.
         let bad = spec(json!({ "rule": "Art278Major" }));
-        refused(label, s.call(&mut w, "deliberations/create", &[("spec", &bad)]).await, 400, DelibError::Settings(app::deliberation::model::SettingProblem::RuleNeedsOwners));
+        refused(
+            label,
+            s.call(&mut w, "deliberations/create", &[("spec", &bad)]).await,
+            400,
+            DelibError::Settings(app::deliberation::model::SettingProblem::RuleNeedsOwners),
+        );
         let other_b = building(&s, "wending", "1幢").await;
         let bad = spec(json!({ "electorate": "Buildings", "building_ids": [other_b] }));
         refused(label, s.call(&mut w, "deliberations/create", &[("spec", &bad)]).await, 400, DelibError::UnknownBuilding);
@@ -199,7 +215,8 @@ async fn eligibility_the_community_boundary_and_the_window_are_enforced() {
         refused(label, vote(&s, &mut v[0], id, "yes").await, 409, DelibError::NotOpenYet);
         let (status, c1) = s.call(&mut v[0], "deliberations/comment", &[("id", &id.to_string()), ("body", "费用怎么分摊？")]).await;
         assert_eq!(status, 200, "{label}: {c1}");
-        let (status, reply) = s.call(&mut w, "deliberations/comment", &[("id", &id.to_string()), ("parent_id", &c1.to_string()), ("body", "按楼层系数分摊，详见公示。")]).await;
+        let (status, reply) =
+            s.call(&mut w, "deliberations/comment", &[("id", &id.to_string()), ("parent_id", &c1.to_string()), ("body", "按楼层系数分摊，详见公示。")]).await;
         assert_eq!(status, 200, "{label}: {reply}");
         let (_, d) = get(&s, &mut out, id).await;
         assert_eq!(d["comments"].as_array().unwrap().len(), 2, "{label}: {d}");
@@ -208,7 +225,12 @@ async fn eligibility_the_community_boundary_and_the_window_are_enforced() {
             let (status, body) = s.call(jar, "deliberations/report", &[("comment_id", &reply.to_string()), ("reason", "不实信息")]).await;
             assert_eq!(status, 200, "{label}: {body}");
         }
-        refused(label, s.call(&mut v[1], "deliberations/report", &[("comment_id", &reply.to_string()), ("reason", "again")]).await, 409, DelibError::AlreadyReported);
+        refused(
+            label,
+            s.call(&mut v[1], "deliberations/report", &[("comment_id", &reply.to_string()), ("reason", "again")]).await,
+            409,
+            DelibError::AlreadyReported,
+        );
         let (_, d) = get(&s, &mut v[0], id).await;
         assert_eq!(d["comments"].as_array().unwrap().len(), 1, "{label}: hidden at the report limit");
         let (_, d) = get(&s, &mut w, id).await;
@@ -217,13 +239,28 @@ async fn eligibility_the_community_boundary_and_the_window_are_enforced() {
         assert_eq!(status, 200);
         let (_, d) = get(&s, &mut v[0], id).await;
         assert_eq!(d["comments"].as_array().unwrap().len(), 2, "{label}: shown again");
-        refused(label, s.call(&mut v[0], "deliberations/hide_comment", &[("comment_id", &reply.to_string()), ("hidden", "true")]).await, 403, DelibError::Common(app::kernel::error::CommonError::Forbidden));
+        refused(
+            label,
+            s.call(&mut v[0], "deliberations/hide_comment", &[("comment_id", &reply.to_string()), ("hidden", "true")]).await,
+            403,
+            DelibError::Common(app::kernel::error::CommonError::Forbidden),
+        );
 
         // Another community's resident sees nothing of it.
         refused(label, get(&s, &mut far, id).await, 404, DelibError::Common(app::kernel::error::CommonError::NotFound));
         refused(label, vote(&s, &mut far, id, "yes").await, 404, DelibError::Common(app::kernel::error::CommonError::NotFound));
-        refused(label, s.call(&mut far, "deliberations/comment", &[("id", &id.to_string()), ("body", "x")]).await, 404, DelibError::Common(app::kernel::error::CommonError::NotFound));
-        refused(label, s.call(&mut far, "deliberations/report", &[("comment_id", &c1.to_string()), ("reason", "x")]).await, 404, DelibError::Common(app::kernel::error::CommonError::NotFound));
+        refused(
+            label,
+            s.call(&mut far, "deliberations/comment", &[("id", &id.to_string()), ("body", "x")]).await,
+            404,
+            DelibError::Common(app::kernel::error::CommonError::NotFound),
+        );
+        refused(
+            label,
+            s.call(&mut far, "deliberations/report", &[("comment_id", &c1.to_string()), ("reason", "x")]).await,
+            404,
+            DelibError::Common(app::kernel::error::CommonError::NotFound),
+        );
         let (status, list) = s.call(&mut far, "deliberations/list", &[]).await;
         assert_eq!(status, 200, "{label}: {list}");
         assert!(list["open"].as_array().unwrap().is_empty() && list["past"].as_array().unwrap().is_empty(), "{label}: {list}");
@@ -274,7 +311,14 @@ async fn household(s: &Server, building: &str, members: &[(&str, i64, bool)]) ->
     for (i, (name, born, account)) in members.iter().enumerate() {
         let phone = format!("137{:04}{:04}", h % 10_000, i);
         let user: Option<i64> = if *account {
-            Some(sqlx::query_scalar("INSERT INTO users (phone, display_name, status, created_at) VALUES ($1, $2, 'active', 0) RETURNING id").bind(&phone).bind(name).fetch_one(pool).await.unwrap())
+            Some(
+                sqlx::query_scalar("INSERT INTO users (phone, display_name, status, created_at) VALUES ($1, $2, 'active', 0) RETURNING id")
+                    .bind(&phone)
+                    .bind(name)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap(),
+            )
         } else {
             None
         };
@@ -288,7 +332,13 @@ async fn household(s: &Server, building: &str, members: &[(&str, i64, bool)]) ->
             .await
             .unwrap();
         if let Some(u) = user {
-            sqlx::query("INSERT INTO memberships (user_id, role, community_id, verified, member_id) VALUES ($1, 'resident', $2, 1, $3)").bind(u).bind(community).bind(m).execute(pool).await.unwrap();
+            sqlx::query("INSERT INTO memberships (user_id, role, community_id, verified, member_id) VALUES ($1, 'resident', $2, 1, $3)")
+                .bind(u)
+                .bind(community)
+                .bind(m)
+                .execute(pool)
+                .await
+                .unwrap();
             users.push(u);
         }
     }
@@ -327,10 +377,11 @@ async fn household_votes_paper_ballots_and_corrections() {
         assert_eq!((status, second["version"].as_i64()), (200, Some(1)), "{label}: {second}");
         // Someone verified during the vote casts their household's vote (the household's right is
         // in the snapshot); a household that appeared during the vote has none.
-        let late: i64 = sqlx::query_scalar("INSERT INTO users (phone, display_name, status, created_at) VALUES ('13699990000', '张强', 'active', 0) RETURNING id")
-            .fetch_one(s.db.pool())
-            .await
-            .unwrap();
+        let late: i64 =
+            sqlx::query_scalar("INSERT INTO users (phone, display_name, status, created_at) VALUES ('13699990000', '张强', 'active', 0) RETURNING id")
+                .fetch_one(s.db.pool())
+                .await
+                .unwrap();
         let m: i64 = sqlx::query_scalar("INSERT INTO household_members (household_id, name, birth_year, relationship, phone, user_id) VALUES ($1, '张强', 1996, '儿子', '13699990000', $2) RETURNING id")
             .bind(home)
             .bind(late)
@@ -356,14 +407,16 @@ async fn household_votes_paper_ballots_and_corrections() {
 
         // Paper: not for a unit that voted in the app, nor the other way round.
         refused(label, paper(&s, &mut w, id, home, "yes", None).await, 409, DelibError::VotedOnline);
-        let single_home: i64 = sqlx::query_scalar("SELECT hm.household_id FROM household_members hm WHERE hm.user_id = $1").bind(singles[0]).fetch_one(s.db.pool()).await.unwrap();
+        let single_home: i64 =
+            sqlx::query_scalar("SELECT hm.household_id FROM household_members hm WHERE hm.user_id = $1").bind(singles[0]).fetch_one(s.db.pool()).await.unwrap();
         let (status, body) = paper(&s, &mut w, id, single_home, "no", None).await;
         assert_eq!(status, 200, "{label}: {body}");
         refused(label, vote(&s, &mut r[0], id, "yes").await, 409, DelibError::VotedOnPaper);
         refused(label, paper(&s, &mut w, id, single_home, "yes", None).await, 409, DelibError::VotedOnPaper);
         let (status, body) = paper(&s, &mut w, id, single_home, "yes", Some("录入时勾错，按原票更正")).await;
         assert_eq!(status, 200, "{label}: {body}");
-        let other_home: i64 = sqlx::query_scalar("SELECT hm.household_id FROM household_members hm WHERE hm.user_id = $1").bind(singles[1]).fetch_one(s.db.pool()).await.unwrap();
+        let other_home: i64 =
+            sqlx::query_scalar("SELECT hm.household_id FROM household_members hm WHERE hm.user_id = $1").bind(singles[1]).fetch_one(s.db.pool()).await.unwrap();
         refused(label, paper(&s, &mut w, id, other_home, "yes", Some("更正")).await, 409, DelibError::NoPaperBallot);
         refused(label, paper(&s, &mut r[1], id, other_home, "yes", None).await, 403, DelibError::Common(app::kernel::error::CommonError::Forbidden));
         let foreign_home: i64 = sqlx::query_scalar("SELECT h.id FROM households h JOIN buildings b ON b.id = h.building_id JOIN communities c ON c.id = b.community_id WHERE c.code = 'wending' LIMIT 1")
@@ -381,10 +434,23 @@ async fn household_votes_paper_ballots_and_corrections() {
         assert_eq!(status, 200, "{label}: {a}");
         let rows = a["paper"].as_array().unwrap();
         assert_eq!(rows.len(), 2, "{label}: {a}");
-        assert_eq!((rows[0]["correction"].as_bool(), rows[0]["vote"].as_str(), rows[0]["keyed_by"].as_str()), (Some(false), Some("no"), Some("刘社工")), "{label}");
-        assert_eq!((rows[1]["correction"].as_bool(), rows[1]["vote"].as_str(), rows[1]["reason"].as_str()), (Some(true), Some("yes"), Some("录入时勾错，按原票更正")), "{label}");
+        assert_eq!(
+            (rows[0]["correction"].as_bool(), rows[0]["vote"].as_str(), rows[0]["keyed_by"].as_str()),
+            (Some(false), Some("no"), Some("刘社工")),
+            "{label}"
+        );
+        assert_eq!(
+            (rows[1]["correction"].as_bool(), rows[1]["vote"].as_str(), rows[1]["reason"].as_str()),
+            (Some(true), Some("yes"), Some("录入时勾错，按原票更正")),
+            "{label}"
+        );
         assert_eq!(a["turnout"].as_array().unwrap().len(), 2, "{label}");
-        refused(label, s.call(&mut r[1], "deliberations/audit", &[("id", &id.to_string())]).await, 403, DelibError::Common(app::kernel::error::CommonError::Forbidden));
+        refused(
+            label,
+            s.call(&mut r[1], "deliberations/audit", &[("id", &id.to_string())]).await,
+            403,
+            DelibError::Common(app::kernel::error::CommonError::Forbidden),
+        );
 
         // Closing early needs a reason; the result is published as an official event with it.
         refused(label, s.call(&mut w, "deliberations/close", &[("id", &id.to_string()), ("reason", " ")]).await, 400, DelibError::ReasonRequired);
@@ -392,14 +458,19 @@ async fn household_votes_paper_ballots_and_corrections() {
         let (status, result) = s.call(&mut w, "deliberations/close", &[("id", &id.to_string()), ("reason", "全部住户已表态")]).await;
         assert_eq!(status, 200, "{label}: {result}");
         let t = &result["motions"][0]["tally"];
-        assert_eq!((t["yes"]["headcount"].as_i64(), t["no"]["headcount"].as_i64(), t["electorate"]["headcount"].as_i64()), (Some(1), Some(1), Some(3)), "{label}: {result}");
+        assert_eq!(
+            (t["yes"]["headcount"].as_i64(), t["no"]["headcount"].as_i64(), t["electorate"]["headcount"].as_i64()),
+            (Some(1), Some(1), Some(3)),
+            "{label}: {result}"
+        );
         assert_eq!((result["paper_ballots"].as_i64(), result["early"].as_bool()), (Some(1), Some(true)), "{label}");
         assert_eq!(t["passed"], false, "{label}: one of two is not more than half");
-        let (official, state): (i64, String) = sqlx::query_as("SELECT official, sync_state FROM events WHERE kind = 'deliberation.result_published' AND subject_id = $1")
-            .bind(id)
-            .fetch_one(s.db.pool())
-            .await
-            .unwrap();
+        let (official, state): (i64, String) =
+            sqlx::query_as("SELECT official, sync_state FROM events WHERE kind = 'deliberation.result_published' AND subject_id = $1")
+                .bind(id)
+                .fetch_one(s.db.pool())
+                .await
+                .unwrap();
         assert_eq!((official, state.as_str()), (1, "pending"), "{label}");
         // Adults of the household (the one verified during the vote too) and the single residents are told.
         assert_eq!(count(&s, "SELECT COUNT(*) FROM notifications WHERE kind = 'delib_result' AND subject_id = $1", id).await, 5, "{label}");
@@ -439,11 +510,9 @@ async fn secret_ballots_cannot_be_traced_to_a_voter() {
         assert_eq!(d["my_units"][0]["voted"]["vote"], "no", "{label}");
         // Nothing a worker can call says who voted what.
         let mut seen = Vec::new();
-        for (name, form) in [
-            ("deliberations/get", vec![("id", id.to_string())]),
-            ("deliberations/audit", vec![("id", id.to_string())]),
-            ("deliberations/list", vec![]),
-        ] {
+        for (name, form) in
+            [("deliberations/get", vec![("id", id.to_string())]), ("deliberations/audit", vec![("id", id.to_string())]), ("deliberations/list", vec![])]
+        {
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let (status, body) = s.call(&mut w, name, &form).await;
             assert_eq!(status, 200, "{label}: {name}: {body}");
@@ -458,7 +527,11 @@ async fn secret_ballots_cannot_be_traced_to_a_voter() {
         for k in &keys {
             assert!(k.len() == 64 && !voters.iter().any(|u| &u.to_string() == k), "{label}: {k}");
         }
-        let payloads: Vec<String> = sqlx::query_scalar("SELECT payload FROM events WHERE subject_type = 'deliberation' AND subject_id = $1").bind(id).fetch_all(s.db.pool()).await.unwrap();
+        let payloads: Vec<String> = sqlx::query_scalar("SELECT payload FROM events WHERE subject_type = 'deliberation' AND subject_id = $1")
+            .bind(id)
+            .fetch_all(s.db.pool())
+            .await
+            .unwrap();
         assert!(payloads.iter().all(|p| !p.contains("\"yes\"") && !p.contains("\"no\"")), "{label}: {payloads:?}");
         let (status, result) = s.call(&mut w, "deliberations/close", &[("id", &id.to_string()), ("reason", "提前完成")]).await;
         assert_eq!(status, 200, "{label}: {result}");
@@ -478,7 +551,12 @@ async fn an_owners_vote_closes_on_time_after_a_restart_with_reminders_and_an_off
         let owners = s.residents("cuiyuan", "6幢", 4).await;
         let b = building(&s, "cuiyuan", "6幢").await;
         let mut w = worker(&s).await;
-        let id = create(&s, &mut w, spec(json!({ "electorate": "Owners", "building_ids": [b], "vote_unit": "Owner", "rule": "Art278Major", "closes_at": now() + 7_200_000 }))).await;
+        let id = create(
+            &s,
+            &mut w,
+            spec(json!({ "electorate": "Owners", "building_ids": [b], "vote_unit": "Owner", "rule": "Art278Major", "closes_at": now() + 7_200_000 })),
+        )
+        .await;
         assert_eq!(count(&s, "SELECT electorate_area FROM deliberations WHERE id = $1", id).await, 36_000, "{label}");
         assert_eq!(count(&s, "SELECT COUNT(*) FROM notifications WHERE kind = 'delib_open' AND subject_id = $1", id).await, 4, "{label}");
         let mut o = jars(&s, &owners).await;
@@ -488,13 +566,22 @@ async fn an_owners_vote_closes_on_time_after_a_restart_with_reminders_and_an_off
         // Closing within a day: those who have not voted are reminded, once.
         let r = server::scheduler::run_once(&s.db).await.unwrap();
         assert_eq!((r.reminded, r.closed), (1, 0), "{label}");
-        let reminded: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM notifications WHERE kind = 'delib_reminder' AND subject_id = $1").bind(id).fetch_all(s.db.pool()).await.unwrap();
+        let reminded: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM notifications WHERE kind = 'delib_reminder' AND subject_id = $1")
+            .bind(id)
+            .fetch_all(s.db.pool())
+            .await
+            .unwrap();
         assert_eq!(reminded, vec![owners[3]], "{label}");
         assert_eq!(server::scheduler::run_once(&s.db).await.unwrap().reminded, 0, "{label}");
         assert_eq!(vote(&s, &mut o[3], id, "no").await.0, 200);
         // The server stops; the window ends while it is down; a new one catches up on start.
         drop(s);
-        sqlx::query("UPDATE deliberations SET opens_at = $1 - 3600000, closes_at = $1 WHERE id = $2").bind(now() - 60_000).bind(id).execute(db.pool()).await.unwrap();
+        sqlx::query("UPDATE deliberations SET opens_at = $1 - 3600000, closes_at = $1 WHERE id = $2")
+            .bind(now() - 60_000)
+            .bind(id)
+            .execute(db.pool())
+            .await
+            .unwrap();
         let s = start(db).await;
         let r = server::scheduler::run_once(&s.db).await.unwrap();
         assert_eq!(r.closed, 1, "{label}");
@@ -502,10 +589,18 @@ async fn an_owners_vote_closes_on_time_after_a_restart_with_reminders_and_an_off
         let (_, d) = get(&s, &mut jar, id).await;
         let t = &d["result"]["motions"][0]["tally"];
         // Exactly 3/4 of the owners and of the area approve a major matter: passed.
-        assert_eq!((t["passed"].as_bool(), t["yes"]["area"].as_i64(), t["participants"]["area"].as_i64()), (Some(true), Some(27_000), Some(36_000)), "{label}: {d}");
+        assert_eq!(
+            (t["passed"].as_bool(), t["yes"]["area"].as_i64(), t["participants"]["area"].as_i64()),
+            (Some(true), Some(27_000), Some(36_000)),
+            "{label}: {d}"
+        );
         assert_eq!(d["result"]["early"], false, "{label}");
         assert_eq!(server::scheduler::run_once(&s.db).await.unwrap().closed, 0, "{label}");
-        assert_eq!(count(&s, "SELECT COUNT(*) FROM events WHERE kind = 'deliberation.result_published' AND official = 1 AND subject_id = $1", id).await, 1, "{label}");
+        assert_eq!(
+            count(&s, "SELECT COUNT(*) FROM events WHERE kind = 'deliberation.result_published' AND official = 1 AND subject_id = $1", id).await,
+            1,
+            "{label}"
+        );
         assert_eq!(count(&s, "SELECT COUNT(*) FROM notifications WHERE kind = 'delib_result' AND subject_id = $1", id).await, 4, "{label}");
         let (_, notes) = s.call(&mut jar, "notifications/list", &[]).await;
         // Shown by the kinds the shell registers: the line and the link to the deliberation.
@@ -523,8 +618,13 @@ async fn a_paper_ballot_of_a_multiple_choice_vote_carries_every_option_chosen() 
         let voters = s.residents("cuiyuan", "4幢", 2).await;
         let b = building(&s, "cuiyuan", "4幢").await;
         let mut w = worker(&s).await;
-        let id = create(&s, &mut w, spec(json!({ "kind": "Choice", "options": ["健身器材", "儿童滑梯", "休息长椅"], "max_choices": 2,
-            "electorate": "Buildings", "building_ids": [b] }))).await;
+        let id = create(
+            &s,
+            &mut w,
+            spec(json!({ "kind": "Choice", "options": ["健身器材", "儿童滑梯", "休息长椅"], "max_choices": 2,
+            "electorate": "Buildings", "building_ids": [b] })),
+        )
+        .await;
         let (status, body) = paper(&s, &mut w, id, voters[0], "o:0,2", None).await;
         assert_eq!(status, 200, "{label}: {body}");
         refused(label, paper(&s, &mut w, id, voters[1], "o:0,1,2", None).await, 400, DelibError::InvalidVote);
@@ -547,7 +647,9 @@ async fn listing_and_opening_a_deliberation_due_to_change_writes_nothing() {
         let b = building(&s, "cuiyuan", "7幢").await;
         let mut w = worker(&s).await;
         let mut v = jars(&s, &voters).await;
-        let later = create(&s, &mut w, spec(json!({ "electorate": "Buildings", "building_ids": [b], "opens_at": now() + 3_600_000, "closes_at": now() + 7_200_000 }))).await;
+        let later =
+            create(&s, &mut w, spec(json!({ "electorate": "Buildings", "building_ids": [b], "opens_at": now() + 3_600_000, "closes_at": now() + 7_200_000 })))
+                .await;
         let open = create(&s, &mut w, spec(json!({ "electorate": "Buildings", "building_ids": [b] }))).await;
         assert_eq!(vote(&s, &mut v[0], open, "yes").await.0, 200, "{label}");
         // Time passes: one is due to open, the other to close.

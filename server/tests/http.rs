@@ -21,10 +21,7 @@ async fn test_app_with(extra: axum::Router<AppState>, settings: &[(&str, &str)])
     std::fs::write(site.join("favicon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
     let site_root = site.display().to_string();
     let data_dir = common::temp_dir().display().to_string();
-    let mut env: Vec<(String, String)> = vec![
-        ("LINLI_SITE_ROOT".into(), site_root),
-        ("LINLI_DATA_DIR".into(), data_dir),
-    ];
+    let mut env: Vec<(String, String)> = vec![("LINLI_SITE_ROOT".into(), site_root), ("LINLI_DATA_DIR".into(), data_dir)];
     env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
     let db = common::sqlite().await;
@@ -85,12 +82,7 @@ async fn elderly_cookie_renders_the_elderly_mode() {
 #[tokio::test]
 async fn every_tab_page_renders() {
     let app = test_app().await;
-    for (path, text) in [
-        ("/deliberations", "居民议事"),
-        ("/services", "一老一小服务"),
-        ("/activities", "志愿活动"),
-        ("/me", "长辈模式"),
-    ] {
+    for (path, text) in [("/deliberations", "居民议事"), ("/services", "一老一小服务"), ("/activities", "志愿活动"), ("/me", "长辈模式")] {
         let (status, _, body) = send(&app, get(path).body(Body::empty()).unwrap()).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(body.contains(text), "{path} lacks {text}");
@@ -119,11 +111,7 @@ async fn pages_carry_a_nonce_csp_that_matches_the_hydration_script() {
     assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"));
     assert!(!csp.contains("unsafe-inline"));
     assert!(body.contains(&format!("nonce=\"{nonce}\"")), "inline scripts carry the nonce");
-    for (name, value) in [
-        ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "same-origin"),
-        ("x-frame-options", "DENY"),
-    ] {
+    for (name, value) in [("x-content-type-options", "nosniff"), ("referrer-policy", "same-origin"), ("x-frame-options", "DENY")] {
         assert_eq!(headers[name], value, "{name}");
     }
     let (_, headers2, _) = send(&app, get("/").body(Body::empty()).unwrap()).await;
@@ -163,9 +151,7 @@ async fn every_response_has_a_request_id() {
 
 fn post_form(path: &str, body: &str) -> axum::http::request::Builder {
     let _ = body;
-    Request::post(path)
-        .header(header::HOST, "localhost")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+    Request::post(path).header(header::HOST, "localhost").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
 }
 
 #[tokio::test]
@@ -201,11 +187,7 @@ async fn cross_site_post_is_refused_with_a_localized_message() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(headers.get(header::SET_COOKIE).is_none(), "nothing was changed");
     assert!(text.contains("其他网站"));
-    let req = post_form("/prefs", body)
-        .header("sec-fetch-site", "cross-site")
-        .header(header::COOKIE, "linli_lang=en")
-        .body(Body::from(body))
-        .unwrap();
+    let req = post_form("/prefs", body).header("sec-fetch-site", "cross-site").header(header::COOKIE, "linli_lang=en").body(Body::from(body)).unwrap();
     let (status, _, text) = send(&app, req).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(text.contains("another site"));

@@ -63,7 +63,12 @@ fn jpeg(w: u32, h: u32) -> Vec<u8> {
 
 async fn submit(s: &Server, jar: &mut Jar, title: &str, body: &str, photos: &str) -> (u16, Value) {
     let cat: i64 = count(s, "SELECT id FROM need_categories WHERE code = 'environment'").await;
-    s.call(jar, "needs/submit", &[("category_id", &cat.to_string()), ("title", title), ("body", body), ("place", ""), ("photo_ids", photos), ("channel", "app")]).await
+    s.call(
+        jar,
+        "needs/submit",
+        &[("category_id", &cat.to_string()), ("title", title), ("body", body), ("place", ""), ("photo_ids", photos), ("channel", "app")],
+    )
+    .await
 }
 
 async fn act(s: &Server, jar: &mut Jar, id: i64, action: &str, text: &str, merge_into: Option<i64>) -> (u16, Value) {
@@ -230,7 +235,9 @@ async fn bad_texts_and_photos_get_clear_errors_and_write_nothing() {
             assert_eq!(e, want, "{label}");
             assert_localized(&e);
         }
-        let (status, body) = s.call(&mut wang, "needs/submit", &[("category_id", "99999"), ("title", "t"), ("body", "b"), ("place", ""), ("photo_ids", ""), ("channel", "app")]).await;
+        let (status, body) = s
+            .call(&mut wang, "needs/submit", &[("category_id", "99999"), ("title", "t"), ("body", "b"), ("place", ""), ("photo_ids", ""), ("channel", "app")])
+            .await;
         assert_eq!((status, error(&body)), (400, NeedError::UnknownCategory), "{label}");
 
         let oversize = {
@@ -342,11 +349,12 @@ async fn a_need_goes_from_proposal_to_answer_with_photo_events_and_notifications
         assert_eq!(steps, ["Publish", "Accept"]);
 
         // Events: submitted, published (audit), accepted (official: queued for the records platform).
-        let events: Vec<(String, i64, String)> = sqlx::query_as("SELECT kind, official, sync_state FROM events WHERE subject_type = 'need' AND subject_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(s.db.pool())
-            .await
-            .unwrap();
+        let events: Vec<(String, i64, String)> =
+            sqlx::query_as("SELECT kind, official, sync_state FROM events WHERE subject_type = 'need' AND subject_id = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(s.db.pool())
+                .await
+                .unwrap();
         let events: Vec<(&str, i64, &str)> = events.iter().map(|(k, o, st)| (k.as_str(), *o, st.as_str())).collect();
         assert_eq!(events, [("need.submitted", 0, "none"), ("need.publish", 0, "none"), ("need.accept", 1, "pending")], "{label}");
     }
@@ -381,7 +389,8 @@ async fn reports_hide_a_need_until_a_worker_decides() {
         let (status, _) = s.call(&mut other, "needs/get", &[("id", &need.to_string())]).await;
         assert_eq!(status, 200, "{label}: shown again");
         assert_eq!(count(&s, &format!("SELECT reports FROM needs WHERE id = {need}")).await, 0);
-        let hide_events = count(&s, &format!("SELECT COUNT(*) FROM events WHERE subject_id = {need} AND kind = 'need.report_hide' AND actor_user_id IS NULL")).await;
+        let hide_events =
+            count(&s, &format!("SELECT COUNT(*) FROM events WHERE subject_id = {need} AND kind = 'need.report_hide' AND actor_user_id IS NULL")).await;
         assert_eq!(hide_events, 1, "{label}: the system's step is in the audit log");
     }
 }
@@ -415,7 +424,7 @@ async fn lists_filter_search_sort_and_page_without_gaps_or_repeats() {
             assert_eq!((pages, seen.len()), (3, 45), "{label}: {sort}");
             let mut sorted = seen.clone();
             if sort == "newest" {
-                sorted.sort_by(|a, b| b.1.cmp(&a.1));
+                sorted.sort_by_key(|x| std::cmp::Reverse(x.1));
             } else {
                 sorted.sort_by(|a, b| b.cmp(a));
             }
@@ -425,7 +434,8 @@ async fn lists_filter_search_sort_and_page_without_gaps_or_repeats() {
         let titles: Vec<&str> = page["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap()).collect();
         assert_eq!(titles, ["3幢加装电梯"], "{label}");
         let accepted = count(&s, "SELECT id FROM need_categories WHERE code = 'elderly'").await.to_string();
-        let (_, page) = s.call(&mut jar, "needs/list", &[("sort", "newest"), ("q", ""), ("mine", "false"), ("category", &accepted), ("status", "accepted")]).await;
+        let (_, page) =
+            s.call(&mut jar, "needs/list", &[("sort", "newest"), ("q", ""), ("mine", "false"), ("category", &accepted), ("status", "accepted")]).await;
         let titles: Vec<&str> = page["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap()).collect();
         assert_eq!(titles, ["增设老年食堂"], "{label}");
         let (status, body) = s.call(&mut jar, "needs/list", &[("sort", "newest"), ("q", ""), ("mine", "false"), ("cursor", "garbage")]).await;
@@ -455,13 +465,32 @@ async fn a_worker_keys_in_a_paper_need_for_a_resident_and_the_threshold_marks_it
         let (status, body) = s.call(&mut worker, "account/start_assisted", &[("user_id", &wang.to_string())]).await;
         assert_eq!(status, 200, "{label}: {body}");
         let cat: i64 = count(&s, "SELECT id FROM need_categories WHERE code = 'health'").await;
-        let (status, id) = s.call(&mut worker, "needs/submit", &[("category_id", &cat.to_string()), ("title", "希望社区有上门体检"), ("body", "老人行动不便，希望每年有一次上门体检。"), ("place", ""), ("photo_ids", ""), ("channel", "phone")]).await;
+        let (status, id) = s
+            .call(
+                &mut worker,
+                "needs/submit",
+                &[
+                    ("category_id", &cat.to_string()),
+                    ("title", "希望社区有上门体检"),
+                    ("body", "老人行动不便，希望每年有一次上门体检。"),
+                    ("place", ""),
+                    ("photo_ids", ""),
+                    ("channel", "phone"),
+                ],
+            )
+            .await;
         assert_eq!(status, 200, "{label}: {id}");
         let id = id.as_i64().unwrap();
-        let (author, channel, assisted): (i64, String, Option<i64>) = sqlx::query_as("SELECT author_user_id, channel, assisted_by_user_id FROM needs WHERE id = $1").bind(id).fetch_one(s.db.pool()).await.unwrap();
+        let (author, channel, assisted): (i64, String, Option<i64>) =
+            sqlx::query_as("SELECT author_user_id, channel, assisted_by_user_id FROM needs WHERE id = $1").bind(id).fetch_one(s.db.pool()).await.unwrap();
         let worker_id = s.user_id("13800000020").await;
         assert_eq!((author, channel.as_str(), assisted), (wang, "phone", Some(worker_id)), "{label}");
-        let (actor, obo): (i64, Option<i64>) = sqlx::query_as("SELECT actor_user_id, on_behalf_of_user_id FROM events WHERE kind = 'need.submitted' AND subject_id = $1").bind(id).fetch_one(s.db.pool()).await.unwrap();
+        let (actor, obo): (i64, Option<i64>) =
+            sqlx::query_as("SELECT actor_user_id, on_behalf_of_user_id FROM events WHERE kind = 'need.submitted' AND subject_id = $1")
+                .bind(id)
+                .fetch_one(s.db.pool())
+                .await
+                .unwrap();
         assert_eq!((actor, obo), (worker_id, Some(wang)), "{label}: 代办 recorded");
         s.call(&mut worker, "account/end_assisted", &[]).await;
 

@@ -36,11 +36,7 @@ async fn in_flight_request_finishes_after_the_stop_signal() {
     let response = request.await.unwrap().expect("in-flight request was cut off");
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "finished");
-    tokio::time::timeout(Duration::from_secs(5), server)
-        .await
-        .expect("server did not stop")
-        .unwrap()
-        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.expect("server did not stop").unwrap().unwrap();
     assert!(reqwest::get(format!("http://{addr}/healthz")).await.is_err(), "no longer accepting");
 }
 
@@ -49,21 +45,12 @@ fn binary_migrates_serves_and_exits_zero_on_sigterm() {
     let bin = env!("CARGO_BIN_EXE_server");
     let data = common::temp_dir();
     let port = free_port();
-    let env = [
-        ("LINLI_DATA_DIR", data.display().to_string()),
-        ("LINLI_ADDR", format!("127.0.0.1:{port}")),
-        ("RUST_LOG", "warn".to_string()),
-    ];
+    let env = [("LINLI_DATA_DIR", data.display().to_string()), ("LINLI_ADDR", format!("127.0.0.1:{port}")), ("RUST_LOG", "warn".to_string())];
     let status = std::process::Command::new(bin).arg("migrate").envs(env.clone()).status().unwrap();
     assert!(status.success(), "migrate");
     assert!(data.join("linli.db").exists(), "SQLite file created under the data dir");
 
-    let mut child = std::process::Command::new(bin)
-        .args(["serve", "--demo"])
-        .envs(env)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = std::process::Command::new(bin).args(["serve", "--demo"]).envs(env).stdout(std::process::Stdio::piped()).spawn().unwrap();
     let start = Instant::now();
     let rt = tokio::runtime::Runtime::new().unwrap();
     loop {

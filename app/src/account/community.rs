@@ -4,10 +4,10 @@
 use super::api::{FamilyMember, ImportOutcome, ResidentView, RowAction, RowOutcome};
 use super::error::AccountError;
 use super::roster::{self, RosterRow};
-use crate::kernel::error::CommonError;
-use crate::kernel::guard::{Principal, acting_for, worker_community};
 use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
+use crate::kernel::error::CommonError;
+use crate::kernel::guard::{Principal, acting_for, worker_community};
 use sqlx::AnyConnection;
 
 /// How long a worker may act for a resident before starting again.
@@ -15,15 +15,20 @@ pub const ASSISTED_TTL_MS: i64 = 30 * 60 * 1000;
 
 /// Whether `user_id` belongs to `community` (any role); used to refuse acting across communities.
 async fn user_in_community(conn: &mut AnyConnection, user_id: i64, community: i64) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1 AND community_id = $2")
-        .bind(user_id)
-        .bind(community)
-        .fetch_one(conn)
-        .await?;
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1 AND community_id = $2").bind(user_id).bind(community).fetch_one(conn).await?;
     Ok(n > 0)
 }
 
-fn event<'a>(community: i64, kind: &'a str, subject_type: &'a str, subject_id: i64, p: &Principal, on_behalf_of: Option<i64>, payload: serde_json::Value) -> NewEvent<'a> {
+fn event<'a>(
+    community: i64,
+    kind: &'a str,
+    subject_type: &'a str,
+    subject_id: i64,
+    p: &Principal,
+    on_behalf_of: Option<i64>,
+    payload: serde_json::Value,
+) -> NewEvent<'a> {
     NewEvent {
         community_id: Some(community),
         kind,
@@ -44,45 +49,47 @@ async fn import_row(conn: &mut AnyConnection, community: i64, row: &RosterRow) -
         .await?
     {
         Some(id) => id,
-        None => sqlx::query_scalar("INSERT INTO buildings (community_id, name) VALUES ($1, $2) RETURNING id")
-            .bind(community)
-            .bind(&row.building)
-            .fetch_one(&mut *conn)
-            .await?,
+        None => {
+            sqlx::query_scalar("INSERT INTO buildings (community_id, name) VALUES ($1, $2) RETURNING id")
+                .bind(community)
+                .bind(&row.building)
+                .fetch_one(&mut *conn)
+                .await?
+        }
     };
     let mut changed = false;
-    let household: i64 = match sqlx::query_as::<_, (i64, Option<i64>)>(
-        "SELECT id, area_centi_m2 FROM households WHERE building_id = $1 AND unit = $2 AND room = $3",
-    )
-    .bind(building)
-    .bind(&row.unit)
-    .bind(&row.room)
-    .fetch_optional(&mut *conn)
-    .await?
-    {
-        Some((id, area)) => {
-            if row.area_centi_m2.is_some() && row.area_centi_m2 != area {
-                sqlx::query("UPDATE households SET area_centi_m2 = $1 WHERE id = $2").bind(row.area_centi_m2).bind(id).execute(&mut *conn).await?;
-                changed = true;
-            }
-            id
-        }
-        None => sqlx::query_scalar("INSERT INTO households (building_id, unit, room, area_centi_m2) VALUES ($1, $2, $3, $4) RETURNING id")
+    let household: i64 =
+        match sqlx::query_as::<_, (i64, Option<i64>)>("SELECT id, area_centi_m2 FROM households WHERE building_id = $1 AND unit = $2 AND room = $3")
             .bind(building)
             .bind(&row.unit)
             .bind(&row.room)
-            .bind(row.area_centi_m2)
-            .fetch_one(&mut *conn)
-            .await?,
-    };
+            .fetch_optional(&mut *conn)
+            .await?
+        {
+            Some((id, area)) => {
+                if row.area_centi_m2.is_some() && row.area_centi_m2 != area {
+                    sqlx::query("UPDATE households SET area_centi_m2 = $1 WHERE id = $2").bind(row.area_centi_m2).bind(id).execute(&mut *conn).await?;
+                    changed = true;
+                }
+                id
+            }
+            None => {
+                sqlx::query_scalar("INSERT INTO households (building_id, unit, room, area_centi_m2) VALUES ($1, $2, $3, $4) RETURNING id")
+                    .bind(building)
+                    .bind(&row.unit)
+                    .bind(&row.room)
+                    .bind(row.area_centi_m2)
+                    .fetch_one(&mut *conn)
+                    .await?
+            }
+        };
     let owner = i64::from(row.owner);
-    let existing: Option<(i64, Option<i64>, Option<String>, i64, String)> = sqlx::query_as(
-        "SELECT id, birth_year, phone, is_owner, status FROM household_members WHERE household_id = $1 AND name = $2",
-    )
-    .bind(household)
-    .bind(&row.name)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let existing: Option<(i64, Option<i64>, Option<String>, i64, String)> =
+        sqlx::query_as("SELECT id, birth_year, phone, is_owner, status FROM household_members WHERE household_id = $1 AND name = $2")
+            .bind(household)
+            .bind(&row.name)
+            .fetch_optional(&mut *conn)
+            .await?;
     Ok(match existing {
         None => {
             sqlx::query(
@@ -121,7 +128,14 @@ async fn import_row(conn: &mut AnyConnection, community: i64, row: &RosterRow) -
 /// Imports (or, with `commit = false`, previews) a roster file: every good row is applied in one
 /// transaction, bad rows are reported; a preview does the same work and rolls it back, so what it
 /// shows is exactly what the import would do. Users whose phone matches a member become verified.
-pub async fn import_roster(db: &Db, p: &Principal, requested: Option<i64>, bytes: &[u8], commit: bool, current_year: i64) -> Result<ImportOutcome, AccountError> {
+pub async fn import_roster(
+    db: &Db,
+    p: &Principal,
+    requested: Option<i64>,
+    bytes: &[u8],
+    commit: bool,
+    current_year: i64,
+) -> Result<ImportOutcome, AccountError> {
     let parsed = roster::parse(bytes, current_year).map_err(AccountError::RosterFile)?;
     let mut tx = db.begin_write().await?;
     let community = worker_community(&mut tx, p, requested).await?;
@@ -138,11 +152,13 @@ pub async fn import_roster(db: &Db, p: &Principal, requested: Option<i64>, bytes
         let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE phone = $1").bind(phone).fetch_optional(&mut *tx).await?;
         let user_id = match existing {
             Some(id) => id,
-            None => sqlx::query_scalar("INSERT INTO users (phone, status, created_at) VALUES ($1, 'active', $2) RETURNING id")
-                .bind(phone)
-                .bind(now_ms())
-                .fetch_one(&mut *tx)
-                .await?,
+            None => {
+                sqlx::query_scalar("INSERT INTO users (phone, status, created_at) VALUES ($1, 'active', $2) RETURNING id")
+                    .bind(phone)
+                    .bind(now_ms())
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
         };
         let count_verified = "SELECT COUNT(*) FROM memberships WHERE user_id = $1 AND community_id = $2 AND role = 'resident' AND verified = 1";
         let before: i64 = sqlx::query_scalar(count_verified).bind(user_id).bind(community).fetch_one(&mut *tx).await?;
@@ -153,10 +169,22 @@ pub async fn import_roster(db: &Db, p: &Principal, requested: Option<i64>, bytes
     let outcome = ImportOutcome { community_id: community, rows, errors: parsed.errors, newly_verified: verified, committed: commit };
     if commit {
         let count = |a: RowAction| outcome.rows.iter().filter(|r| r.action == a).count();
-        events::append(&mut tx, &event(community, "roster.imported", "community", community, p, None, serde_json::json!({
-            "created": count(RowAction::Created), "updated": count(RowAction::Updated),
-            "unchanged": count(RowAction::Unchanged), "rejected": outcome.errors.len(), "verified": verified,
-        }))).await?;
+        events::append(
+            &mut tx,
+            &event(
+                community,
+                "roster.imported",
+                "community",
+                community,
+                p,
+                None,
+                serde_json::json!({
+                    "created": count(RowAction::Created), "updated": count(RowAction::Updated),
+                    "unchanged": count(RowAction::Unchanged), "rejected": outcome.errors.len(), "verified": verified,
+                }),
+            ),
+        )
+        .await?;
         tx.commit().await?;
     } else {
         tx.rollback().await?;
@@ -168,7 +196,7 @@ pub async fn import_roster(db: &Db, p: &Principal, requested: Option<i64>, bytes
 pub async fn list_residents(db: &Db, p: &Principal, requested: Option<i64>, query: &str) -> Result<Vec<ResidentView>, AccountError> {
     let mut conn = db.pool().acquire().await?;
     let community = worker_community(&mut conn, p, requested).await?;
-    let pattern = format!("%{}%", query.trim().replace('%', "").replace('_', ""));
+    let pattern = format!("%{}%", query.trim().replace(['%', '_'], ""));
     let rows: Vec<(i64, String, String, String, String, Option<String>, String, Option<i64>, Option<String>, Option<i64>)> = sqlx::query_as(
         "SELECT m.id, m.name, b.name, h.unit, h.room, m.phone, m.status, m.user_id, u.status, \
          (SELECT MAX(ms.verified) FROM memberships ms WHERE ms.user_id = m.user_id AND ms.community_id = b.community_id AND ms.role = 'resident') \
@@ -232,7 +260,11 @@ pub async fn start_assisted(db: &Db, p: &Principal, resident: i64) -> Result<i64
         return Err(AccountError::Common(CommonError::NotFound));
     }
     let now = now_ms();
-    sqlx::query("UPDATE assisted_sessions SET ended_at = $1 WHERE worker_user_id = $2 AND ended_at IS NULL").bind(now).bind(p.user_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE assisted_sessions SET ended_at = $1 WHERE worker_user_id = $2 AND ended_at IS NULL")
+        .bind(now)
+        .bind(p.user_id)
+        .execute(&mut *tx)
+        .await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO assisted_sessions (worker_user_id, resident_user_id, community_id, started_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -251,7 +283,11 @@ pub async fn start_assisted(db: &Db, p: &Principal, resident: i64) -> Result<i64
 /// Ends the worker's 代办.
 pub async fn end_assisted(db: &Db, p: &Principal) -> Result<(), AccountError> {
     let mut tx = db.begin_write().await?;
-    sqlx::query("UPDATE assisted_sessions SET ended_at = $1 WHERE worker_user_id = $2 AND ended_at IS NULL").bind(now_ms()).bind(p.user_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE assisted_sessions SET ended_at = $1 WHERE worker_user_id = $2 AND ended_at IS NULL")
+        .bind(now_ms())
+        .bind(p.user_id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -272,21 +308,27 @@ async fn household_of(conn: &mut AnyConnection, user_id: i64) -> Result<Option<(
 pub async fn my_household(db: &Db, p: &Principal) -> Result<Vec<FamilyMember>, AccountError> {
     let mut conn = db.pool().acquire().await?;
     let (subject, _) = acting_for(&mut conn, p).await?;
-    let Some((household, _)) = household_of(&mut conn, subject).await? else { return Ok(Vec::new()) };
-    let rows: Vec<(i64, String, Option<i64>, String, String)> = sqlx::query_as(
-        "SELECT id, name, birth_year, relationship, status FROM household_members WHERE household_id = $1 AND status <> 'rejected' ORDER BY id",
-    )
-    .bind(household)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows.into_iter().map(|(id, name, birth_year, relationship, status)| FamilyMember { id, name, birth_year, relationship, pending: status == "pending" }).collect())
+    let Some((household, _)) = household_of(&mut conn, subject).await? else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<(i64, String, Option<i64>, String, String)> =
+        sqlx::query_as("SELECT id, name, birth_year, relationship, status FROM household_members WHERE household_id = $1 AND status <> 'rejected' ORDER BY id")
+            .bind(household)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, birth_year, relationship, status)| FamilyMember { id, name, birth_year, relationship, pending: status == "pending" })
+        .collect())
 }
 
 /// A verified resident (or a worker in 代办 for one) adds a family member, pending confirmation.
 pub async fn add_family_member(db: &Db, p: &Principal, name: &str, birth_year: Option<i64>, relationship: &str) -> Result<i64, AccountError> {
     let mut tx = db.begin_write().await?;
     let (subject, on_behalf_of) = acting_for(&mut tx, p).await?;
-    let Some((household, community)) = household_of(&mut tx, subject).await? else { return Err(AccountError::Common(CommonError::NotVerified)) };
+    let Some((household, community)) = household_of(&mut tx, subject).await? else {
+        return Err(AccountError::Common(CommonError::NotVerified));
+    };
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO household_members (household_id, name, birth_year, relationship, status, added_by_user_id) \
          VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT (household_id, name) DO NOTHING RETURNING id",
@@ -299,7 +341,11 @@ pub async fn add_family_member(db: &Db, p: &Principal, name: &str, birth_year: O
     .fetch_optional(&mut *tx)
     .await?;
     let Some(id) = id else { return Err(AccountError::DuplicateMember) };
-    events::append(&mut tx, &event(community, "household.member_added", "household_member", id, p, on_behalf_of, serde_json::json!({ "name": name, "relationship": relationship }))).await?;
+    events::append(
+        &mut tx,
+        &event(community, "household.member_added", "household_member", id, p, on_behalf_of, serde_json::json!({ "name": name, "relationship": relationship })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }

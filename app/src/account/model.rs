@@ -29,15 +29,9 @@ pub fn normalize_phone(input: &str) -> Result<String, PhoneError> {
     if digits.is_empty() {
         return Err(PhoneError::Empty);
     }
-    let digits = digits
-        .strip_prefix("+86")
-        .or_else(|| digits.strip_prefix("0086"))
-        .unwrap_or(&digits);
+    let digits = digits.strip_prefix("+86").or_else(|| digits.strip_prefix("0086")).unwrap_or(&digits);
     let b = digits.as_bytes();
-    let ok = b.len() == 11
-        && b.iter().all(u8::is_ascii_digit)
-        && b[0] == b'1'
-        && (b'3'..=b'9').contains(&b[1]);
+    let ok = b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]);
     if ok { Ok(digits.to_string()) } else { Err(PhoneError::NotAMobileNumber) }
 }
 
@@ -86,7 +80,9 @@ pub struct StoredCode {
 pub enum CodeCheck {
     Accepted,
     /// Wrong code; this many tries remain.
-    Wrong { remaining: i64 },
+    Wrong {
+        remaining: i64,
+    },
     Expired,
     /// Too many wrong tries: a new code must be requested.
     Locked,

@@ -45,10 +45,10 @@ pub fn LoginPage() -> impl IntoView {
                             *c = (*c - 1).max(0);
                             *c
                         });
-                        if left.unwrap_or(0) == 0 {
-                            if let Some(i) = h.take() {
-                                i.clear();
-                            }
+                        if left.unwrap_or(0) == 0
+                            && let Some(i) = h.take()
+                        {
+                            i.clear();
                         }
                     },
                     std::time::Duration::from_secs(1),
@@ -218,10 +218,7 @@ pub fn AccountPanel(data: AccountData) -> impl IntoView {
 
 /// The resident's household and the form to add a family member (confirmed by a worker).
 #[component]
-pub fn Family(
-    household: Resource<Result<Vec<super::api::FamilyMember>, AccountError>>,
-    add: ServerAction<AddFamilyMember>,
-) -> impl IntoView {
+pub fn Family(household: Resource<Result<Vec<super::api::FamilyMember>, AccountError>>, add: ServerAction<AddFamilyMember>) -> impl IntoView {
     let i18n = use_i18n();
     let name = RwSignal::new(String::new());
     let birth_year = RwSignal::new(String::new());

@@ -64,17 +64,26 @@ pub enum RosterProblem {
     /// The file has no data rows.
     Empty,
     /// The row has fewer or more fields than the header.
-    FieldCount { expected: usize, found: usize },
+    FieldCount {
+        expected: usize,
+        found: usize,
+    },
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     BadPhone,
     BadBirthYear,
     BadOwner,
     BadArea,
     /// The same person (building, unit, room, name) appears again.
-    Duplicate { first_line: usize },
+    Duplicate {
+        first_line: usize,
+    },
     /// The same household was given another floor area on an earlier line.
-    AreaConflict { first_line: usize },
+    AreaConflict {
+        first_line: usize,
+    },
     /// The CSV itself is malformed here (e.g. an unclosed quote).
     Malformed,
 }
@@ -158,8 +167,12 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<ParsedRoster, RosterErro
     let mut records = reader.records();
     let header = match records.next() {
         Some(Ok(h)) => h,
-        Some(Err(_)) => return Err(RosterError { line: 1, column: None, problem: RosterProblem::Malformed }),
-        None => return Err(RosterError { line: 1, column: None, problem: RosterProblem::Empty }),
+        Some(Err(_)) => {
+            return Err(RosterError { line: 1, column: None, problem: RosterProblem::Malformed });
+        }
+        None => {
+            return Err(RosterError { line: 1, column: None, problem: RosterProblem::Empty });
+        }
     };
     let mut index = [None; 9];
     for (i, h) in header.iter().enumerate() {
@@ -215,7 +228,12 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<ParsedRoster, RosterErro
             };
             let birth_year = match get(RosterColumn::BirthYear) {
                 y if y.is_empty() => None,
-                y => Some(y.parse::<i64>().ok().filter(|y| (1900..=current_year).contains(y)).ok_or_else(|| err(RosterColumn::BirthYear, RosterProblem::BadBirthYear))?),
+                y => Some(
+                    y.parse::<i64>()
+                        .ok()
+                        .filter(|y| (1900..=current_year).contains(y))
+                        .ok_or_else(|| err(RosterColumn::BirthYear, RosterProblem::BadBirthYear))?,
+                ),
             };
             let owner = parse_owner(&get(RosterColumn::Owner)).ok_or_else(|| err(RosterColumn::Owner, RosterProblem::BadOwner))?;
             let area_centi_m2 = match get(RosterColumn::Area) {
@@ -351,9 +369,7 @@ mod tests {
 
     #[test]
     fn duplicate_people_and_conflicting_areas_point_to_the_first_line() {
-        let file = format!(
-            "{HEADER}1幢,1,101,王芳,,,是,89.5\n1幢,1,101,王芳,,,是,89.5\n1幢,1,101,王建国,,,是,90\n"
-        );
+        let file = format!("{HEADER}1幢,1,101,王芳,,,是,89.5\n1幢,1,101,王芳,,,是,89.5\n1幢,1,101,王建国,,,是,90\n");
         let p = parse_str(&file).unwrap();
         assert_eq!(p.rows.len(), 1);
         assert_eq!(p.errors[0], RosterError { line: 3, column: Some(RosterColumn::Name), problem: RosterProblem::Duplicate { first_line: 2 } });
@@ -405,9 +421,7 @@ pub fn describe(e: &RosterError, locale: crate::i18n::Locale) -> String {
             td_string!(l, roster_missing_columns, columns = names).to_string()
         }
         RosterProblem::Empty => td_string!(l, roster_empty).to_string(),
-        RosterProblem::FieldCount { expected, found } => {
-            td_string!(l, roster_field_count, expected = *expected, found = *found).to_string()
-        }
+        RosterProblem::FieldCount { expected, found } => td_string!(l, roster_field_count, expected = *expected, found = *found).to_string(),
         RosterProblem::Required => td_string!(l, roster_required).to_string(),
         RosterProblem::TooLong { max } => td_string!(l, roster_too_long, max = *max).to_string(),
         RosterProblem::BadPhone => td_string!(l, roster_bad_phone).to_string(),

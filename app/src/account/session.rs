@@ -4,9 +4,9 @@
 //! Every authenticated request re-reads the user's status, session epoch and family from the
 //! database, so logging out, "log out everywhere" and a disabled account take effect at once.
 use super::model::{ACCESS_TTL_SECS, REFRESH_TTL_SECS, RefreshDecision, StoredRefresh, decide_refresh};
-use crate::kernel::guard::{Membership, Principal, Role};
 use crate::infra::db::{Db, now_ms};
 use crate::infra::keys::KeySet;
+use crate::kernel::guard::{Membership, Principal, Role};
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -96,20 +96,13 @@ async fn insert_refresh(conn: &mut AnyConnection, family: i64) -> Result<String,
 }
 
 /// Starts a new session for `user_id` inside the caller's transaction: `(access, refresh)`.
-pub async fn start_session(
-    conn: &mut AnyConnection,
-    keys: &KeySet,
-    user_id: i64,
-) -> Result<(String, String), sqlx::Error> {
+pub async fn start_session(conn: &mut AnyConnection, keys: &KeySet, user_id: i64) -> Result<(String, String), sqlx::Error> {
     let family: i64 = sqlx::query_scalar("INSERT INTO session_families (user_id, created_at) VALUES ($1, $2) RETURNING id")
         .bind(user_id)
         .bind(now_ms())
         .fetch_one(&mut *conn)
         .await?;
-    let epoch: i64 = sqlx::query_scalar("SELECT session_epoch FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let epoch: i64 = sqlx::query_scalar("SELECT session_epoch FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *conn).await?;
     let refresh = insert_refresh(conn, family).await?;
     Ok((sign_access(keys, user_id, family, epoch)?, refresh))
 }
@@ -118,7 +111,11 @@ pub async fn start_session(
 #[derive(Debug)]
 pub enum Refreshed {
     /// A new pair; the presented token is now used.
-    Rotated { user_id: i64, access: String, refresh: String },
+    Rotated {
+        user_id: i64,
+        access: String,
+        refresh: String,
+    },
     Rejected,
     /// The token had already been rotated: the family is now revoked.
     ReuseDetected,
@@ -136,11 +133,7 @@ pub async fn refresh(db: &Db, keys: &KeySet, presented: &str) -> Result<Refreshe
     .fetch_optional(&mut *tx)
     .await?;
     let now = now_ms();
-    let stored = row.as_ref().map(|r| StoredRefresh {
-        expires_at: r.2,
-        used: r.3.is_some(),
-        family_revoked: r.4.is_some() || r.6 != "active",
-    });
+    let stored = row.as_ref().map(|r| StoredRefresh { expires_at: r.2, used: r.3.is_some(), family_revoked: r.4.is_some() || r.6 != "active" });
     let outcome = match (decide_refresh(now, stored), row) {
         (RefreshDecision::Rotate, Some((id, family, _, _, _, user_id, _, epoch))) => {
             // Conditional: of two concurrent uses of one token, only one rotates.
@@ -181,10 +174,7 @@ pub async fn revoke_family(conn: &mut AnyConnection, family: i64, reason: &str) 
 
 /// Ends every session of a user at once (log out everywhere, account disabled).
 pub async fn revoke_all(conn: &mut AnyConnection, user_id: i64, reason: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1").bind(user_id).execute(&mut *conn).await?;
     sqlx::query("UPDATE session_families SET revoked_at = $1, revoke_reason = $2 WHERE user_id = $3 AND revoked_at IS NULL")
         .bind(now_ms())
         .bind(reason)
@@ -196,11 +186,7 @@ pub async fn revoke_all(conn: &mut AnyConnection, user_id: i64, reason: &str) ->
 
 /// The value of a cookie in the request headers.
 pub fn request_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|h| crate::ui::prefs::cookie_value(h, name))
+    headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|h| crate::ui::prefs::cookie_value(h, name))
 }
 
 /// Who sent this request, from the access-token cookie, checked against the database now.
@@ -221,17 +207,18 @@ async fn load_principal(db: &Db, user_id: i64, family: i64, epoch: i64) -> Resul
     .fetch_optional(db.pool())
     .await
     .map_err(|_| Denied::Unauthenticated)?;
-    let Some((phone, status, current_epoch, revoked)) = row else { return Err(Denied::Unauthenticated) };
+    let Some((phone, status, current_epoch, revoked)) = row else {
+        return Err(Denied::Unauthenticated);
+    };
     if status != "active" || current_epoch != epoch || revoked.is_some() {
         return Err(Denied::Unauthenticated);
     }
-    let rows: Vec<(String, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
-        "SELECT role, community_id, district_id, verified FROM memberships WHERE user_id = $1 ORDER BY id",
-    )
-    .bind(user_id)
-    .fetch_all(db.pool())
-    .await
-    .map_err(|_| Denied::Unauthenticated)?;
+    let rows: Vec<(String, Option<i64>, Option<i64>, i64)> =
+        sqlx::query_as("SELECT role, community_id, district_id, verified FROM memberships WHERE user_id = $1 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(db.pool())
+            .await
+            .map_err(|_| Denied::Unauthenticated)?;
     let memberships = rows
         .into_iter()
         .filter_map(|(role, community_id, district_id, verified)| {

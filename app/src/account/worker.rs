@@ -1,8 +1,8 @@
 //! The community worker's screens: roster import with preview and per-line errors, the resident
 //! list with search, verify / unverify, disable an account, confirm family members, start 代办.
 use super::api::{
-    DecideFamilyMember, DisableAccount, EndAssisted, ImportOutcome, ImportRoster, PreviewRoster, ResidentView,
-    RowAction, SetVerified, StartAssisted, list_residents,
+    DecideFamilyMember, DisableAccount, EndAssisted, ImportOutcome, ImportRoster, PreviewRoster, ResidentView, RowAction, SetVerified, StartAssisted,
+    list_residents,
 };
 use super::error::AccountError;
 use crate::i18n::{Locale, t, td_string, use_i18n};
@@ -178,11 +178,16 @@ pub fn WorkerPage(data: WorkerData) -> impl IntoView {
     };
     let action_error = move || {
         let l = i18n.get_locale();
-        [verify.value().get().and_then(|r| r.err()), disable.value().get().and_then(|r| r.err()), decide.value().get().and_then(|r| r.err()), assist.value().get().and_then(|r| r.err())]
-            .into_iter()
-            .flatten()
-            .next()
-            .and_then(|e| err_view(Some(e), l))
+        [
+            verify.value().get().and_then(|r| r.err()),
+            disable.value().get().and_then(|r| r.err()),
+            decide.value().get().and_then(|r| r.err()),
+            assist.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .and_then(|e| err_view(Some(e), l))
     };
     view! {
         <Title text=move || td_string!(i18n.get_locale(), worker_title).to_string()/>

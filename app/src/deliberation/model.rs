@@ -95,11 +95,7 @@ impl Vote {
             (Kind::YesNo, "abstain") => Some(Vote::Abstain),
             (Kind::Choice, _) => {
                 let list = s.strip_prefix("o:")?;
-                let mut v: Vec<u32> = if list.is_empty() {
-                    Vec::new()
-                } else {
-                    list.split(',').map(|t| t.parse().ok()).collect::<Option<Vec<u32>>>()?
-                };
+                let mut v: Vec<u32> = if list.is_empty() { Vec::new() } else { list.split(',').map(|t| t.parse().ok()).collect::<Option<Vec<u32>>>()? };
                 let n = v.len();
                 v.sort_unstable();
                 v.dedup();
@@ -167,7 +163,6 @@ pub fn check_settings(
     }
     Ok(())
 }
-
 
 pub use crate::time::{local_to_ms, ms_to_local};
 

@@ -7,10 +7,10 @@ use super::error::DelibError;
 use super::model::*;
 use super::tally::{Check, Threshold};
 use super::types::*;
-use crate::ui::widgets::{Choice, ChoiceList, action_err, error_view};
-use crate::ui::{id_param, refresh_after};
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::time::date;
+use crate::ui::widgets::{Choice, ChoiceList, action_err, error_view};
+use crate::ui::{id_param, refresh_after};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -97,7 +97,6 @@ impl DeskData {
         DeskData { id, refresh, audit }
     }
 }
-
 
 /// A ballot from what a `ChoiceList` holds: the one vote (yes / no / abstain), or the ticked
 /// option indexes (`o:…`).
@@ -289,7 +288,11 @@ fn Deliberation(
 ) -> impl IntoView {
     let l = use_i18n().get_locale_untracked();
     let did = d.id;
-    let scope = if d.buildings.is_empty() { electorate_name(d.electorate, l).to_string() } else { format!("{}（{}）", electorate_name(d.electorate, l), d.buildings.join("、")) };
+    let scope = if d.buildings.is_empty() {
+        electorate_name(d.electorate, l).to_string()
+    } else {
+        format!("{}（{}）", electorate_name(d.electorate, l), d.buildings.join("、"))
+    };
     view! {
         <article class="need" data-testid="deliberation">
             <h1 data-testid="delib-title">{d.title.clone()}</h1>
@@ -694,7 +697,11 @@ pub fn NewDeliberationPage(data: FormData) -> impl IntoView {
             background: background.get_untracked(),
             need_id: need.get_untracked().parse().ok(),
             kind,
-            options: if kind == Kind::Choice { options.get_untracked().lines().map(str::trim).filter(|o| !o.is_empty()).map(String::from).collect() } else { Vec::new() },
+            options: if kind == Kind::Choice {
+                options.get_untracked().lines().map(str::trim).filter(|o| !o.is_empty()).map(String::from).collect()
+            } else {
+                Vec::new()
+            },
             max_choices: if kind == Kind::Choice { max_choices.get_untracked().parse().unwrap_or(1) } else { 1 },
             electorate: Electorate::parse(&electorate.get_untracked()).unwrap_or(Electorate::Community),
             building_ids: buildings.get_untracked(),

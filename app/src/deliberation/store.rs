@@ -3,17 +3,17 @@
 //! deliberation of another community answers "not found".
 use super::error::{DelibError, Field};
 use super::model::*;
+use super::notices::DelibNotice;
 use super::tally::{self, Ballot, Choice, Voter};
 use super::types::*;
+use crate::infra::db::{Db, now_ms};
+use crate::infra::events::{self, NewEvent};
 use crate::infra::hex;
 use crate::kernel::error::CommonError;
 use crate::kernel::guard::{Principal, acting_for, home_community, is_worker, standing, worker_community};
 use crate::kernel::sql::Arg;
 use crate::kernel::text::checked;
 use crate::notifications::send as notifications;
-use super::notices::DelibNotice;
-use crate::infra::db::{Db, now_ms};
-use crate::infra::events::{self, NewEvent};
 use sqlx::AnyConnection;
 
 /// The facts of a deliberation that decide who may do what with it.
@@ -36,7 +36,6 @@ struct Row {
     ballot_secret: Option<String>,
 }
 
-
 type RowTuple = (i64, i64, String, String, i64, String, String, String, Option<i64>, i64, String, i64, i64, Option<String>);
 
 async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Row>, sqlx::Error> {
@@ -50,10 +49,8 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Row>, sqlx::Er
     let Some((id, community, title, kind, max_choices, unit, electorate, rule, quorum, secret, status, opens_at, closes_at, ballot_secret)) = row else {
         return Ok(None);
     };
-    let options: Vec<String> = sqlx::query_scalar("SELECT label FROM deliberation_options WHERE deliberation_id = $1 ORDER BY idx")
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let options: Vec<String> =
+        sqlx::query_scalar("SELECT label FROM deliberation_options WHERE deliberation_id = $1 ORDER BY idx").bind(id).fetch_all(&mut *conn).await?;
     Ok(Some(Row {
         id,
         community,
@@ -113,7 +110,16 @@ fn voter_key(secret: Option<&str>, unit: i64) -> String {
 }
 
 fn event<'a>(row: &Row, kind: &'a str, actor: Option<i64>, on_behalf_of: Option<i64>, official: bool, payload: serde_json::Value) -> NewEvent<'a> {
-    NewEvent { community_id: Some(row.community), kind, subject_type: "deliberation", subject_id: Some(row.id), actor_user_id: actor, on_behalf_of_user_id: on_behalf_of, official, payload }
+    NewEvent {
+        community_id: Some(row.community),
+        kind,
+        subject_type: "deliberation",
+        subject_id: Some(row.id),
+        actor_user_id: actor,
+        on_behalf_of_user_id: on_behalf_of,
+        official,
+        payload,
+    }
 }
 
 /// Notifies the voters (`only_not_voted`: those of the snapshot whose unit has not voted).
@@ -226,7 +232,8 @@ async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<()
     row.status = Phase::Voting;
     row.ballot_secret = secret;
     notify_voters(conn, row, &DelibNotice::Open { title: row.title.clone(), closes_at: row.closes_at }, false).await?;
-    events::append(conn, &event(row, "deliberation.voting_opened", None, None, false, serde_json::json!({ "electorate_size": size, "electorate_area": area }))).await?;
+    events::append(conn, &event(row, "deliberation.voting_opened", None, None, false, serde_json::json!({ "electorate_size": size, "electorate_area": area })))
+        .await?;
     Ok(())
 }
 
@@ -268,14 +275,10 @@ async fn castable_units(conn: &mut AnyConnection, row: &Row, user: i64, now: i64
 
 /// The snapshot and the counted ballots, as the tally takes them.
 async fn counted(conn: &mut AnyConnection, row: &Row) -> Result<(Vec<Voter>, Vec<(i64, String)>), sqlx::Error> {
-    let units: Vec<(i64, i64)> = sqlx::query_as("SELECT unit_id, area FROM deliberation_units WHERE deliberation_id = $1")
-        .bind(row.id)
-        .fetch_all(&mut *conn)
-        .await?;
-    let stored: Vec<(String, String)> = sqlx::query_as("SELECT voter_key, choice FROM ballots WHERE deliberation_id = $1")
-        .bind(row.id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let units: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT unit_id, area FROM deliberation_units WHERE deliberation_id = $1").bind(row.id).fetch_all(&mut *conn).await?;
+    let stored: Vec<(String, String)> =
+        sqlx::query_as("SELECT voter_key, choice FROM ballots WHERE deliberation_id = $1").bind(row.id).fetch_all(&mut *conn).await?;
     let keys: std::collections::HashMap<String, i64> = units.iter().map(|&(u, _)| (voter_key(row.ballot_secret.as_deref(), u), u)).collect();
     // A key that matches no unit of the snapshot still reaches the tally (as voter -1), which
     // reports it as rejected rather than silently dropping it.
@@ -307,7 +310,15 @@ fn result_of(row: &Row, voters: &[Voter], ballots: &[(i64, String)], paper: i64,
         Kind::Choice => {
             let b: Vec<(i64, Vec<u32>)> = parsed
                 .into_iter()
-                .map(|(voter, v)| (voter, match v { Some(Vote::Options(o)) => o, _ => Vec::new() }))
+                .map(|(voter, v)| {
+                    (
+                        voter,
+                        match v {
+                            Some(Vote::Options(o)) => o,
+                            _ => Vec::new(),
+                        },
+                    )
+                })
                 .collect();
             tally::tally_options(voters, &b, n, rule).into_iter().zip(&row.options).map(|(tally, label)| Motion { label: label.clone(), tally }).collect()
         }
@@ -328,7 +339,13 @@ fn result_of(row: &Row, voters: &[Voter], ballots: &[(i64, String)], paper: i64,
 /// Closes the vote: tallies, stores the result, erases the secret, appends the official event
 /// and tells the voters — all in the caller's transaction. Returns the result, or None if another
 /// transaction closed it first.
-async fn close_in(conn: &mut AnyConnection, row: &mut Row, now: i64, by: Option<(i64, Option<i64>)>, reason: Option<&str>) -> Result<Option<DelibResult>, DelibError> {
+async fn close_in(
+    conn: &mut AnyConnection,
+    row: &mut Row,
+    now: i64,
+    by: Option<(i64, Option<i64>)>,
+    reason: Option<&str>,
+) -> Result<Option<DelibResult>, DelibError> {
     if row.status == Phase::Discussion {
         open_in(conn, row, now).await?;
     }
@@ -409,11 +426,12 @@ pub async fn tick(db: &Db, community: Option<i64>, now: i64) -> Result<TickRepor
         }
     }
     if community.is_none() {
-        let remind: Vec<i64> = sqlx::query_scalar("SELECT id FROM deliberations WHERE status = 'voting' AND reminded_at IS NULL AND closes_at - $1 <= $2 AND closes_at > $2")
-            .bind(REMINDER_BEFORE_MS)
-            .bind(now)
-            .fetch_all(db.pool())
-            .await?;
+        let remind: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM deliberations WHERE status = 'voting' AND reminded_at IS NULL AND closes_at - $1 <= $2 AND closes_at > $2")
+                .bind(REMINDER_BEFORE_MS)
+                .bind(now)
+                .fetch_all(db.pool())
+                .await?;
         for id in remind {
             let mut tx = db.begin_write().await?;
             let moved = sqlx::query("UPDATE deliberations SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL AND status = 'voting'")
@@ -440,10 +458,8 @@ pub async fn tick(db: &Db, community: Option<i64>, now: i64) -> Result<TickRepor
 pub async fn create_context(db: &Db, p: &Principal, requested: Option<i64>) -> Result<CreateContext, DelibError> {
     let mut conn = db.pool().acquire().await?;
     let community = worker_community(&mut conn, p, requested).await?;
-    let buildings: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM buildings WHERE community_id = $1 ORDER BY name")
-        .bind(community)
-        .fetch_all(&mut *conn)
-        .await?;
+    let buildings: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM buildings WHERE community_id = $1 ORDER BY name").bind(community).fetch_all(&mut *conn).await?;
     let needs = crate::needs::public::open_needs(&mut conn, community, 50).await?;
     Ok(CreateContext { community_id: community, buildings, needs })
 }
@@ -465,15 +481,16 @@ pub async fn create(db: &Db, p: &Principal, n: &NewDeliberation, requested: Opti
     let mut tx = db.begin_write().await?;
     let community = worker_community(&mut tx, p, requested).await?;
     for b in &buildings {
-        let ok: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM buildings WHERE id = $1 AND community_id = $2").bind(b).bind(community).fetch_one(&mut *tx).await?;
+        let ok: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM buildings WHERE id = $1 AND community_id = $2").bind(b).bind(community).fetch_one(&mut *tx).await?;
         if ok != 1 {
             return Err(DelibError::UnknownBuilding);
         }
     }
-    if let Some(need) = n.need_id {
-        if !crate::needs::public::belongs_to(&mut tx, need, community).await? {
-            return Err(DelibError::UnknownNeed);
-        }
+    if let Some(need) = n.need_id
+        && !crate::needs::public::belongs_to(&mut tx, need, community).await?
+    {
+        return Err(DelibError::UnknownNeed);
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO deliberations (community_id, need_id, title, background, kind, max_choices, electorate, vote_unit, rule, quorum_pct, secret, status, \
@@ -497,7 +514,12 @@ pub async fn create(db: &Db, p: &Principal, n: &NewDeliberation, requested: Opti
     .fetch_one(&mut *tx)
     .await?;
     for (i, label) in options.iter().enumerate() {
-        sqlx::query("INSERT INTO deliberation_options (deliberation_id, idx, label) VALUES ($1, $2, $3)").bind(id).bind(i as i64).bind(label).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO deliberation_options (deliberation_id, idx, label) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(i as i64)
+            .bind(label)
+            .execute(&mut *tx)
+            .await?;
     }
     for b in &buildings {
         sqlx::query("INSERT INTO deliberation_buildings (deliberation_id, building_id) VALUES ($1, $2)").bind(id).bind(b).execute(&mut *tx).await?;
@@ -618,11 +640,17 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<DelibDetail, Deli
     let mut conn = db.pool().acquire().await?;
     let (row, acc) = access(&mut conn, p, id).await?;
     #[allow(clippy::type_complexity)]
-    let (background, need_id, electorate_size, electorate_area, close_reason, result): (String, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<String>) =
-        sqlx::query_as("SELECT background, need_id, electorate_size, electorate_area, close_reason, result FROM deliberations WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (background, need_id, electorate_size, electorate_area, close_reason, result): (
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    ) = sqlx::query_as("SELECT background, need_id, electorate_size, electorate_area, close_reason, result FROM deliberations WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
     let need = match need_id {
         Some(n) => crate::needs::public::title(&mut conn, n).await?.map(|t| (n, t)),
         None => None,
@@ -800,12 +828,14 @@ pub async fn paper(db: &Db, p: &Principal, id: i64, unit: i64, vote: &str, reaso
             }
         }
         (Some(_), Some(_)) => {
-            sqlx::query("UPDATE deliberation_turnout SET last_at = $1, version = version + 1 WHERE deliberation_id = $2 AND unit_id = $3 AND channel = 'paper'")
-                .bind(now)
-                .bind(id)
-                .bind(unit)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE deliberation_turnout SET last_at = $1, version = version + 1 WHERE deliberation_id = $2 AND unit_id = $3 AND channel = 'paper'",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(unit)
+            .execute(&mut *tx)
+            .await?;
         }
     }
     store_ballot(&mut tx, &row, unit, &vote).await?;
@@ -855,7 +885,8 @@ pub async fn audit(db: &Db, p: &Principal, id: i64) -> Result<Audit, DelibError>
     let mut conn = db.pool().acquire().await?;
     let (row, acc) = access(&mut conn, p, id).await?;
     require_worker(&acc)?;
-    let (size, area): (Option<i64>, Option<i64>) = sqlx::query_as("SELECT electorate_size, electorate_area FROM deliberations WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    let (size, area): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT electorate_size, electorate_area FROM deliberations WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
     let units: Vec<(i64, String, i64, Option<String>)> = sqlx::query_as(
         "SELECT u.unit_id, u.label, u.area, t.channel FROM deliberation_units u LEFT JOIN deliberation_turnout t \
          ON t.deliberation_id = u.deliberation_id AND t.unit_id = u.unit_id WHERE u.deliberation_id = $1 ORDER BY u.label, u.unit_id",
@@ -899,7 +930,15 @@ pub async fn audit(db: &Db, p: &Principal, id: i64) -> Result<Audit, DelibError>
             .collect::<Result<_, sqlx::Error>>()?,
         paper: paper
             .into_iter()
-            .map(|(id, unit, kind, vote, reason, by, at)| PaperRow { id, unit, correction: kind == "correction", vote, reason, keyed_by: by.unwrap_or_default(), at })
+            .map(|(id, unit, kind, vote, reason, by, at)| PaperRow {
+                id,
+                unit,
+                correction: kind == "correction",
+                vote,
+                reason,
+                keyed_by: by.unwrap_or_default(),
+                at,
+            })
             .collect(),
         electorate_size: size,
         electorate_area: area,
@@ -946,7 +985,11 @@ pub async fn comment(db: &Db, p: &Principal, id: i64, parent: Option<i64>, body:
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    events::append(&mut tx, &event(&row, "deliberation.commented", Some(p.user_id), acc.on_behalf_of, false, serde_json::json!({ "comment_id": cid, "parent_id": parent }))).await?;
+    events::append(
+        &mut tx,
+        &event(&row, "deliberation.commented", Some(p.user_id), acc.on_behalf_of, false, serde_json::json!({ "comment_id": cid, "parent_id": parent })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(cid)
 }
@@ -988,7 +1031,11 @@ pub async fn report(db: &Db, p: &Principal, comment: i64, reason: &str) -> Resul
     .bind(comment)
     .execute(&mut *tx)
     .await?;
-    events::append(&mut tx, &event(&row, "deliberation.comment_reported", Some(p.user_id), acc.on_behalf_of, false, serde_json::json!({ "comment_id": comment }))).await?;
+    events::append(
+        &mut tx,
+        &event(&row, "deliberation.comment_reported", Some(p.user_id), acc.on_behalf_of, false, serde_json::json!({ "comment_id": comment })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

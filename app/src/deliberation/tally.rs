@@ -256,7 +256,7 @@ mod tests {
     fn quorum_is_at_least_the_percentage() {
         let v = owners(&[0; 10]);
         let four = ballots(&[(1, Yes), (2, Yes), (3, Yes), (4, No)]);
-        assert_eq!(tally(&v, &four, Rule::SimpleMajority { quorum_pct: Some(40) }).passed, true);
+        assert!(tally(&v, &four, Rule::SimpleMajority { quorum_pct: Some(40) }).passed);
         assert_eq!(tally(&v, &four, Rule::SimpleMajority { quorum_pct: Some(41) }).decided_by, Some(Threshold::Quorum));
     }
 
@@ -270,6 +270,8 @@ mod tests {
     /// Every electorate of up to 5 owners with areas from a small set, and every way they can vote,
     /// against the rules written differently: thresholds as ceilings of exact integer fractions.
     #[test]
+    // "More than half" is written as `>= half + 1`, as the rule reads, not as clippy would have it.
+    #[allow(clippy::int_plus_one)]
     fn exhaustive_small_electorates_agree_with_the_rules_written_as_ceilings() {
         fn ceil_div(a: i64, b: i64) -> i64 {
             (a + b - 1) / b

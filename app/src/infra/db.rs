@@ -94,12 +94,7 @@ impl Db {
 }
 
 fn ensure_sqlite_dir(url: &str) -> Result<(), sqlx::Error> {
-    let path = url
-        .trim_start_matches("sqlite:")
-        .trim_start_matches("//")
-        .split('?')
-        .next()
-        .unwrap_or_default();
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//").split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
@@ -111,8 +106,5 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), sqlx::Error> {
 
 /// Milliseconds since the Unix epoch, UTC: how every timestamp is stored.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

@@ -48,8 +48,7 @@ pub enum EventError {
 }
 
 fn valid_kind(kind: &str) -> bool {
-    (1..=64).contains(&kind.len())
-        && kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_')
+    (1..=64).contains(&kind.len()) && kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_')
 }
 
 /// Appends `event` inside the caller's transaction (pass `&mut *tx`) and returns its id.
@@ -95,11 +94,7 @@ pub struct RecordEvent {
 }
 
 /// The events of a subject, oldest first.
-pub async fn for_subject(
-    conn: &mut AnyConnection,
-    subject_type: &str,
-    subject_id: i64,
-) -> Result<Vec<RecordEvent>, sqlx::Error> {
+pub async fn for_subject(conn: &mut AnyConnection, subject_type: &str, subject_id: i64) -> Result<Vec<RecordEvent>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, community_id, kind, subject_type, subject_id, actor_user_id, \
          on_behalf_of_user_id, official, payload, created_at, sync_state \

@@ -46,22 +46,14 @@ impl KeySet {
         Ok(KeySet {
             signing: EncodingKey::from_secret(&signing_secret),
             signing_kid,
-            verifying: keys
-                .iter()
-                .map(|(kid, s)| (kid.clone(), DecodingKey::from_secret(s)))
-                .collect(),
+            verifying: keys.iter().map(|(kid, s)| (kid.clone(), DecodingKey::from_secret(s))).collect(),
             issuer: issuer.into(),
             audience: audience.into(),
         })
     }
 
     /// The configured keys, or a development key created once under `data_dir` (mode 0600).
-    pub fn load(
-        spec: Option<&str>,
-        data_dir: &Path,
-        issuer: &str,
-        audience: &str,
-    ) -> Result<KeySet, KeyError> {
+    pub fn load(spec: Option<&str>, data_dir: &Path, issuer: &str, audience: &str) -> Result<KeySet, KeyError> {
         if let Some(spec) = spec {
             return Self::from_spec(spec, issuer, audience);
         }
@@ -100,11 +92,7 @@ impl KeySet {
     /// Verifies a token: known `kid`, HS256 only, and `exp`, `nbf`, `iss`, `aud` present and valid.
     pub fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<C, KeyError> {
         let header = jsonwebtoken::decode_header(token)?;
-        let key = header
-            .kid
-            .as_deref()
-            .and_then(|kid| self.verifying.get(kid))
-            .ok_or(KeyError::UnknownKid)?;
+        let key = header.kid.as_deref().and_then(|kid| self.verifying.get(kid)).ok_or(KeyError::UnknownKid)?;
         let mut v = Validation::new(Algorithm::HS256);
         v.set_required_spec_claims(&["exp", "nbf", "iss", "aud"]);
         v.validate_nbf = true;
@@ -147,13 +135,7 @@ mod tests {
     }
 
     fn claims(exp_in: i64) -> Claims {
-        Claims {
-            sub: "1".into(),
-            iss: "linli".into(),
-            aud: "linli-web".into(),
-            exp: (now() as i64 + exp_in) as u64,
-            nbf: now() - 1,
-        }
+        Claims { sub: "1".into(), iss: "linli".into(), aud: "linli-web".into(), exp: (now() as i64 + exp_in) as u64, nbf: now() - 1 }
     }
 
     fn spec(kid: &str, byte: u8) -> String {
@@ -164,9 +146,7 @@ mod tests {
     fn token_signed_with_previous_key_still_verifies_after_rotation() {
         let old = KeySet::from_spec(&spec("k1", 1), "linli", "linli-web").unwrap();
         let token = old.sign(&claims(600)).unwrap();
-        let rotated =
-            KeySet::from_spec(&format!("{},{}", spec("k2", 2), spec("k1", 1)), "linli", "linli-web")
-                .unwrap();
+        let rotated = KeySet::from_spec(&format!("{},{}", spec("k2", 2), spec("k1", 1)), "linli", "linli-web").unwrap();
         assert_eq!(rotated.verify::<Claims>(&token).unwrap(), claims(600));
         let dropped = KeySet::from_spec(&spec("k2", 2), "linli", "linli-web").unwrap();
         assert!(matches!(dropped.verify::<Claims>(&token), Err(KeyError::UnknownKid)));
@@ -185,8 +165,7 @@ mod tests {
         let none = format!(
             "{}.{}.",
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","kid":"k1"}"#),
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .encode(serde_json::to_string(&claims(600)).unwrap())
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_string(&claims(600)).unwrap())
         );
         assert!(keys.verify::<Claims>(&none).is_err());
     }

@@ -16,11 +16,7 @@ pub enum SmsError {
 
 /// Something that delivers a text message to a phone.
 pub trait SmsGateway: Send + Sync {
-    fn send<'a>(
-        &'a self,
-        phone: &'a str,
-        text: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<(), SmsError>> + Send + 'a>>;
+    fn send<'a>(&'a self, phone: &'a str, text: &'a str) -> Pin<Box<dyn Future<Output = Result<(), SmsError>> + Send + 'a>>;
 }
 
 /// Development: the message goes to the log and is appended to `data/sms.log`, where a developer
@@ -30,11 +26,7 @@ pub struct DevSink {
 }
 
 impl SmsGateway for DevSink {
-    fn send<'a>(
-        &'a self,
-        phone: &'a str,
-        text: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<(), SmsError>> + Send + 'a>> {
+    fn send<'a>(&'a self, phone: &'a str, text: &'a str) -> Pin<Box<dyn Future<Output = Result<(), SmsError>> + Send + 'a>> {
         Box::pin(async move {
             use tokio::io::AsyncWriteExt;
             tracing::info!(phone, text, "dev SMS sink");
@@ -59,20 +51,13 @@ pub struct HttpGateway {
 
 impl HttpGateway {
     pub fn new(url: String, token: Option<String>, timeout: Duration) -> Result<Self, SmsError> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .map_err(|e| SmsError::Gateway(e.to_string()))?;
+        let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| SmsError::Gateway(e.to_string()))?;
         Ok(HttpGateway { url, token, client })
     }
 }
 
 impl SmsGateway for HttpGateway {
-    fn send<'a>(
-        &'a self,
-        phone: &'a str,
-        text: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<(), SmsError>> + Send + 'a>> {
+    fn send<'a>(&'a self, phone: &'a str, text: &'a str) -> Pin<Box<dyn Future<Output = Result<(), SmsError>> + Send + 'a>> {
         Box::pin(async move {
             let mut req = self.client.post(&self.url).json(&serde_json::json!({ "phone": phone, "text": text }));
             if let Some(token) = &self.token {

@@ -36,10 +36,9 @@ impl Principal {
     /// communities of their district; `community_district` is that community's district, read
     /// from the database by the caller, never from the request).
     pub fn has_role(&self, role: Role, community_id: i64, community_district: i64) -> bool {
-        self.memberships.iter().any(|m| {
-            (m.role == role && m.community_id == Some(community_id))
-                || (m.role == Role::DistrictAdmin && m.district_id == Some(community_district))
-        })
+        self.memberships
+            .iter()
+            .any(|m| (m.role == role && m.community_id == Some(community_id)) || (m.role == Role::DistrictAdmin && m.district_id == Some(community_district)))
     }
 
     /// The communities where the user holds `role` (district admins excluded: they act
@@ -83,10 +82,7 @@ pub fn headers() -> http::HeaderMap {
 
 /// The client address (rate limits). Without connection info (tests) all share one bucket.
 pub async fn client_ip() -> String {
-    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|_| "unknown".into())
+    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.map(|c| c.0.ip().to_string()).unwrap_or_else(|_| "unknown".into())
 }
 
 /// Appends `Set-Cookie` headers to the response.
@@ -186,11 +182,8 @@ pub struct Standing {
 
 /// What `user` is in `community`.
 pub async fn standing(conn: &mut AnyConnection, user: i64, community: i64) -> Result<Standing, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT role, verified FROM memberships WHERE user_id = $1 AND community_id = $2")
-        .bind(user)
-        .bind(community)
-        .fetch_all(conn)
-        .await?;
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT role, verified FROM memberships WHERE user_id = $1 AND community_id = $2").bind(user).bind(community).fetch_all(conn).await?;
     Ok(Standing { member: !rows.is_empty(), verified: rows.iter().any(|(r, v)| r == Role::Resident.as_str() && *v == 1) })
 }
 

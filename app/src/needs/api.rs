@@ -79,7 +79,15 @@ pub async fn upload_photo(data_b64: String) -> Result<PhotoRef, NeedError> {
 }
 
 #[cfg(feature = "ssr")]
-fn new_need(category_id: i64, title: &str, body: &str, building_id: Option<i64>, place: &str, photo_ids: &str, channel: String) -> Result<super::store::NewNeed, NeedError> {
+fn new_need(
+    category_id: i64,
+    title: &str,
+    body: &str,
+    building_id: Option<i64>,
+    place: &str,
+    photo_ids: &str,
+    channel: String,
+) -> Result<super::store::NewNeed, NeedError> {
     use super::model::*;
     use ssr::*;
     let place = checked(place, Field::Place, PLACE).map_err(fail)?;

@@ -61,10 +61,7 @@ str_enum!(
 impl Action {
     /// Whether the action must come with a text (the answer, the reason, the requested change).
     pub fn needs_text(self) -> bool {
-        matches!(
-            self,
-            Action::Reject | Action::RequestChanges | Action::Hide | Action::Accept | Action::Plan | Action::Complete | Action::Answer
-        )
+        matches!(self, Action::Reject | Action::RequestChanges | Action::Hide | Action::Accept | Action::Plan | Action::Complete | Action::Answer)
     }
 }
 

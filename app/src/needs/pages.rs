@@ -5,8 +5,8 @@ use super::api::*;
 use super::error::{NeedError, status_name};
 use super::model::{Action as Step, Status};
 use super::types::*;
-use crate::ui::widgets::{action_err, error_view};
 use crate::i18n::{Locale, t, td_string, use_i18n};
+use crate::ui::widgets::{action_err, error_view};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -37,10 +37,7 @@ fn action_name(a: Step, l: Locale) -> &'static str {
 }
 
 fn category_name(ctx: &Option<Result<NeedsContext, NeedError>>, id: i64, l: Locale) -> String {
-    ctx.as_ref()
-        .and_then(|c| c.as_ref().ok())
-        .and_then(|c| c.categories.iter().find(|k| k.id == id).map(|k| k.name(l).to_string()))
-        .unwrap_or_default()
+    ctx.as_ref().and_then(|c| c.as_ref().ok()).and_then(|c| c.categories.iter().find(|k| k.id == id).map(|k| k.name(l).to_string())).unwrap_or_default()
 }
 
 /// One need in a list: a link with its status, category and supporters.
@@ -354,10 +351,8 @@ pub fn ProposePage(data: ContextData) -> impl IntoView {
             std::time::Duration::from_millis(350),
         );
     });
-    let similar = Resource::new(
-        move || settled.get(),
-        |(t, b)| async move { if t.trim().chars().count() < 2 { Ok(Vec::new()) } else { similar_needs(t, b).await } },
-    );
+    let similar =
+        Resource::new(move || settled.get(), |(t, b)| async move { if t.trim().chars().count() < 2 { Ok(Vec::new()) } else { similar_needs(t, b).await } });
 
     let on_files = move |_| {
         #[cfg(feature = "hydrate")]

@@ -52,8 +52,7 @@ pub fn clean(bytes: &[u8]) -> Result<CleanPhoto, NeedError> {
     }
     let rgb = img.to_rgb8();
     let mut jpeg = Vec::new();
-    rgb.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85))
-        .map_err(|_| NeedError::PhotoUnreadable)?;
+    rgb.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)).map_err(|_| NeedError::PhotoUnreadable)?;
     Ok(CleanPhoto { jpeg, width: rgb.width(), height: rgb.height() })
 }
 

@@ -13,7 +13,8 @@ pub const SIMILAR_LIMIT: usize = 5;
 /// The least cosine to call two needs similar.
 pub const SIMILAR_MIN_SCORE: f64 = 0.2;
 
-const STOPWORDS: &[&str] = &["the", "and", "for", "with", "our", "are", "was", "not", "but", "you", "can", "too", "of", "to", "in", "a", "an", "is", "it", "on", "at", "be", "we"];
+const STOPWORDS: &[&str] =
+    &["the", "and", "for", "with", "our", "are", "was", "not", "but", "you", "can", "too", "of", "to", "in", "a", "an", "is", "it", "on", "at", "be", "we"];
 
 fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x3040..=0x30FF | 0xAC00..=0xD7AF | 0x20000..=0x2FA1F)
@@ -104,11 +105,7 @@ pub fn cosine(shared: usize, a: usize, b: usize) -> f64 {
 /// Orders candidates `(id, shared grams, the candidate's gram count)` against a query of `query_len`
 /// grams: best first, ties by newer (higher) id; those under `min_score` dropped; at most `limit`.
 pub fn rank_hits(query_len: usize, hits: &[(i64, usize, usize)], min_score: f64, limit: usize) -> Vec<(i64, f64)> {
-    let mut scored: Vec<(i64, f64)> = hits
-        .iter()
-        .map(|&(id, shared, count)| (id, cosine(shared, query_len, count)))
-        .filter(|&(_, s)| s >= min_score)
-        .collect();
+    let mut scored: Vec<(i64, f64)> = hits.iter().map(|&(id, shared, count)| (id, cosine(shared, query_len, count))).filter(|&(_, s)| s >= min_score).collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
     scored.truncate(limit);
     scored

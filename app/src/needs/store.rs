@@ -6,13 +6,13 @@ use super::model::{self, Action, Actor, Status};
 use super::notices::NeedNotice;
 use super::similar;
 use super::types::*;
-use crate::kernel::error::CommonError;
-use crate::notifications::send as notifications;
-use crate::kernel::sql::{Arg, Sql};
-use crate::kernel::guard::{Principal, Who, district_of, home_community, is_worker, require_verified, standing, verified_resident, who};
 use crate::infra::blobs::BlobStore;
 use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
+use crate::kernel::error::CommonError;
+use crate::kernel::guard::{Principal, Who, district_of, home_community, is_worker, require_verified, standing, verified_resident, who};
+use crate::kernel::sql::{Arg, Sql};
+use crate::notifications::send as notifications;
 use sqlx::AnyConnection;
 
 /// Rows of a list page.
@@ -25,12 +25,11 @@ async fn community_for(conn: &mut AnyConnection, w: &Who<'_>, requested: Option<
 }
 
 async fn settings(conn: &mut AnyConnection, community: i64) -> Result<NeedSettings, sqlx::Error> {
-    let (support_threshold, answer_days, report_limit): (i64, i64, i64) = sqlx::query_as(
-        "SELECT need_support_threshold, need_answer_days, need_report_limit FROM communities WHERE id = $1",
-    )
-    .bind(community)
-    .fetch_one(conn)
-    .await?;
+    let (support_threshold, answer_days, report_limit): (i64, i64, i64) =
+        sqlx::query_as("SELECT need_support_threshold, need_answer_days, need_report_limit FROM communities WHERE id = $1")
+            .bind(community)
+            .fetch_one(conn)
+            .await?;
     Ok(NeedSettings { support_threshold, answer_days, report_limit })
 }
 
@@ -46,13 +45,14 @@ struct NeedRow {
 }
 
 async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<NeedRow>, sqlx::Error> {
-    let row: Option<(i64, i64, i64, String, Option<String>, Option<i64>, String)> = sqlx::query_as(
-        "SELECT id, community_id, author_user_id, status, hidden_from, published_at, title FROM needs WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
-    let Some((id, community, author, status, hidden_from, published_at, title)) = row else { return Ok(None) };
+    let row: Option<(i64, i64, i64, String, Option<String>, Option<i64>, String)> =
+        sqlx::query_as("SELECT id, community_id, author_user_id, status, hidden_from, published_at, title FROM needs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    let Some((id, community, author, status, hidden_from, published_at, title)) = row else {
+        return Ok(None);
+    };
     Ok(Some(NeedRow {
         id,
         community,
@@ -86,11 +86,7 @@ async fn access(conn: &mut AnyConnection, w: &Who<'_>, id: i64) -> Result<(NeedR
     let author = need.author == w.subject;
     let s = standing(conn, w.subject, need.community).await?;
     let public = need.published && need.status != Status::Hidden;
-    if worker || author || (s.member && public) {
-        Ok((need, Access { worker, author, verified: s.verified }))
-    } else {
-        Err(CommonError::NotFound.into())
-    }
+    if worker || author || (s.member && public) { Ok((need, Access { worker, author, verified: s.verified })) } else { Err(CommonError::NotFound.into()) }
 }
 
 fn event<'a>(need: &NeedRow, kind: &'a str, w: Option<&Who<'_>>, official: bool, payload: serde_json::Value) -> NewEvent<'a> {
@@ -106,19 +102,25 @@ fn event<'a>(need: &NeedRow, kind: &'a str, w: Option<&Who<'_>>, official: bool,
     }
 }
 
-async fn record_update(conn: &mut AnyConnection, need: i64, action: Action, from: Status, to: Status, text: Option<&str>, actor: Option<i64>) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO need_updates (need_id, action, from_status, to_status, text, actor_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(need)
-    .bind(action.as_str())
-    .bind(from.as_str())
-    .bind(to.as_str())
-    .bind(text)
-    .bind(actor)
-    .bind(now_ms())
-    .execute(conn)
-    .await?;
+async fn record_update(
+    conn: &mut AnyConnection,
+    need: i64,
+    action: Action,
+    from: Status,
+    to: Status,
+    text: Option<&str>,
+    actor: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO need_updates (need_id, action, from_status, to_status, text, actor_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(need)
+        .bind(action.as_str())
+        .bind(from.as_str())
+        .bind(to.as_str())
+        .bind(text)
+        .bind(actor)
+        .bind(now_ms())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -150,28 +152,19 @@ pub async fn context(db: &Db, p: &Principal, requested: Option<i64>) -> Result<N
     let mut conn = db.pool().acquire().await?;
     let w = who(&mut conn, p).await?;
     let community = community_for(&mut conn, &w, requested).await?;
-    let (zh, en, district): (String, String, i64) = sqlx::query_as("SELECT name_zh, name_en, district_id FROM communities WHERE id = $1")
-        .bind(community)
-        .fetch_one(&mut *conn)
-        .await?;
-    let categories: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT id, code, name_zh, name_en FROM need_categories WHERE district_id IS NULL OR district_id = $1 ORDER BY sort, id",
-    )
-    .bind(district)
-    .fetch_all(&mut *conn)
-    .await?;
-    let buildings: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM buildings WHERE community_id = $1 ORDER BY name")
-        .bind(community)
-        .fetch_all(&mut *conn)
-        .await?;
+    let (zh, en, district): (String, String, i64) =
+        sqlx::query_as("SELECT name_zh, name_en, district_id FROM communities WHERE id = $1").bind(community).fetch_one(&mut *conn).await?;
+    let categories: Vec<(i64, String, String, String)> =
+        sqlx::query_as("SELECT id, code, name_zh, name_en FROM need_categories WHERE district_id IS NULL OR district_id = $1 ORDER BY sort, id")
+            .bind(district)
+            .fetch_all(&mut *conn)
+            .await?;
+    let buildings: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM buildings WHERE community_id = $1 ORDER BY name").bind(community).fetch_all(&mut *conn).await?;
     let verified = standing(&mut conn, w.subject, community).await?.verified;
     let acting_for = match w.on_behalf_of {
         Some(u) => Some(
-            sqlx::query_scalar::<_, Option<String>>("SELECT display_name FROM users WHERE id = $1")
-                .bind(u)
-                .fetch_one(&mut *conn)
-                .await?
-                .unwrap_or_default(),
+            sqlx::query_scalar::<_, Option<String>>("SELECT display_name FROM users WHERE id = $1").bind(u).fetch_one(&mut *conn).await?.unwrap_or_default(),
         ),
         None => None,
     };
@@ -315,24 +308,27 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<NeedDetail, NeedE
     let a = sql.arg(Arg::I(id));
     sql.text = format!("{select} WHERE n.id = {a}");
     let summary = run_summaries(&mut conn, sql, &s).await?.pop().ok_or(CommonError::NotFound)?;
-    let (body, place, building, answer, merged_into, channel, assisted): (String, Option<String>, Option<String>, Option<String>, Option<i64>, String, Option<i64>) =
-        sqlx::query_as(
-            "SELECT n.body, n.place, b.name, n.answer, n.merged_into_id, n.channel, n.assisted_by_user_id \
+    let (body, place, building, answer, merged_into, channel, assisted): (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        String,
+        Option<i64>,
+    ) = sqlx::query_as(
+        "SELECT n.body, n.place, b.name, n.answer, n.merged_into_id, n.channel, n.assisted_by_user_id \
              FROM needs n LEFT JOIN buildings b ON b.id = n.building_id WHERE n.id = $1",
-        )
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let photos: Vec<String> = sqlx::query_scalar("SELECT storage_key FROM need_photos WHERE need_id = $1 ORDER BY id")
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-    let updates: Vec<(String, String, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT action, from_status, to_status, text, created_at FROM need_updates WHERE need_id = $1 ORDER BY id",
     )
     .bind(id)
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
+    let photos: Vec<String> = sqlx::query_scalar("SELECT storage_key FROM need_photos WHERE need_id = $1 ORDER BY id").bind(id).fetch_all(&mut *conn).await?;
+    let updates: Vec<(String, String, String, Option<String>, i64)> =
+        sqlx::query_as("SELECT action, from_status, to_status, text, created_at FROM need_updates WHERE need_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
     // Residents see the visible comments; workers also the hidden ones, marked.
     let comments: Vec<(i64, Option<String>, String, i64, i64, i64)> = sqlx::query_as(
         "SELECT c.id, u.display_name, c.body, c.created_at, c.hidden, c.reports FROM need_comments c JOIN users u ON u.id = c.author_user_id \
@@ -523,7 +519,8 @@ pub async fn resubmit(db: &Db, p: &Principal, id: i64, n: &NewNeed) -> Result<()
     let w = who(&mut tx, p).await?;
     let (need, acc) = access(&mut tx, &w, id).await?;
     let actor = if acc.author { Actor::Author } else { return Err(NeedError::NotAllowed) };
-    let to = model::transition(need.status, Action::Resubmit, actor, need.hidden_from).map_err(|_| NeedError::WrongStatus { status: need.status.as_str().into() })?;
+    let to = model::transition(need.status, Action::Resubmit, actor, need.hidden_from)
+        .map_err(|_| NeedError::WrongStatus { status: need.status.as_str().into() })?;
     let grams = checked_grams(&mut tx, need.community, n).await?;
     sqlx::query(
         "UPDATE needs SET category_id = $1, title = $2, body = $3, building_id = $4, place = $5, status = $6, gram_count = $7, updated_at = $8 WHERE id = $9",
@@ -568,22 +565,15 @@ pub async fn support(db: &Db, p: &Principal, id: i64, on: bool) -> Result<Suppor
             bump_supports(&mut tx, id, 1, now).await?;
         }
     } else {
-        let removed = sqlx::query("DELETE FROM need_supports WHERE need_id = $1 AND user_id = $2")
-            .bind(id)
-            .bind(w.subject)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let removed =
+            sqlx::query("DELETE FROM need_supports WHERE need_id = $1 AND user_id = $2").bind(id).bind(w.subject).execute(&mut *tx).await?.rows_affected();
         if removed == 1 {
             bump_supports(&mut tx, id, -1, now).await?;
         }
     }
     let supports: i64 = sqlx::query_scalar("SELECT supports FROM needs WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
-    let supported: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM need_supports WHERE need_id = $1 AND user_id = $2")
-        .bind(id)
-        .bind(w.subject)
-        .fetch_one(&mut *tx)
-        .await?;
+    let supported: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM need_supports WHERE need_id = $1 AND user_id = $2").bind(id).bind(w.subject).fetch_one(&mut *tx).await?;
     tx.commit().await?;
     Ok(SupportState { supports, supported: supported == 1 })
 }
@@ -665,21 +655,20 @@ pub async fn report(db: &Db, p: &Principal, id: i64, comment: Option<i64>, reaso
     let limit = settings(&mut tx, need.community).await?.report_limit;
     match comment {
         Some(c) => {
-            let reports: i64 = sqlx::query_scalar("UPDATE need_comments SET reports = reports + 1 WHERE id = $1 RETURNING reports")
-                .bind(c)
-                .fetch_one(&mut *tx)
-                .await?;
+            let reports: i64 =
+                sqlx::query_scalar("UPDATE need_comments SET reports = reports + 1 WHERE id = $1 RETURNING reports").bind(c).fetch_one(&mut *tx).await?;
             if reports == limit {
                 sqlx::query("UPDATE need_comments SET hidden = 1 WHERE id = $1").bind(c).execute(&mut *tx).await?;
-                events::append(&mut tx, &event(&need, "need.comment_auto_hidden", None, false, serde_json::json!({ "comment": c, "reports": reports }))).await?;
+                events::append(&mut tx, &event(&need, "need.comment_auto_hidden", None, false, serde_json::json!({ "comment": c, "reports": reports })))
+                    .await?;
             }
         }
         None => {
-            let reports: i64 = sqlx::query_scalar("UPDATE needs SET reports = reports + 1 WHERE id = $1 RETURNING reports")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-            if reports >= limit && let Ok(to) = model::transition(need.status, Action::ReportHide, Actor::System, need.hidden_from) {
+            let reports: i64 =
+                sqlx::query_scalar("UPDATE needs SET reports = reports + 1 WHERE id = $1 RETURNING reports").bind(id).fetch_one(&mut *tx).await?;
+            if reports >= limit
+                && let Ok(to) = model::transition(need.status, Action::ReportHide, Actor::System, need.hidden_from)
+            {
                 apply(&mut tx, &need, Action::ReportHide, to, None, None, None).await?;
             }
         }
@@ -693,7 +682,15 @@ pub async fn report(db: &Db, p: &Principal, id: i64, comment: Option<i64>, reaso
 
 /// Writes a status change: the need, its timeline, the event (official for answers) and the
 /// notifications — all in the caller's transaction.
-async fn apply(conn: &mut AnyConnection, need: &NeedRow, action: Action, to: Status, text: Option<&str>, merge_into: Option<i64>, w: Option<&Who<'_>>) -> Result<(), NeedError> {
+async fn apply(
+    conn: &mut AnyConnection,
+    need: &NeedRow,
+    action: Action,
+    to: Status,
+    text: Option<&str>,
+    merge_into: Option<i64>,
+    w: Option<&Who<'_>>,
+) -> Result<(), NeedError> {
     let now = now_ms();
     let official = model::is_official_answer(action, need.status);
     let hidden_from = (to == Status::Hidden).then(|| need.status.as_str());
@@ -818,11 +815,8 @@ pub async fn resolve_reports(db: &Db, p: &Principal, id: i64, comment: Option<i6
 pub async fn set_comment_hidden(db: &Db, p: &Principal, comment: i64, hidden: bool) -> Result<(), NeedError> {
     let mut tx = db.begin_write().await?;
     let w = who(&mut tx, p).await?;
-    let need_id: i64 = sqlx::query_scalar("SELECT need_id FROM need_comments WHERE id = $1")
-        .bind(comment)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(CommonError::NotFound)?;
+    let need_id: i64 =
+        sqlx::query_scalar("SELECT need_id FROM need_comments WHERE id = $1").bind(comment).fetch_optional(&mut *tx).await?.ok_or(CommonError::NotFound)?;
     let need = worker_need(&mut tx, &w, need_id).await?;
     sqlx::query("UPDATE need_comments SET hidden = $1 WHERE id = $2").bind(i64::from(hidden)).bind(comment).execute(&mut *tx).await?;
     resolve(&mut tx, need_id, Some(comment)).await?;
@@ -842,24 +836,15 @@ pub async fn queue(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Que
     let mut conn = db.pool().acquire().await?;
     let community = worker_community(&mut conn, p, requested).await?;
     let s = settings(&mut conn, community).await?;
-    let part = |cond: &str, order: &str| {
-        format!("SELECT {SUMMARY_COLUMNS}, 0 FROM needs n WHERE n.community_id = $1 AND {cond} ORDER BY {order} LIMIT 100")
-    };
-    let fetch = |sql: String| {
-        let s = s;
-        async move {
-            let rows: Vec<SummaryRow> = sqlx::query_as(&sql).bind(community).fetch_all(db.pool()).await?;
-            let now = now_ms();
-            rows.into_iter().map(|r| summary(r, &s, now)).collect::<Result<Vec<_>, sqlx::Error>>()
-        }
+    let part = |cond: &str, order: &str| format!("SELECT {SUMMARY_COLUMNS}, 0 FROM needs n WHERE n.community_id = $1 AND {cond} ORDER BY {order} LIMIT 100");
+    let fetch = |sql: String| async move {
+        let rows: Vec<SummaryRow> = sqlx::query_as(&sql).bind(community).fetch_all(db.pool()).await?;
+        let now = now_ms();
+        rows.into_iter().map(|r| summary(r, &s, now)).collect::<Result<Vec<_>, sqlx::Error>>()
     };
     let new = fetch(part("n.status = 'submitted'", "n.id")).await?;
     let reported = fetch(part("n.reports > 0", "n.reports DESC, n.id")).await?;
-    let mut unanswered = fetch(part(
-        "n.status IN ('published', 'under_review') AND n.answered_at IS NULL",
-        "n.published_at, n.id",
-    ))
-    .await?;
+    let mut unanswered = fetch(part("n.status IN ('published', 'under_review') AND n.answered_at IS NULL", "n.published_at, n.id")).await?;
     unanswered.retain(|n| n.overdue || n.awaiting);
     unanswered.sort_by_key(|n| (!n.overdue, !n.awaiting));
     let comments: Vec<(i64, i64, Option<String>, String, i64, i64, i64)> = sqlx::query_as(
@@ -869,10 +854,8 @@ pub async fn queue(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Que
     .bind(community)
     .fetch_all(&mut *conn)
     .await?;
-    let reasons: Vec<(i64, String)> = sqlx::query_as("SELECT id, text FROM need_reason_templates WHERE community_id = $1 ORDER BY id")
-        .bind(community)
-        .fetch_all(&mut *conn)
-        .await?;
+    let reasons: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, text FROM need_reason_templates WHERE community_id = $1 ORDER BY id").bind(community).fetch_all(&mut *conn).await?;
     Ok(Queue {
         new,
         reported,
@@ -996,10 +979,8 @@ pub async fn upload_photo(db: &Db, blobs: &dyn BlobStore, p: &Principal, raw: &[
 /// The bytes of a photo, for whoever may see it: its uploader, or anyone who may see its need.
 pub async fn photo_for(db: &Db, blobs: &dyn BlobStore, p: &Principal, key: &str) -> Result<Vec<u8>, NeedError> {
     let mut conn = db.pool().acquire().await?;
-    let row: Option<(i64, Option<i64>)> = sqlx::query_as("SELECT owner_user_id, need_id FROM need_photos WHERE storage_key = $1")
-        .bind(key)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT owner_user_id, need_id FROM need_photos WHERE storage_key = $1").bind(key).fetch_optional(&mut *conn).await?;
     let (owner, need) = row.ok_or(CommonError::NotFound)?;
     let w = who(&mut conn, p).await?;
     if owner != w.subject && owner != p.user_id {
@@ -1013,6 +994,7 @@ pub async fn photo_for(db: &Db, blobs: &dyn BlobStore, p: &Principal, key: &str)
 
 /// A need as it would stand after its history (demo data, benchmark data): inserted directly,
 /// with its grams and supporters, published at `now` if its status is public.
+#[allow(clippy::too_many_arguments)] // one argument per column of a seeded need
 pub async fn insert_seeded(
     conn: &mut AnyConnection,
     community: i64,
@@ -1025,10 +1007,8 @@ pub async fn insert_seeded(
     supporters: &[i64],
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    let category: i64 = sqlx::query_scalar("SELECT id FROM need_categories WHERE district_id IS NULL AND code = $1")
-        .bind(category_code)
-        .fetch_one(&mut *conn)
-        .await?;
+    let category: i64 =
+        sqlx::query_scalar("SELECT id FROM need_categories WHERE district_id IS NULL AND code = $1").bind(category_code).fetch_one(&mut *conn).await?;
     let grams = similar::need_grams(title, "", body);
     let published = !matches!(status, Status::Submitted | Status::ChangesRequested);
     let id: i64 = sqlx::query_scalar(

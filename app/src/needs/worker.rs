@@ -3,10 +3,10 @@
 //! the saved reasons and the community's rules.
 use super::api::*;
 use super::error::{NeedError, status_name};
-use super::types::{NeedsContext, Queue};
 use super::pages::NeedCard;
-use crate::ui::widgets::action_err as err;
+use super::types::{NeedsContext, Queue};
 use crate::i18n::{Locale, t, td_string, use_i18n};
+use crate::ui::widgets::action_err as err;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -19,7 +19,9 @@ pub async fn unread_count() -> Result<i64, ServerFnError> {
     let c = use_context::<crate::infra::AppContext>().ok_or_else(|| ServerFnError::new("no context"))?;
     let headers = crate::kernel::guard::headers();
     // Any refusal is "nothing unread", and the page's status is left alone.
-    let Ok(p) = crate::account::session::principal_from_access(&c.db, &c.keys, &headers).await else { return Ok(0) };
+    let Ok(p) = crate::account::session::principal_from_access(&c.db, &c.keys, &headers).await else {
+        return Ok(0);
+    };
     Ok(super::store::unread_count(&c.db, &p).await.unwrap_or(0))
 }
 

@@ -37,4 +37,3 @@ pub async fn send_to_each<N: Notice>(
     sql.execute(conn).await?;
     Ok(())
 }
-

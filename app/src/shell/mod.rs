@@ -19,10 +19,7 @@ use leptos_router::{
 /// The whole app: i18n and preferences around the router.
 #[component]
 pub fn App() -> impl IntoView {
-    let cookie_options = CookieOptions::<Locale>::default()
-        .path("/")
-        .max_age(prefs::PREF_MAX_AGE_SECS * 1000)
-        .same_site(leptos_use::SameSite::Lax);
+    let cookie_options = CookieOptions::<Locale>::default().path("/").max_age(prefs::PREF_MAX_AGE_SECS * 1000).same_site(leptos_use::SameSite::Lax);
     view! {
         <I18nContextProvider cookie_name=LANG_COOKIE cookie_options>
             <Frame/>

@@ -4,10 +4,7 @@
 pub fn provide_nonce_and_policy() {
     use leptos::prelude::use_context;
     leptos::nonce::provide_nonce();
-    let (Some(nonce), Some(response)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
         return;
     };
     if let Ok(value) = http::HeaderValue::from_str(&page_policy(&nonce.to_string())) {

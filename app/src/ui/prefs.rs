@@ -47,15 +47,7 @@ fn request_cookies() -> String {
     #[cfg(feature = "ssr")]
     {
         use_context::<http::request::Parts>()
-            .map(|parts| {
-                parts
-                    .headers
-                    .get_all(http::header::COOKIE)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
+            .map(|parts| parts.headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join("; "))
             .unwrap_or_default()
     }
     #[cfg(feature = "hydrate")]
@@ -79,9 +71,7 @@ pub fn provide_elderly_mode() -> RwSignal<bool> {
 fn write_cookie(name: &str, value: &str) {
     use wasm_bindgen::JsCast;
     let doc = document().unchecked_into::<web_sys::HtmlDocument>();
-    let _ = doc.set_cookie(&format!(
-        "{name}={value}; Path=/; Max-Age={PREF_MAX_AGE_SECS}; SameSite=Lax"
-    ));
+    let _ = doc.set_cookie(&format!("{name}={value}; Path=/; Max-Age={PREF_MAX_AGE_SECS}; SameSite=Lax"));
 }
 
 /// Switches between 中文 and English.

@@ -79,15 +79,8 @@ impl Server {
     }
 
     pub async fn call(&self, jar: &mut Jar, name: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
-        let res = self
-            .client
-            .post(self.url(&format!("/api/{name}")))
-            .header("cookie", jar.header())
-            .header("origin", self.url(""))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
+        let res =
+            self.client.post(self.url(&format!("/api/{name}"))).header("cookie", jar.header()).header("origin", self.url("")).form(form).send().await.unwrap();
         jar.absorb(&res);
         let status = res.status().as_u16();
         let text = res.text().await.unwrap();
@@ -105,11 +98,7 @@ impl Server {
 
     pub fn last_code(&self, phone: &str) -> String {
         let log = std::fs::read_to_string(self.data_dir.join("sms.log")).unwrap_or_default();
-        let line = log
-            .lines()
-            .filter(|l| l.starts_with(phone))
-            .last()
-            .unwrap_or_else(|| panic!("no code for {phone} in {:?}: {log}", self.data_dir));
+        let line = log.lines().rfind(|l| l.starts_with(phone)).unwrap_or_else(|| panic!("no code for {phone} in {:?}: {log}", self.data_dir));
         line.split("验证码是 ").nth(1).unwrap()[..6].to_string()
     }
 
@@ -144,22 +133,54 @@ impl Server {
     pub async fn residents(&self, code: &str, building: &str, n: usize) -> Vec<i64> {
         let pool = self.db.pool();
         let community: i64 = sqlx::query_scalar("SELECT id FROM communities WHERE code = $1").bind(code).fetch_one(pool).await.unwrap();
-        let b: i64 = match sqlx::query_scalar::<_, i64>("SELECT id FROM buildings WHERE community_id = $1 AND name = $2").bind(community).bind(building).fetch_optional(pool).await.unwrap() {
+        let b: i64 = match sqlx::query_scalar::<_, i64>("SELECT id FROM buildings WHERE community_id = $1 AND name = $2")
+            .bind(community)
+            .bind(building)
+            .fetch_optional(pool)
+            .await
+            .unwrap()
+        {
             Some(b) => b,
-            None => sqlx::query_scalar("INSERT INTO buildings (community_id, name) VALUES ($1, $2) RETURNING id").bind(community).bind(building).fetch_one(pool).await.unwrap(),
+            None => sqlx::query_scalar("INSERT INTO buildings (community_id, name) VALUES ($1, $2) RETURNING id")
+                .bind(community)
+                .bind(building)
+                .fetch_one(pool)
+                .await
+                .unwrap(),
         };
         let base: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await.unwrap();
         let mut ids = Vec::new();
         for i in 0..n {
             let phone = format!("139{:08}", base * 1000 + i as i64);
             let user: i64 = sqlx::query_scalar("INSERT INTO users (phone, display_name, status, created_at) VALUES ($1, $2, 'active', 0) RETURNING id")
-                .bind(&phone).bind(format!("居民{i}")).fetch_one(pool).await.unwrap();
+                .bind(&phone)
+                .bind(format!("居民{i}"))
+                .fetch_one(pool)
+                .await
+                .unwrap();
             let h: i64 = sqlx::query_scalar("INSERT INTO households (building_id, unit, room, area_centi_m2) VALUES ($1, '1', $2, 9000) RETURNING id")
-                .bind(b).bind(format!("{}", 1000 + base * 1000 + i as i64)).fetch_one(pool).await.unwrap();
-            let m: i64 = sqlx::query_scalar("INSERT INTO household_members (household_id, name, relationship, phone, is_owner, user_id) VALUES ($1, $2, '本人', $3, 1, $4) RETURNING id")
-                .bind(h).bind(format!("居民{i}")).bind(&phone).bind(user).fetch_one(pool).await.unwrap();
+                .bind(b)
+                .bind(format!("{}", 1000 + base * 1000 + i as i64))
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            let m: i64 = sqlx::query_scalar(
+                "INSERT INTO household_members (household_id, name, relationship, phone, is_owner, user_id) VALUES ($1, $2, '本人', $3, 1, $4) RETURNING id",
+            )
+            .bind(h)
+            .bind(format!("居民{i}"))
+            .bind(&phone)
+            .bind(user)
+            .fetch_one(pool)
+            .await
+            .unwrap();
             sqlx::query("INSERT INTO memberships (user_id, role, community_id, verified, member_id) VALUES ($1, 'resident', $2, 1, $3)")
-                .bind(user).bind(community).bind(m).execute(pool).await.unwrap();
+                .bind(user)
+                .bind(community)
+                .bind(m)
+                .execute(pool)
+                .await
+                .unwrap();
             ids.push(user);
         }
         ids
@@ -175,4 +196,3 @@ impl Server {
         body
     }
 }
-
