@@ -1,6 +1,8 @@
 //! Every text limit is written once (a `Limit` constant): the form's `maxlength` and `required`
 //! come from it, the server checks with it, and the SQL CHECK of its column says the same in both
 //! backends' migrations. This test holds the three together.
+mod common;
+
 use app::kernel::text::Limit;
 use std::path::Path;
 
@@ -24,6 +26,8 @@ fn limits() -> Vec<(&'static str, Limit, &'static str, &'static str)> {
         ("paper correction reason", d::REASON.optional(), "paper_entries", "reason"),
         ("family member name", app::account::model::MEMBER_NAME, "household_members", "name"),
         ("family relationship", app::account::model::RELATIONSHIP, "household_members", "relationship"),
+        // needs::model::ANSWER (needs.answer, need_updates.text): added by migration 0005, tried
+        // on the databases below.
     ]
 }
 
@@ -107,4 +111,37 @@ fn no_form_writes_its_maxlength_as_a_literal() {
         }
     }
     assert!(bad.is_empty(), "maxlength written as a literal:\n{}", bad.join("\n"));
+}
+
+/// The worker's answer on a need and the text of a step of its timeline have no CHECK in the table
+/// definitions: migration 0005 adds it (a constraint on PostgreSQL, triggers on SQLite). Tried on
+/// the databases themselves: the limit fits, one more character is refused.
+#[tokio::test]
+async fn the_answer_limit_is_enforced_by_both_databases() {
+    let limit = app::needs::model::ANSWER;
+    for (label, db) in common::databases().await {
+        server::seed::seed_demo(&db).await.unwrap();
+        let need: i64 = sqlx::query_scalar("SELECT MIN(id) FROM needs").fetch_one(db.pool()).await.unwrap();
+        let at = "答".repeat(limit.max);
+        let over = format!("{at}复");
+        let set = |text: String| {
+            let pool = db.pool().clone();
+            async move { sqlx::query("UPDATE needs SET answer = $1 WHERE id = $2").bind(text).bind(need).execute(&pool).await }
+        };
+        assert!(set(at.clone()).await.is_ok(), "{label}: needs.answer of {} characters", limit.max);
+        assert!(set(over.clone()).await.is_err(), "{label}: needs.answer of {} characters", limit.max + 1);
+        assert!(set(String::new()).await.is_err(), "{label}: an empty answer is stored as NULL, never as ''");
+        let step = |text: String| {
+            let pool = db.pool().clone();
+            async move {
+                sqlx::query("INSERT INTO need_updates (need_id, action, from_status, to_status, text, created_at) VALUES ($1, 'answer', 'published', 'published', $2, 0)")
+                    .bind(need)
+                    .bind(text)
+                    .execute(&pool)
+                    .await
+            }
+        };
+        assert!(step(at).await.is_ok(), "{label}: need_updates.text of {} characters", limit.max);
+        assert!(step(over).await.is_err(), "{label}: need_updates.text of {} characters", limit.max + 1);
+    }
 }
