@@ -122,30 +122,15 @@ fn role_label(role: Role, locale: Locale) -> &'static str {
     }
 }
 
-/// What the account part of 我的 loads, started with the page's chunk (`lazy_page!`): the
-/// account, and the household (again after a member is added).
-pub struct AccountData {
-    account: Resource<Result<Option<AccountView>, AccountError>>,
-    refresh: ArcTrigger,
-    household: Resource<Result<Vec<super::api::FamilyMember>, AccountError>>,
-}
-
-impl AccountData {
-    pub fn load() -> Self {
-        let refresh = ArcTrigger::new();
-        let r = refresh.clone();
-        AccountData { account: Resource::new(|| (), |_| my_account()), refresh, household: Resource::new(move || r.track(), |_| my_household()) }
-    }
-}
-
 /// The account part of 我的: who is logged in, their roles and verification, log out.
 #[component]
-pub fn AccountPanel(data: AccountData) -> impl IntoView {
+pub fn AccountPanel() -> impl IntoView {
     let i18n = use_i18n();
-    let account = data.account;
+    let account = Resource::new(|| (), |_| my_account());
+    // Created here, not inside the Suspense below, so that server and browser create the same
+    // resources in the same order (hydration of lazily loaded routes depends on it).
     let add_member = ServerAction::<AddFamilyMember>::new();
-    crate::ui::refresh_after(data.refresh, move || add_member.version().get());
-    let household = data.household;
+    let household = Resource::new(move || add_member.version().get(), |_| my_household());
     let logout = ServerAction::<Logout>::new();
     let logout_all = ServerAction::<LogoutEverywhere>::new();
     Effect::new(move |_| {

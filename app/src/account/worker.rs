@@ -64,47 +64,18 @@ fn err_view(e: Option<AccountError>, locale: Locale) -> Option<AnyView> {
 crate::ui::lazy_page!(
     /// The worker desk is loaded on demand (a separate WASM chunk with `cargo leptos --split`):
     /// residents never download it.
-    WorkerRoute, WorkerPage, WorkerData
+    WorkerRoute, WorkerPage
 );
-
-/// What the desk loads, started with its chunk (`lazy_page!`): the household of the resident the
-/// worker acts for (代办) and the residents matching the search, again after an action.
-pub struct WorkerData {
-    query: RwSignal<String>,
-    refresh: ArcTrigger,
-    assisted_household: Resource<Result<Vec<super::api::FamilyMember>, AccountError>>,
-    residents: Resource<Result<Vec<super::api::ResidentView>, AccountError>>,
-}
-
-impl WorkerData {
-    pub fn load() -> Self {
-        let query = RwSignal::new(String::new());
-        let refresh = ArcTrigger::new();
-        let (r1, r2) = (refresh.clone(), refresh.clone());
-        WorkerData {
-            query,
-            refresh,
-            assisted_household: Resource::new(move || r1.track(), |_| super::api::my_household()),
-            residents: Resource::new(
-                move || {
-                    r2.track();
-                    query.get()
-                },
-                list_residents,
-            ),
-        }
-    }
-}
 
 /// 社区工作台: the worker's page.
 #[component]
-pub fn WorkerPage(data: WorkerData) -> impl IntoView {
+pub fn WorkerPage() -> impl IntoView {
     let i18n = use_i18n();
     let file_input = NodeRef::<leptos::html::Input>::new();
     let file_b64 = RwSignal::new(None::<String>);
     let preview = ServerAction::<PreviewRoster>::new();
     let import = ServerAction::<ImportRoster>::new();
-    let query = data.query;
+    let query = RwSignal::new(String::new());
     let verify = ServerAction::<SetVerified>::new();
     let disable = ServerAction::<DisableAccount>::new();
     let decide = ServerAction::<DecideFamilyMember>::new();
@@ -112,16 +83,12 @@ pub fn WorkerPage(data: WorkerData) -> impl IntoView {
     let end_assist = ServerAction::<EndAssisted>::new();
     let reason = RwSignal::new(String::new());
     let add_member = ServerAction::<super::api::AddFamilyMember>::new();
-    crate::ui::refresh_after(data.refresh, move || {
-        assist.version().get()
-            + end_assist.version().get()
-            + add_member.version().get()
-            + import.version().get()
-            + verify.version().get()
-            + disable.version().get()
-            + decide.version().get()
-    });
-    let (assisted_household, residents) = (data.assisted_household, data.residents);
+    let assisted_household =
+        Resource::new(move || (assist.version().get(), end_assist.version().get(), add_member.version().get()), |_| super::api::my_household());
+    let residents = Resource::new(
+        move || (query.get(), import.version().get(), verify.version().get(), disable.version().get(), decide.version().get()),
+        |(q, ..)| list_residents(q),
+    );
 
     let on_file = move |_| {
         #[cfg(feature = "hydrate")]

@@ -3,100 +3,26 @@
 //! screens (open a deliberation; the desk: paper ballots, the audit, closing early). Each is
 //! loaded on demand (its own WASM chunk).
 use super::api::*;
-use super::error::DelibError;
 use super::model::*;
 use super::tally::{Check, Threshold};
 use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::time::date;
 use crate::ui::widgets::{Choice, ChoiceList, action_err, error_view};
-use crate::ui::{id_param, refresh_after};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_params_map};
 
 crate::ui::lazy_page!(
     /// 议事: the community's deliberations.
     DeliberationsRoute,
-    DeliberationsPage,
-    ListData
+    DeliberationsPage
 );
-crate::ui::lazy_page!(DeliberationRoute, DeliberationPage, DetailData);
-crate::ui::lazy_page!(ResultRoute, ResultPage, ResultData);
-crate::ui::lazy_page!(NewDeliberationRoute, NewDeliberationPage, FormData);
-crate::ui::lazy_page!(DeskRoute, DeskPage, DeskData);
-
-// What each page loads, started with its chunk (`lazy_page!`). Pages whose actions change what
-// they show load again when `refresh` is notified.
-
-pub struct ListData(Resource<Result<DelibList, DelibError>>);
-
-impl ListData {
-    pub fn load() -> Self {
-        ListData(Resource::new(|| (), |_| list_deliberations(None)))
-    }
-}
-
-pub struct DetailData {
-    refresh: ArcTrigger,
-    detail: Resource<Result<DelibDetail, DelibError>>,
-}
-
-impl DetailData {
-    pub fn load() -> Self {
-        let id = id_param();
-        let refresh = ArcTrigger::new();
-        let r = refresh.clone();
-        let detail = Resource::new(
-            move || {
-                r.track();
-                id.get()
-            },
-            get_deliberation,
-        );
-        DetailData { refresh, detail }
-    }
-}
-
-pub struct ResultData(Resource<Result<DelibDetail, DelibError>>);
-
-impl ResultData {
-    pub fn load() -> Self {
-        let id = id_param();
-        ResultData(Resource::new(move || id.get(), get_deliberation))
-    }
-}
-
-pub struct FormData(Resource<Result<CreateContext, DelibError>>);
-
-impl FormData {
-    pub fn load() -> Self {
-        FormData(Resource::new(|| (), |_| deliberation_form(None)))
-    }
-}
-
-pub struct DeskData {
-    id: Memo<i64>,
-    refresh: ArcTrigger,
-    audit: Resource<Result<Audit, DelibError>>,
-}
-
-impl DeskData {
-    pub fn load() -> Self {
-        let id = id_param();
-        let refresh = ArcTrigger::new();
-        let r = refresh.clone();
-        let audit = Resource::new(
-            move || {
-                r.track();
-                id.get()
-            },
-            deliberation_audit,
-        );
-        DeskData { id, refresh, audit }
-    }
-}
+crate::ui::lazy_page!(DeliberationRoute, DeliberationPage);
+crate::ui::lazy_page!(ResultRoute, ResultPage);
+crate::ui::lazy_page!(NewDeliberationRoute, NewDeliberationPage);
+crate::ui::lazy_page!(DeskRoute, DeskPage);
 
 /// A ballot from what a `ChoiceList` holds: the one vote (yes / no / abstain), or the ticked
 /// option indexes (`o:…`).
@@ -110,6 +36,11 @@ fn encode_choices(kind: Kind, selected: &[String]) -> String {
 /// `YYYY-MM-DD HH:MM`, China Standard Time.
 fn when(ms: i64) -> String {
     ms_to_local(ms).replace('T', " ")
+}
+
+fn id_param() -> impl Fn() -> i64 + Copy {
+    let params = use_params_map();
+    move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0))
 }
 
 fn phase_badge(p: Phase, l: Locale) -> impl IntoView {
@@ -172,9 +103,9 @@ fn vote_words(v: &str, kind: Kind, options: &[String], l: Locale) -> String {
 // The list
 
 #[component]
-pub fn DeliberationsPage(data: ListData) -> impl IntoView {
+pub fn DeliberationsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let list = data.0;
+    let list = Resource::new(|| (), |_| list_deliberations(None));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), deliberation_title).to_string()/>
         <h1>{t!(i18n, deliberation_title)}</h1>
@@ -258,14 +189,17 @@ fn Countdown(until: i64, server_now: i64) -> impl IntoView {
 }
 
 #[component]
-pub fn DeliberationPage(data: DetailData) -> impl IntoView {
+pub fn DeliberationPage() -> impl IntoView {
     let i18n = use_i18n();
+    let id = id_param();
     let cast = ServerAction::<CastBallot>::new();
     let comment = ServerAction::<CommentDeliberation>::new();
     let report = ServerAction::<ReportDeliberationComment>::new();
     let hide = ServerAction::<HideDeliberationComment>::new();
-    refresh_after(data.refresh, move || cast.version().get() + comment.version().get() + report.version().get() + hide.version().get());
-    let detail = data.detail;
+    let detail = Resource::new(
+        move || (id(), cast.version().get(), comment.version().get(), report.version().get(), hide.version().get()),
+        |(id, ..)| get_deliberation(id),
+    );
     view! {
         <Title text=move || td_string!(i18n.get_locale(), deliberation_title).to_string()/>
         <p><A href="/deliberations">{t!(i18n, delib_back)}</A></p>
@@ -510,9 +444,10 @@ fn Discussion(
 // The result
 
 #[component]
-pub fn ResultPage(data: ResultData) -> impl IntoView {
+pub fn ResultPage() -> impl IntoView {
     let i18n = use_i18n();
-    let detail = data.0;
+    let id = id_param();
+    let detail = Resource::new(id, get_deliberation);
     view! {
         <Title text=move || td_string!(i18n.get_locale(), delib_result).to_string()/>
         <p><A href="/deliberations">{t!(i18n, delib_back)}</A></p>
@@ -655,9 +590,9 @@ fn client_now() -> i64 {
 }
 
 #[component]
-pub fn NewDeliberationPage(data: FormData) -> impl IntoView {
+pub fn NewDeliberationPage() -> impl IntoView {
     let i18n = use_i18n();
-    let form = data.0;
+    let form = Resource::new(|| (), |_| deliberation_form(None));
     let create = ServerAction::<CreateDeliberation>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -823,13 +758,12 @@ pub fn NewDeliberationPage(data: FormData) -> impl IntoView {
 
 /// The worker's desk for one deliberation: key in and correct paper ballots, see the audit, close early.
 #[component]
-pub fn DeskPage(data: DeskData) -> impl IntoView {
+pub fn DeskPage() -> impl IntoView {
     let i18n = use_i18n();
-    let id = move || data.id.get();
+    let id = id_param();
     let key = ServerAction::<KeyPaperBallot>::new();
     let close = ServerAction::<CloseDeliberation>::new();
-    refresh_after(data.refresh, move || key.version().get() + close.version().get());
-    let audit = data.audit;
+    let audit = Resource::new(move || (id(), key.version().get(), close.version().get()), |(id, ..)| deliberation_audit(id));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), delib_desk).to_string()/>
         <p><A href=move || format!("/deliberations/{}", id())>{t!(i18n, delib_details)}</A></p>

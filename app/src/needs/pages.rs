@@ -10,7 +10,7 @@ use crate::ui::widgets::{action_err, error_view};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::time::date;
 
@@ -65,81 +65,26 @@ pub fn NeedCard(n: NeedSummary, category: String, #[prop(optional)] children: Op
 
 use crate::ui::lazy_page;
 
-lazy_page!(NeedsRoute, NeedsListPage, ListData);
-lazy_page!(ProposeRoute, ProposePage, ContextData);
-lazy_page!(NeedRoute, NeedPage, NeedData);
-
-// What each page loads, started with its chunk (`lazy_page!`).
-
-/// The community and what the viewer may do there (categories, buildings, rights).
-fn context() -> Resource<Result<NeedsContext, NeedError>> {
-    Resource::new(|| (), |_| needs_overview(None))
-}
-
-/// The list's filters and its first page, which follows them.
-pub struct ListData {
-    ctx: Resource<Result<NeedsContext, NeedError>>,
-    category: RwSignal<String>,
-    status: RwSignal<String>,
-    sort: RwSignal<String>,
-    search: RwSignal<String>,
-    mine: Memo<bool>,
-    first: Resource<Result<NeedPage, NeedError>>,
-}
-
-impl ListData {
-    pub fn load() -> Self {
-        let query = use_query_map();
-        let mine = Memo::new(move |_| query.with(|m| m.get("mine").as_deref() == Some("1")));
-        let category = RwSignal::new(String::new());
-        let status = RwSignal::new(String::new());
-        let sort = RwSignal::new("supports".to_string());
-        let search = RwSignal::new(String::new());
-        let first = Resource::new(
-            move || (category.get(), status.get(), sort.get(), search.get(), mine.get()),
-            |(c, s, so, q, m)| list_needs(c.parse().ok(), (!s.is_empty()).then_some(s), so, q, None, m),
-        );
-        ListData { ctx: context(), category, status, sort, search, mine, first }
-    }
-}
-
-pub struct ContextData(Resource<Result<NeedsContext, NeedError>>);
-
-impl ContextData {
-    pub fn load() -> Self {
-        ContextData(context())
-    }
-}
-
-pub struct NeedData {
-    ctx: Resource<Result<NeedsContext, NeedError>>,
-    refresh: ArcTrigger,
-    detail: Resource<Result<NeedDetail, NeedError>>,
-}
-
-impl NeedData {
-    pub fn load() -> Self {
-        let id = crate::ui::id_param();
-        let refresh = ArcTrigger::new();
-        let r = refresh.clone();
-        let detail = Resource::new(
-            move || {
-                r.track();
-                id.get()
-            },
-            get_need,
-        );
-        NeedData { ctx: context(), refresh, detail }
-    }
-}
+lazy_page!(NeedsRoute, NeedsListPage);
+lazy_page!(ProposeRoute, ProposePage);
+lazy_page!(NeedRoute, NeedPage);
 
 /// 问需: the community's needs (or, with `?mine=1`, the resident's own).
 #[component]
-pub fn NeedsListPage(data: ListData) -> impl IntoView {
+pub fn NeedsListPage() -> impl IntoView {
     let i18n = use_i18n();
-    let ListData { ctx, category, status, sort, search, mine, first } = data;
-    let mine = move || mine.get();
+    let query = use_query_map();
+    let mine = move || query.with(|m| m.get("mine").as_deref() == Some("1"));
+    let ctx = Resource::new(|| (), |_| needs_overview(None));
+    let category = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let sort = RwSignal::new("supports".to_string());
     let typed = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let first = Resource::new(
+        move || (category.get(), status.get(), sort.get(), search.get(), mine()),
+        |(c, s, so, q, m)| list_needs(c.parse().ok(), (!s.is_empty()).then_some(s), so, q, None, m),
+    );
     // Further pages, appended below the first.
     let more_items = RwSignal::new(Vec::<NeedSummary>::new());
     let more_next = RwSignal::new(None::<Option<String>>);
@@ -268,9 +213,9 @@ async fn file_b64(input: &web_sys::HtmlInputElement, i: u32) -> Option<String> {
 
 /// 提出需求: the form, with similar needs shown while typing and the draft kept on the phone.
 #[component]
-pub fn ProposePage(data: ContextData) -> impl IntoView {
+pub fn ProposePage() -> impl IntoView {
     let i18n = use_i18n();
-    let ctx = data.0;
+    let ctx = Resource::new(|| (), |_| needs_overview(None));
     let category = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
@@ -487,18 +432,21 @@ pub fn ProposePage(data: ContextData) -> impl IntoView {
 
 /// One need: what, where, who supports it, the community's answer and progress, comments.
 #[component]
-pub fn NeedPage(data: NeedData) -> impl IntoView {
+pub fn NeedPage() -> impl IntoView {
     let i18n = use_i18n();
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let support = ServerAction::<SupportNeed>::new();
     let comment = ServerAction::<CommentNeed>::new();
     let report = ServerAction::<ReportNeed>::new();
     let act = ServerAction::<ActOnNeed>::new();
     let resubmit = ServerAction::<ResubmitNeed>::new();
     let hide_comment = ServerAction::<SetCommentHidden>::new();
-    crate::ui::refresh_after(data.refresh, move || {
-        support.version().get() + comment.version().get() + act.version().get() + resubmit.version().get() + hide_comment.version().get()
-    });
-    let (ctx, detail) = (data.ctx, data.detail);
+    let ctx = Resource::new(|| (), |_| needs_overview(None));
+    let detail = Resource::new(
+        move || (id(), support.version().get(), comment.version().get(), act.version().get(), resubmit.version().get(), hide_comment.version().get()),
+        |(id, ..)| get_need(id),
+    );
     let comment_text = RwSignal::new(String::new());
     let report_reason = RwSignal::new(String::new());
     Effect::new(move |_| {

@@ -2,43 +2,28 @@
 //! reason, ask for changes), reported ones, unanswered ones (overdue first), reported comments —
 //! the saved reasons and the community's rules.
 use super::api::*;
-use super::error::{NeedError, status_name};
+use super::error::status_name;
 use super::pages::NeedCard;
-use super::types::{NeedsContext, Queue};
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::ui::widgets::action_err as err;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-crate::ui::lazy_page!(QueueRoute, QueuePage, QueueData);
-
-/// What the desk loads, started with its chunk (`lazy_page!`).
-pub struct QueueData {
-    ctx: Resource<Result<NeedsContext, NeedError>>,
-    refresh: ArcTrigger,
-    queue: Resource<Result<Queue, NeedError>>,
-}
-
-impl QueueData {
-    pub fn load() -> Self {
-        let refresh = ArcTrigger::new();
-        let r = refresh.clone();
-        QueueData { ctx: Resource::new(|| (), |_| needs_overview(None)), refresh, queue: Resource::new(move || r.track(), |_| need_queue()) }
-    }
-}
+crate::ui::lazy_page!(QueueRoute, QueuePage);
 
 #[component]
-pub fn QueuePage(data: QueueData) -> impl IntoView {
+pub fn QueuePage() -> impl IntoView {
     let i18n = use_i18n();
     let act = ServerAction::<ActOnNeed>::new();
     let resolve = ServerAction::<ResolveReports>::new();
     let hide = ServerAction::<SetCommentHidden>::new();
     let reasons = ServerAction::<EditReasons>::new();
     let settings = ServerAction::<SetNeedSettings>::new();
-    crate::ui::refresh_after(data.refresh, move || {
-        act.version().get() + resolve.version().get() + hide.version().get() + reasons.version().get() + settings.version().get()
-    });
-    let (ctx, queue) = (data.ctx, data.queue);
+    let ctx = Resource::new(|| (), |_| needs_overview(None));
+    let queue = Resource::new(
+        move || (act.version().get(), resolve.version().get(), hide.version().get(), reasons.version().get(), settings.version().get()),
+        |_| need_queue(),
+    );
     let reason = RwSignal::new(String::new());
     let new_reason = RwSignal::new(String::new());
     let threshold = RwSignal::new(String::new());

@@ -9,28 +9,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-/// What the centre loads, started with its chunk (`lazy_page!`): the latest notifications, again
-/// after some were marked read.
-pub struct NotificationsData {
-    refresh: ArcTrigger,
-    list: Resource<Result<Vec<super::notice::NotificationView>, crate::kernel::error::CommonError>>,
-}
-
-impl NotificationsData {
-    pub fn load() -> Self {
-        let refresh = ArcTrigger::new();
-        let r = refresh.clone();
-        NotificationsData { refresh, list: Resource::new(move || r.track(), |_| my_notifications(None)) }
-    }
-}
-
 #[component]
-pub fn NotificationsPage(data: NotificationsData) -> impl IntoView {
+pub fn NotificationsPage() -> impl IntoView {
     let i18n = use_i18n();
     let registry = use_context::<Registry>().expect("the shell registers the notification kinds");
     let read = ServerAction::<MarkRead>::new();
-    crate::ui::refresh_after(data.refresh, move || read.version().get());
-    let list = data.list;
+    let list = Resource::new(move || read.version().get(), |_| my_notifications(None));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), notif_title).to_string()/>
         <h1>{t!(i18n, notif_title)}</h1>

@@ -1,16 +1,16 @@
 //! The notification kinds of every capability, given to the notification centre. A capability
 //! that sends notifications adds its `KINDS` here once.
 use crate::notifications::notice::Registry;
-use crate::notifications::pages::{NotificationsData, NotificationsPage};
+use crate::notifications::pages::NotificationsPage;
 use leptos::prelude::*;
 
 pub const NOTICES: Registry = Registry(&[crate::needs::notices::KINDS, crate::deliberation::notices::KINDS]);
 
 /// 消息 with every capability's kinds (its own WASM chunk, with the kinds' code).
 #[component]
-fn Notifications(data: NotificationsData) -> impl IntoView {
+fn Notifications() -> impl IntoView {
     provide_context(NOTICES);
-    view! { <NotificationsPage data/> }
+    view! { <NotificationsPage/> }
 }
 
-crate::ui::lazy_page!(NotificationsRoute, Notifications, NotificationsData);
+crate::ui::lazy_page!(NotificationsRoute, Notifications);

@@ -85,12 +85,12 @@ pub fn ActivitiesPage() -> impl IntoView {
 crate::ui::lazy_page!(
     /// 我的 is loaded on demand (its own WASM chunk with `cargo leptos --split`): the account code
     /// is not part of the first download.
-    MeRoute, MePage, crate::account::pages::AccountData
+    MeRoute, MePage
 );
 
 /// 我的: the resident's own corner: account, household, device settings.
 #[component]
-pub fn MePage(data: crate::account::pages::AccountData) -> impl IntoView {
+pub fn MePage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         {page_title!(i18n, me_title)}
@@ -100,7 +100,7 @@ pub fn MePage(data: crate::account::pages::AccountData) -> impl IntoView {
             <A href="/notifications" attr:class="button secondary" attr:data-testid="me-notifications">{t!(i18n, me_notifications)}</A>
             <A href="/needs?mine=1" attr:class="button secondary">{t!(i18n, needs_mine)}</A>
         </div>
-        <crate::account::pages::AccountPanel data/>
+        <crate::account::pages::AccountPanel/>
         <section class="card">
             <h2>{t!(i18n, me_settings)}</h2>
             <div class="setting">
