@@ -10,7 +10,7 @@ use crate::infra::blobs::BlobStore;
 use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
 use crate::kernel::error::CommonError;
-use crate::kernel::guard::{Principal, Who, district_of, home_community, is_worker, require_verified, standing, verified_resident, who};
+use crate::kernel::guard::{Principal, Who, district_of, home_community, is_worker, require_verified, standing, verified_resident, who, worker_community};
 use crate::kernel::sql::{Arg, Sql};
 use crate::notifications::send as notifications;
 use sqlx::AnyConnection;
@@ -824,10 +824,6 @@ pub async fn set_comment_hidden(db: &Db, p: &Principal, comment: i64, hidden: bo
     events::append(&mut tx, &event(&need, kind, Some(&w), false, serde_json::json!({ "comment": comment }))).await?;
     tx.commit().await?;
     Ok(())
-}
-
-async fn worker_community(conn: &mut AnyConnection, p: &Principal, requested: Option<i64>) -> Result<i64, NeedError> {
-    Ok(crate::kernel::guard::worker_community(conn, p, requested).await?)
 }
 
 /// The worker's queue: new needs, reported ones, unanswered ones (overdue first), reported
