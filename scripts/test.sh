@@ -8,11 +8,9 @@ scripts/setup.sh --test
 source scripts/env.sh
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-pg_dir=""; server_pid=""; e2e_data=""
+pg_dir=""
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   [ -n "$pg_dir" ] && scripts/postgres.sh stop "$pg_dir"
-  [ -n "$e2e_data" ] && rm -rf "$e2e_data"
   return 0
 }
 trap cleanup EXIT
@@ -38,15 +36,5 @@ cargo leptos build --release --split
 scripts/precompress.sh target/site
 
 say "end-to-end tests in Chromium"
-e2e_data=$(mktemp -d /tmp/linli-e2e.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-LINLI_SITE_ROOT=target/site LINLI_DATA_DIR="$e2e_data" LINLI_ADDR="127.0.0.1:$port" RUST_LOG=warn \
-  target/release/server serve --demo >"$e2e_data/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$e2e_data/server.log"; exit 1; }
-  sleep 0.2
-done
-(cd end2end && BASE_URL="http://127.0.0.1:$port" E2E_DATA_DIR="$e2e_data" npx playwright test)
+scripts/e2e.sh
 say "all tests passed"

@@ -60,6 +60,7 @@ pub fn hydrate() {
         let Some(body) = leptos::prelude::document().body() else { return };
         let owner = leptos::mount::hydrate_from_async(body, App).await;
         owner.forget();
+        crate::ui::mark_hydrated();
         // The end-to-end tests wait for this mark, set once every part of the page is live.
         if let Some(root) = leptos::prelude::document().document_element() {
             let _ = root.set_attribute("data-hydrated", "true");

@@ -76,12 +76,17 @@ fn Frame() -> impl IntoView {
 #[component]
 fn TabBar() -> impl IntoView {
     let i18n = use_i18n();
-    // Unread notifications, asked by the browser after hydration and again on every navigation.
-    // Not a resource: an effect never runs on the server, so no page waits for it (or keeps it).
+    // Unread notifications, asked by the browser once the whole page is hydrated and again on every
+    // navigation. Not a resource: an effect never runs on the server, so no page waits for it (or
+    // keeps it). Not before hydration has finished: the tab bar is hydrated after the page's lazy
+    // route, and a badge appearing in it before then breaks hydration.
     let location = leptos_router::hooks::use_location();
     let unread = RwSignal::new(0i64);
     Effect::new(move |_| {
         location.pathname.track();
+        if !crate::ui::hydrated() {
+            return;
+        }
         leptos::task::spawn_local(async move {
             if let Ok(n) = crate::notifications::api::unread_count().await {
                 unread.try_set(n);
