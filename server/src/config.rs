@@ -36,6 +36,11 @@ pub struct Config {
     /// `LINLI_ALLOWED_ORIGINS`: extra origins (comma separated) allowed to send non-GET requests,
     /// for a deployment behind a proxy whose public origin differs from the Host header.
     pub allowed_origins: Vec<String>,
+    /// `LINLI_TRUSTED_PROXIES`: addresses or networks (comma separated, e.g. `10.0.0.0/8,::1`) of
+    /// the reverse proxies in front of the server. From those only, the client's address is taken
+    /// from `Forwarded` / `X-Forwarded-For` (for the per-address rate limits); unset, the socket's
+    /// peer is the client and those headers are ignored. See `app::infra::net`.
+    pub trusted_proxies: app::infra::net::TrustedProxies,
     /// `LINLI_SHUTDOWN_GRACE_SECS`: how long in-flight requests may run after a stop signal.
     pub shutdown_grace_secs: u64,
     /// `LINLI_SCHEDULER_SECS`: how often the scheduler opens, reminds and closes deliberations.
@@ -97,6 +102,8 @@ impl Config {
             allowed_origins: get("LINLI_ALLOWED_ORIGINS")
                 .map(|s| s.split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect())
                 .unwrap_or_default(),
+            trusted_proxies: app::infra::net::TrustedProxies::parse(&get("LINLI_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|reason| ConfigError { name: "LINLI_TRUSTED_PROXIES", reason })?,
             shutdown_grace_secs,
             scheduler_secs,
         })
@@ -138,6 +145,15 @@ mod tests {
     fn bad_numbers_name_the_setting() {
         assert_eq!(from(&[("LINLI_BODY_LIMIT", "lots")]).unwrap_err().name, "LINLI_BODY_LIMIT");
         assert_eq!(from(&[("LINLI_ADDR", "nowhere")]).unwrap_err().name, "LINLI_ADDR");
+    }
+
+    #[test]
+    fn trusted_proxies_are_parsed_and_garbage_refused() {
+        let c = from(&[("LINLI_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap();
+        assert!(c.trusted_proxies.contains("10.1.2.3".parse().unwrap()) && c.trusted_proxies.contains("::1".parse().unwrap()));
+        assert!(from(&[]).unwrap().trusted_proxies.is_empty());
+        let e = from(&[("LINLI_TRUSTED_PROXIES", "proxy.internal")]).unwrap_err();
+        assert_eq!(e.name, "LINLI_TRUSTED_PROXIES");
     }
 
     #[test]

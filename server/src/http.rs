@@ -64,7 +64,13 @@ impl AppState {
         };
         Ok(AppState {
             leptos_options: leptos_options(&config),
-            app: AppContext { db: db.clone(), keys: Arc::new(keys), sms, blobs: Arc::new(FsBlobStore { dir: config.data_dir.join("media") }) },
+            app: AppContext {
+                db: db.clone(),
+                keys: Arc::new(keys),
+                sms,
+                blobs: Arc::new(FsBlobStore { dir: config.data_dir.join("media") }),
+                proxies: Arc::new(config.trusted_proxies.clone()),
+            },
             db,
             config: Arc::new(config),
         })
@@ -132,12 +138,14 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(middleware::from_fn_with_state(state.clone(), renew_session))
-        .layer(middleware::from_fn(static_cache_headers))
         .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_site))
-        .layer(middleware::from_fn(localize_too_large))
         .layer(RequestBodyLimitLayer::new(state.config.body_limit))
+        // Outside the limit: a body refused by its `Content-Length` never reaches the layers within.
+        .layer(middleware::from_fn(localize_too_large))
         // One limit, ours (configurable, with a localized 413), instead of axum's fixed 2 MB.
-        .layer(DefaultBodyLimit::disable());
+        .layer(DefaultBodyLimit::disable())
+        // Outside the refusals above, so that they are not stored either.
+        .layer(middleware::from_fn(cache_headers));
     with_security_headers(app)
         .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(5)))
         .layer(CatchPanicLayer::custom(panic_response))
@@ -346,13 +354,21 @@ async fn renew_session(State(state): State<AppState>, mut req: Request, next: Ne
     response
 }
 
-/// Gives the body limit's bare 413 a message the user can read.
+/// Gives the body limit's bare 413 a message the user can read: for a server function the shared
+/// refusal its caller decodes (`{"Common":"TooLarge"}`, shown in the user's language), for anything
+/// else a localized text.
 async fn localize_too_large(req: Request, next: Next) -> Response {
     let lang = request_lang(req.headers());
+    let api = req.uri().path().starts_with("/api/");
     let response = next.run(req).await;
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE
         && response.headers().get(header::CONTENT_TYPE).is_none_or(|ct| ct.as_bytes().starts_with(b"text/plain"))
     {
+        if api {
+            // The shared refusal as every capability's error type carries it.
+            let body = serde_json::json!({ "Common": app::kernel::error::CommonError::TooLarge }).to_string();
+            return (StatusCode::PAYLOAD_TOO_LARGE, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        }
         return localized(
             StatusCode::PAYLOAD_TOO_LARGE,
             lang,
@@ -363,24 +379,27 @@ async fn localize_too_large(req: Request, next: Next) -> Response {
     response
 }
 
-/// Public assets (icons, manifest) may be cached for a day; pages and `/pkg` set their own.
 /// A file path (its last segment has an extension): `/pkg/…`, icons, the manifest. Never a page.
 fn is_static_asset(path: &str) -> bool {
     path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }
 
-async fn static_cache_headers(req: Request, next: Next) -> Response {
+/// Caching, for what did not set its own (`/pkg` and photos do): public assets (icons, manifest)
+/// for a day; everything else — pages, which show who is logged in and their data, server
+/// functions, redirects, errors — is never stored by the browser or anything in between.
+async fn cache_headers(req: Request, next: Next) -> Response {
     let is_get = req.method() == Method::GET;
     let path = req.uri().path().to_string();
     let mut response = next.run(req).await;
-    if is_get
-        && is_static_asset(&path)
-        && !path.starts_with("/pkg/")
-        && response.status() == StatusCode::OK
-        && !response.headers().contains_key(header::CACHE_CONTROL)
-    {
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    if response.headers().contains_key(header::CACHE_CONTROL) {
+        return response;
     }
+    let value = if is_get && is_static_asset(&path) && !path.starts_with("/pkg/") && response.status() == StatusCode::OK {
+        "public, max-age=86400"
+    } else {
+        "no-store"
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     response
 }
 

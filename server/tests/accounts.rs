@@ -5,7 +5,8 @@ mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::live::{Jar, KEY_SPEC_SECRET, start};
+use common::futures_join;
+use common::live::{Jar, KEY_SPEC_SECRET, Server, start, start_with};
 
 fn forge(header: &str, claims: &serde_json::Value, key: &[u8]) -> String {
     use hmac::{Hmac, Mac};
@@ -112,7 +113,9 @@ async fn refresh_rotates_and_a_reused_refresh_token_revokes_the_session() {
         assert_eq!(s.me(&mut no_access).await["phone"], "13800000002", "{label}: refreshed");
         let second_refresh = no_access.get("__Host-linli_rt").unwrap();
         assert_ne!(second_refresh, first_refresh, "{label}: rotated");
-        // A thief replays the first refresh token: refused, and the whole family is revoked.
+        // A thief replays the first refresh token after the grace interval (the rotation is moved
+        // back in time by more than it): refused, and the whole family is revoked.
+        age_rotations(&s, app::account::model::REFRESH_GRACE_MS + 1_000).await;
         let mut thief = Jar::default();
         thief.set("__Host-linli_rt", &first_refresh);
         assert_eq!(s.me(&mut thief).await, serde_json::Value::Null, "{label}: reuse refused");
@@ -121,6 +124,61 @@ async fn refresh_rotates_and_a_reused_refresh_token_revokes_the_session() {
         rt_only.set("__Host-linli_rt", &second_refresh);
         assert_eq!(s.me(&mut rt_only).await, serde_json::Value::Null, "{label}: its newest token too");
         let _ = &mut jar;
+    }
+}
+
+/// Moves every rotation back in time by `ms` (instead of waiting).
+async fn age_rotations(s: &Server, ms: i64) {
+    sqlx::query("UPDATE refresh_tokens SET used_at = used_at - $1 WHERE used_at IS NOT NULL").bind(ms).execute(s.db.pool()).await.unwrap();
+}
+
+/// A page's parallel server-function calls after the access token expired all carry the same
+/// refresh token: all succeed, with the same successor, and the session stays one session.
+#[tokio::test]
+async fn parallel_renewals_with_one_refresh_token_all_succeed_within_the_grace_interval() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let jar = s.login("13800000002").await;
+        let rt = jar.get("__Host-linli_rt").unwrap();
+        let calls = (0..10).map(|_| {
+            let mut j = Jar::default();
+            j.set("__Host-linli_rt", &rt);
+            let s = &s;
+            async move {
+                let me = s.me(&mut j).await;
+                (me["phone"].clone(), j.get("__Host-linli_rt"))
+            }
+        });
+        let results = futures_join(calls).await;
+        assert!(results.iter().all(|(phone, _)| phone == "13800000002"), "{label}: {results:?}");
+        let successors: std::collections::BTreeSet<_> = results.iter().map(|(_, rt)| rt.clone().unwrap()).collect();
+        assert_eq!(successors.len(), 1, "{label}: one successor for all: {successors:?}");
+        let successor = successors.into_iter().next().unwrap();
+        assert_ne!(successor, rt, "{label}");
+        let live: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM refresh_tokens t JOIN session_families f ON f.id = t.family_id \
+             WHERE f.revoked_at IS NULL AND t.used_at IS NULL AND f.user_id = (SELECT id FROM users WHERE phone = '13800000002')",
+        )
+        .fetch_one(s.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(live, 1, "{label}: one live session");
+        // The successor renews as usual, and the old token, still within the interval, follows the
+        // chain to the newest token instead of forking the session.
+        let mut next = Jar::default();
+        next.set("__Host-linli_rt", &successor);
+        assert_eq!(s.me(&mut next).await["phone"], "13800000002", "{label}");
+        let newest = next.get("__Host-linli_rt").unwrap();
+        let mut late = Jar::default();
+        late.set("__Host-linli_rt", &rt);
+        assert_eq!(s.me(&mut late).await["phone"], "13800000002", "{label}");
+        assert_eq!(late.get("__Host-linli_rt").unwrap(), newest, "{label}: the newest token of the chain");
+        // After the interval the same replay is a stolen token: the family is revoked.
+        age_rotations(&s, app::account::model::REFRESH_GRACE_MS + 1_000).await;
+        let mut thief = Jar::default();
+        thief.set("__Host-linli_rt", &rt);
+        assert_eq!(s.me(&mut thief).await, serde_json::Value::Null, "{label}: replay after the interval refused");
+        assert_eq!(s.me(&mut next).await, serde_json::Value::Null, "{label}: and the session is revoked");
     }
 }
 
@@ -245,4 +303,50 @@ async fn asset_requests_do_not_spend_the_refresh_token() {
     let mut page = Jar::default();
     page.set("__Host-linli_rt", &refresh);
     assert_eq!(s.me(&mut page).await["phone"], "13800000002", "the token is still unused");
+}
+
+/// Asks for a login code for `phone` as a client whose proxy reports `forwarded_for`.
+async fn request_code_via(s: &Server, phone: &str, forwarded_for: Option<&str>) -> u16 {
+    let mut req = s.client.post(s.url("/api/account/request_code")).header("origin", s.url("")).form(&[("phone", phone)]);
+    if let Some(f) = forwarded_for {
+        req = req.header("x-forwarded-for", f);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+async fn ip_buckets(s: &Server) -> Vec<String> {
+    sqlx::query_scalar("SELECT DISTINCT bucket FROM rate_limit_hits WHERE bucket LIKE 'code_ip:%' ORDER BY bucket").fetch_all(s.db.pool()).await.unwrap()
+}
+
+/// Behind a configured proxy (here the test client's own address), each resident's address is
+/// their own rate-limit bucket: one resident using up the 20 codes an hour does not lock out the
+/// rest of the community.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_rate_limit_bucket() {
+    for (label, db) in common::databases().await {
+        let s = start_with(db, &[("LINLI_TRUSTED_PROXIES", "127.0.0.1, ::1")]).await;
+        let mut statuses = Vec::new();
+        for i in 0..21 {
+            statuses.push(request_code_via(&s, &format!("1391000{i:04}"), Some("203.0.113.7")).await);
+        }
+        assert!(statuses[..20].iter().all(|s| *s == 200), "{label}: {statuses:?}");
+        assert_eq!(statuses[20], 429, "{label}: the 21st code in an hour from one client");
+        assert_eq!(request_code_via(&s, "13910009999", Some("198.51.100.9")).await, 200, "{label}: a neighbour is not locked out");
+        // A client's own fake first entry does not help: the proxy appended the real address.
+        assert_eq!(request_code_via(&s, "13910009998", Some("1.2.3.4, 203.0.113.7")).await, 429, "{label}");
+        assert_eq!(ip_buckets(&s).await, ["code_ip:198.51.100.9", "code_ip:203.0.113.7"], "{label}");
+    }
+}
+
+/// Without `LINLI_TRUSTED_PROXIES` the forwarding headers are ignored: a client cannot pick its
+/// own bucket.
+#[tokio::test]
+async fn forwarding_headers_are_ignored_without_trusted_proxies() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        assert_eq!(request_code_via(&s, "13910008888", Some("203.0.113.7")).await, 200, "{label}");
+        let buckets = ip_buckets(&s).await;
+        assert_eq!(buckets.len(), 1, "{label}: {buckets:?}");
+        assert!(buckets[0] == "code_ip:127.0.0.1" || buckets[0] == "code_ip:::1", "{label}: {buckets:?}");
+    }
 }

@@ -172,6 +172,16 @@ async fn preference_form_sets_cookies_and_returns_to_the_page() {
     assert_eq!(headers[header::LOCATION], "/", "never redirects off-site");
     assert!(headers[header::SET_COOKIE].to_str().unwrap().starts_with("linli_elderly=1;"));
 
+    // Control characters never reach the Location header (a 500 before), and a tab cannot turn the
+    // path into `//host`.
+    for back in ["%2F%09%2Fevil.example", "%2Fme%0D%0ASet-Cookie%3A+x%3D1", "%2Fme%00", "%2F%0A%2Fevil.example"] {
+        let body = format!("lang=en&back={back}");
+        let req = post_form("/prefs", &body).body(Body::from(body.clone())).unwrap();
+        let (status, headers, _) = send(&app, req).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{back}");
+        assert_eq!(headers[header::LOCATION], "/", "{back}");
+    }
+
     let body = "lang=fr&elderly=2";
     let req = post_form("/prefs", body).body(Body::from(body)).unwrap();
     let (_, headers, _) = send(&app, req).await;
@@ -228,8 +238,22 @@ async fn unhashed_assets_are_revalidated_and_public_assets_cached_for_a_day() {
     let (status, headers, _) = send(&app, get("/favicon.svg").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=86400");
-    let (_, headers, _) = send(&app, get("/").body(Body::empty()).unwrap()).await;
-    assert!(headers.get(header::CACHE_CONTROL).is_none_or(|v| !v.to_str().unwrap().contains("max-age=86400")));
+}
+
+/// Pages (which show who is logged in), server functions, redirects and refusals are never stored
+/// by the browser or a proxy.
+#[tokio::test]
+async fn pages_and_api_answers_are_not_stored() {
+    let app = test_app().await;
+    for path in ["/", "/me", "/needs", "/no-such-page", "/api/notifications/unread"] {
+        let (_, headers, _) = send(&app, get(path).body(Body::empty()).unwrap()).await;
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store", "{path}");
+    }
+    for (body, origin) in [("lang=en&back=%2Fme", "http://localhost"), ("lang=en", "https://evil.example")] {
+        let req = post_form("/prefs", body).header(header::ORIGIN, origin).body(Body::from(body)).unwrap();
+        let (status, headers, _) = send(&app, req).await;
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store", "{status}");
+    }
 }
 
 #[tokio::test]

@@ -566,3 +566,44 @@ async fn photos_never_attached_to_a_need_are_dropped_after_a_day() {
         assert_eq!(count(&s, "SELECT COUNT(*) FROM need_photos").await, 2, "{label}");
     }
 }
+
+/// A comment of another community's need, named with a need of the worker's own community: its
+/// reports are not touched (the comment must belong to the need the request names).
+#[tokio::test]
+async fn a_worker_cannot_resolve_reports_on_another_communitys_comment() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let own = published_need(&s, "1幢门口积水", &[]).await;
+        let wending = community(&s, "wending").await;
+        let zhao = s.user_id("13800000003").await;
+        let mut conn = s.db.pool().acquire().await.unwrap();
+        let other = app::needs::store::insert_seeded(&mut conn, wending, zhao, "safety", "文鼎苑路灯", "描述", Status::Published, None, &[], 1).await.unwrap();
+        drop(conn);
+        let comment: i64 =
+            sqlx::query_scalar("INSERT INTO need_comments (need_id, author_user_id, body, reports, created_at) VALUES ($1, $2, '广告链接', 1, 1) RETURNING id")
+                .bind(other)
+                .bind(zhao)
+                .fetch_one(s.db.pool())
+                .await
+                .unwrap();
+        sqlx::query("INSERT INTO need_reports (need_id, comment_id, user_id, reason, created_at) VALUES ($1, $2, $3, '广告', 1)")
+            .bind(other)
+            .bind(comment)
+            .bind(zhao)
+            .execute(s.db.pool())
+            .await
+            .unwrap();
+        let mut worker = s.login("13800000020").await; // 刘社工, 翠苑社区
+        let (status, body) = s.call(&mut worker, "needs/resolve_reports", &[("id", &own.to_string()), ("comment_id", &comment.to_string())]).await;
+        assert_eq!(status, 404, "{label}: {body}");
+        assert_eq!(body, serde_json::json!({"Common": "NotFound"}), "{label}");
+        assert_eq!(count(&s, &format!("SELECT reports FROM need_comments WHERE id = {comment}")).await, 1, "{label}: the comment's count is untouched");
+        let open = count(&s, &format!("SELECT COUNT(*) FROM need_reports WHERE comment_id = {comment} AND resolved_at IS NULL")).await;
+        assert_eq!(open, 1, "{label}: its report is still open");
+        // Named with its own need, the other community's worker desk would be needed: refused too.
+        let (status, _) = s.call(&mut worker, "needs/resolve_reports", &[("id", &other.to_string()), ("comment_id", &comment.to_string())]).await;
+        assert!(status == 403 || status == 404, "{label}: {status}");
+        let events = count(&s, "SELECT COUNT(*) FROM events WHERE kind = 'need.reports_resolved'").await;
+        assert_eq!(events, 0, "{label}: nothing written");
+    }
+}

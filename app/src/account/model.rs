@@ -140,9 +140,17 @@ pub const REFRESH_TTL_SECS: i64 = 30 * 24 * 60 * 60;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StoredRefresh {
     pub expires_at: i64,
-    pub used: bool,
+    /// When it was rotated (ms), if it was.
+    pub used_at: Option<i64>,
     pub family_revoked: bool,
 }
+
+/// How long (ms) a just-rotated refresh token still renews — to the successor it was rotated to,
+/// never to a new family member. A page sends several server-function calls at once; after the
+/// access token has expired each carries the same refresh token, and only one can rotate it.
+/// Without this interval the others looked like a stolen token coming back, and the app logged
+/// its own user out. Okta and Auth0 allow up to 60 s; a reuse after it still revokes the family.
+pub const REFRESH_GRACE_MS: i64 = 60_000;
 
 /// What to do with a presented refresh token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,13 +161,16 @@ pub enum RefreshDecision {
     Reject,
     /// Refuse and revoke the whole family: a rotated token came back, so someone else has it.
     RevokeFamily,
+    /// Rotated moments ago (`REFRESH_GRACE_MS`): answer with the same successor again.
+    Successor,
 }
 
 pub fn decide_refresh(now: i64, stored: Option<StoredRefresh>) -> RefreshDecision {
     match stored {
         None => RefreshDecision::Reject,
         Some(t) if t.family_revoked => RefreshDecision::Reject,
-        Some(t) if t.used => RefreshDecision::RevokeFamily,
+        Some(StoredRefresh { used_at: Some(at), .. }) if now - at <= REFRESH_GRACE_MS => RefreshDecision::Successor,
+        Some(StoredRefresh { used_at: Some(_), .. }) => RefreshDecision::RevokeFamily,
         Some(t) if now >= t.expires_at => RefreshDecision::Reject,
         Some(_) => RefreshDecision::Rotate,
     }
@@ -235,9 +246,14 @@ mod tests {
 
     #[test]
     fn refresh_rotates_once_and_reuse_revokes_the_family() {
-        let fresh = StoredRefresh { expires_at: 100, used: false, family_revoked: false };
+        let fresh = StoredRefresh { expires_at: 100_000_000, used_at: None, family_revoked: false };
         assert_eq!(decide_refresh(50, Some(fresh)), RefreshDecision::Rotate);
-        assert_eq!(decide_refresh(50, Some(StoredRefresh { used: true, ..fresh })), RefreshDecision::RevokeFamily);
+        let rotated = StoredRefresh { used_at: Some(1_000), ..fresh };
+        assert_eq!(decide_refresh(1_000, Some(rotated)), RefreshDecision::Successor);
+        assert_eq!(decide_refresh(1_000 + REFRESH_GRACE_MS, Some(rotated)), RefreshDecision::Successor);
+        assert_eq!(decide_refresh(1_001 + REFRESH_GRACE_MS, Some(rotated)), RefreshDecision::RevokeFamily);
+        assert_eq!(decide_refresh(1_000, Some(StoredRefresh { family_revoked: true, ..rotated })), RefreshDecision::Reject);
+        let fresh = StoredRefresh { expires_at: 100, ..fresh };
         assert_eq!(decide_refresh(100, Some(fresh)), RefreshDecision::Reject);
         assert_eq!(decide_refresh(50, Some(StoredRefresh { family_revoked: true, ..fresh })), RefreshDecision::Reject);
         assert_eq!(decide_refresh(50, None), RefreshDecision::Reject);

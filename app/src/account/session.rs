@@ -82,17 +82,23 @@ fn sign_access(keys: &KeySet, user_id: i64, family: i64, epoch: i64) -> Result<S
     keys.sign(&claims).map_err(|e| sqlx::Error::Protocol(e.to_string()))
 }
 
-async fn insert_refresh(conn: &mut AnyConnection, family: i64) -> Result<String, sqlx::Error> {
-    let token = new_token();
+async fn insert_refresh(conn: &mut AnyConnection, family: i64, token: &str) -> Result<(), sqlx::Error> {
     let now = now_ms();
     sqlx::query("INSERT INTO refresh_tokens (family_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(family)
-        .bind(token_hash(&token))
+        .bind(token_hash(token))
         .bind(now)
         .bind(now + REFRESH_TTL_SECS * 1000)
         .execute(conn)
         .await?;
-    Ok(token)
+    Ok(())
+}
+
+/// The token a refresh token is rotated to: derived from it with a server key (not guessable
+/// without that key), so that the same token presented again within the grace interval finds the
+/// same successor — every parallel renewal ends with the same cookie.
+fn successor_of(keys: &KeySet, token: &str) -> String {
+    keys.derive("refresh-token successor", token)
 }
 
 /// Starts a new session for `user_id` inside the caller's transaction: `(access, refresh)`.
@@ -103,7 +109,8 @@ pub async fn start_session(conn: &mut AnyConnection, keys: &KeySet, user_id: i64
         .fetch_one(&mut *conn)
         .await?;
     let epoch: i64 = sqlx::query_scalar("SELECT session_epoch FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *conn).await?;
-    let refresh = insert_refresh(conn, family).await?;
+    let refresh = new_token();
+    insert_refresh(conn, family, &refresh).await?;
     Ok((sign_access(keys, user_id, family, epoch)?, refresh))
 }
 
@@ -133,7 +140,7 @@ pub async fn refresh(db: &Db, keys: &KeySet, presented: &str) -> Result<Refreshe
     .fetch_optional(&mut *tx)
     .await?;
     let now = now_ms();
-    let stored = row.as_ref().map(|r| StoredRefresh { expires_at: r.2, used: r.3.is_some(), family_revoked: r.4.is_some() || r.6 != "active" });
+    let stored = row.as_ref().map(|r| StoredRefresh { expires_at: r.2, used_at: r.3, family_revoked: r.4.is_some() || r.6 != "active" });
     let outcome = match (decide_refresh(now, stored), row) {
         (RefreshDecision::Rotate, Some((id, family, _, _, _, user_id, _, epoch))) => {
             // Conditional: of two concurrent uses of one token, only one rotates.
@@ -144,13 +151,16 @@ pub async fn refresh(db: &Db, keys: &KeySet, presented: &str) -> Result<Refreshe
                 .await?
                 .rows_affected();
             if marked == 1 {
-                let refresh = insert_refresh(&mut tx, family).await?;
+                let refresh = successor_of(keys, presented);
+                insert_refresh(&mut tx, family, &refresh).await?;
                 Refreshed::Rotated { user_id, access: sign_access(keys, user_id, family, epoch)?, refresh }
             } else {
-                revoke_family(&mut tx, family, "refresh_token_reused").await?;
-                Refreshed::ReuseDetected
+                // A concurrent renewal rotated it just now (on PostgreSQL this one waited for it
+                // to commit): the same successor, as within the grace interval.
+                successor(&mut tx, keys, presented, family, user_id, epoch, now).await?
             }
         }
+        (RefreshDecision::Successor, Some((_, family, _, _, _, user_id, _, epoch))) => successor(&mut tx, keys, presented, family, user_id, epoch, now).await?,
         (RefreshDecision::RevokeFamily, Some((_, family, ..))) => {
             revoke_family(&mut tx, family, "refresh_token_reused").await?;
             tracing::warn!(family, "refresh token reused: session family revoked");
@@ -160,6 +170,31 @@ pub async fn refresh(db: &Db, keys: &KeySet, presented: &str) -> Result<Refreshe
     };
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// A token rotated within the grace interval: a new access token with the successor it was
+/// rotated to — or, if that one was rotated too meanwhile, the latest down the chain. The chain is
+/// short (a renewal every 15 minutes); a successor that cannot be found (the signing key changed
+/// in between) is a plain refusal.
+async fn successor(tx: &mut AnyConnection, keys: &KeySet, presented: &str, family: i64, user_id: i64, epoch: i64, now: i64) -> Result<Refreshed, sqlx::Error> {
+    let mut token = presented.to_string();
+    for _ in 0..8 {
+        let next = successor_of(keys, &token);
+        let row: Option<(Option<i64>, i64)> = sqlx::query_as("SELECT used_at, expires_at FROM refresh_tokens WHERE token_hash = $1 AND family_id = $2")
+            .bind(token_hash(&next))
+            .bind(family)
+            .fetch_optional(&mut *tx)
+            .await?;
+        match row {
+            None => return Ok(Refreshed::Rejected),
+            Some((None, expires_at)) if now < expires_at => {
+                return Ok(Refreshed::Rotated { user_id, access: sign_access(keys, user_id, family, epoch)?, refresh: next });
+            }
+            Some((None, _)) => return Ok(Refreshed::Rejected),
+            Some((Some(_), _)) => token = next,
+        }
+    }
+    Ok(Refreshed::Rejected)
 }
 
 pub async fn revoke_family(conn: &mut AnyConnection, family: i64, reason: &str) -> Result<(), sqlx::Error> {

@@ -3,11 +3,13 @@
 //! screens (open a deliberation; the desk: paper ballots, the audit, closing early). Each is
 //! loaded on demand (its own WASM chunk).
 use super::api::*;
+use super::error::DelibError;
 use super::model::*;
 use super::tally::{Check, Threshold};
 use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::time::date;
+use crate::ui::prefetch::{Prefetch, id_param_untracked};
 use crate::ui::widgets::{Choice, ChoiceList, action_err, error_view};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,10 +19,50 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 crate::ui::lazy_page!(
     /// 议事: the community's deliberations.
     DeliberationsRoute,
-    DeliberationsPage
+    DeliberationsPage,
+    DelibsData
 );
-crate::ui::lazy_page!(DeliberationRoute, DeliberationPage);
-crate::ui::lazy_page!(ResultRoute, ResultPage);
+crate::ui::lazy_page!(DeliberationRoute, DeliberationPage, DelibData);
+crate::ui::lazy_page!(ResultRoute, ResultPage, DelibData);
+
+/// What the list fetches with its chunk (`ui::prefetch`).
+pub struct DelibsData(Prefetch<(), Result<DelibList, DelibError>>);
+
+impl DelibsData {
+    pub fn start() -> Self {
+        DelibsData(Prefetch::start(Some(()), |_| fetch_deliberations()))
+    }
+}
+
+/// What a deliberation's page (and its result page) fetches with its chunk.
+pub struct DelibData(Prefetch<i64, Result<DelibDetail, DelibError>>);
+
+impl DelibData {
+    pub fn start() -> Self {
+        DelibData(Prefetch::start(id_param_untracked(), |id| fetch_deliberation(*id)))
+    }
+
+    fn resource<S: PartialEq + Clone + Send + Sync + 'static>(
+        self,
+        source: impl Fn() -> S + Send + Sync + 'static,
+        id: impl Fn(&S) -> i64 + Send + Sync + 'static,
+    ) -> Resource<Result<DelibDetail, DelibError>> {
+        Resource::new(source, move |s| {
+            let (pre, id) = (self.0.clone(), id(&s));
+            async move { pre.or_fetch(id, get_deliberation).await }
+        })
+    }
+}
+
+#[leptos::lazy]
+async fn fetch_deliberations() -> Result<DelibList, DelibError> {
+    list_deliberations(None).await
+}
+
+#[leptos::lazy]
+async fn fetch_deliberation(id: i64) -> Result<DelibDetail, DelibError> {
+    get_deliberation(id).await
+}
 crate::ui::lazy_page!(NewDeliberationRoute, NewDeliberationPage);
 crate::ui::lazy_page!(DeskRoute, DeskPage);
 
@@ -103,9 +145,15 @@ fn vote_words(v: &str, kind: Kind, options: &[String], l: Locale) -> String {
 // The list
 
 #[component]
-pub fn DeliberationsPage() -> impl IntoView {
+pub fn DeliberationsPage(data: DelibsData) -> impl IntoView {
     let i18n = use_i18n();
-    let list = Resource::new(|| (), |_| list_deliberations(None));
+    let list = Resource::new(
+        || (),
+        move |_| {
+            let pre = data.0.clone();
+            async move { pre.or_fetch((), |_| list_deliberations(None)).await }
+        },
+    );
     view! {
         <Title text=move || td_string!(i18n.get_locale(), deliberation_title).to_string()/>
         <h1>{t!(i18n, deliberation_title)}</h1>
@@ -189,17 +237,14 @@ fn Countdown(until: i64, server_now: i64) -> impl IntoView {
 }
 
 #[component]
-pub fn DeliberationPage() -> impl IntoView {
+pub fn DeliberationPage(data: DelibData) -> impl IntoView {
     let i18n = use_i18n();
     let id = id_param();
     let cast = ServerAction::<CastBallot>::new();
     let comment = ServerAction::<CommentDeliberation>::new();
     let report = ServerAction::<ReportDeliberationComment>::new();
     let hide = ServerAction::<HideDeliberationComment>::new();
-    let detail = Resource::new(
-        move || (id(), cast.version().get(), comment.version().get(), report.version().get(), hide.version().get()),
-        |(id, ..)| get_deliberation(id),
-    );
+    let detail = data.resource(move || (id(), cast.version().get(), comment.version().get(), report.version().get(), hide.version().get()), |s| s.0);
     view! {
         <Title text=move || td_string!(i18n.get_locale(), deliberation_title).to_string()/>
         <p><A href="/deliberations">{t!(i18n, delib_back)}</A></p>
@@ -444,10 +489,9 @@ fn Discussion(
 // The result
 
 #[component]
-pub fn ResultPage() -> impl IntoView {
+pub fn ResultPage(data: DelibData) -> impl IntoView {
     let i18n = use_i18n();
-    let id = id_param();
-    let detail = Resource::new(id, get_deliberation);
+    let detail = data.resource(id_param(), |id| *id);
     view! {
         <Title text=move || td_string!(i18n.get_locale(), delib_result).to_string()/>
         <p><A href="/deliberations">{t!(i18n, delib_back)}</A></p>

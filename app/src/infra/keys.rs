@@ -12,6 +12,8 @@ use std::path::Path;
 pub struct KeySet {
     signing_kid: String,
     signing: EncodingKey,
+    /// A key derived from the signing secret for `derive` (never used to sign tokens).
+    derivation: [u8; 32],
     verifying: HashMap<String, DecodingKey>,
     issuer: String,
     audience: String,
@@ -43,8 +45,15 @@ impl KeySet {
             keys.push((kid.to_string(), secret));
         }
         let (signing_kid, signing_secret) = keys.first().cloned().ok_or(KeyError::BadSpec)?;
+        let derivation = {
+            use hmac::{Hmac, Mac};
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&signing_secret).map_err(|_| KeyError::BadSpec)?;
+            mac.update(b"linli derivation key v1");
+            mac.finalize().into_bytes().into()
+        };
         Ok(KeySet {
             signing: EncodingKey::from_secret(&signing_secret),
+            derivation,
             signing_kid,
             verifying: keys.iter().map(|(kid, s)| (kid.clone(), DecodingKey::from_secret(s))).collect(),
             issuer: issuer.into(),
@@ -73,6 +82,18 @@ impl KeySet {
     }
 
     /// The `iss` of our tokens.
+    /// A value only the server can compute from `input` (hex HMAC-SHA256 under a key derived from
+    /// the signing secret), separated by `purpose`. Used for a refresh token's successor, so that
+    /// the same rotated token presented again within the grace interval yields the same successor.
+    pub fn derive(&self, purpose: &str, input: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.derivation).expect("any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(input.as_bytes());
+        crate::infra::hex(&mac.finalize().into_bytes())
+    }
+
     pub fn issuer(&self) -> &str {
         &self.issuer
     }

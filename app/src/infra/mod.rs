@@ -4,6 +4,7 @@ pub mod blobs;
 pub mod db;
 pub mod events;
 pub mod keys;
+pub mod net;
 pub mod sms;
 
 use std::sync::Arc;
@@ -20,4 +21,6 @@ pub struct AppContext {
     pub keys: Arc<keys::KeySet>,
     pub sms: Arc<dyn sms::SmsGateway>,
     pub blobs: Arc<dyn blobs::BlobStore>,
+    /// The reverse proxies whose forwarding headers are believed (the client's address).
+    pub proxies: Arc<net::TrustedProxies>,
 }

@@ -23,6 +23,9 @@ pub enum CommonError {
     NotVerified,
     #[error("invalid input")]
     InvalidInput,
+    /// The request's body was over the server's limit.
+    #[error("request too large")]
+    TooLarge,
     #[error("internal error")]
     Internal,
     #[error("request failed: {0}")]
@@ -36,6 +39,7 @@ impl CommonError {
             CommonError::Forbidden | CommonError::NotVerified => 403,
             CommonError::NotFound => 404,
             CommonError::InvalidInput => 400,
+            CommonError::TooLarge => 413,
             CommonError::Internal | CommonError::ServerFn(_) => 500,
         }
     }
@@ -48,6 +52,7 @@ impl CommonError {
             CommonError::NotFound => td_string!(l, err_not_found).to_string(),
             CommonError::NotVerified => td_string!(l, err_not_verified).to_string(),
             CommonError::InvalidInput => td_string!(l, err_invalid_input).to_string(),
+            CommonError::TooLarge => td_string!(l, err_too_large).to_string(),
             CommonError::Internal | CommonError::ServerFn(_) => td_string!(l, err_internal).to_string(),
         }
     }
@@ -95,10 +100,37 @@ impl From<crate::infra::events::EventError> for CommonError {
     }
 }
 
+impl CommonError {
+    /// A failure of the server-function transport. On the server these are requests that could not
+    /// be read — a missing, extra or mistyped field, a number out of range, invalid UTF-8, JSON
+    /// where a form was expected (`Args`, `MissingArg`), or a body that could not be read
+    /// (`Deserialization`: over the size limit without a `Content-Length`, or cut off): the
+    /// client's fault, so a 400 (or 413) with the shared localized refusal, logged at INFO, never a
+    /// 500. In the browser they stay what they are (network down, an unreadable answer).
+    pub fn transport(value: ServerFnErrorErr) -> CommonError {
+        #[cfg(feature = "ssr")]
+        {
+            let refused = match &value {
+                ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => Some(CommonError::InvalidInput),
+                // http-body's `Limited` says so when the body limit cut a chunked body off.
+                ServerFnErrorErr::Deserialization(m) if m.contains("length limit exceeded") => Some(CommonError::TooLarge),
+                ServerFnErrorErr::Deserialization(_) => Some(CommonError::InvalidInput),
+                _ => None,
+            };
+            if let Some(e) = refused {
+                tracing::info!(error = %value, "server function request refused");
+                crate::kernel::guard::set_status(e.status(), false);
+                return e;
+            }
+        }
+        CommonError::ServerFn(value)
+    }
+}
+
 impl leptos::server_fn::error::FromServerFnError for CommonError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        CommonError::ServerFn(value)
+        CommonError::transport(value)
     }
 }
 
@@ -130,7 +162,7 @@ macro_rules! capability_error {
         impl leptos::server_fn::error::FromServerFnError for $t {
             type Encoder = leptos::server_fn::codec::JsonEncoding;
             fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-                $t::Common($crate::kernel::error::CommonError::ServerFn(value))
+                $t::Common($crate::kernel::error::CommonError::transport(value))
             }
         }
     };

@@ -80,9 +80,13 @@ pub fn headers() -> http::HeaderMap {
     use_context::<http::request::Parts>().map(|p| p.headers).unwrap_or_default()
 }
 
-/// The client address (rate limits). Without connection info (tests) all share one bucket.
+/// The client address (rate limits): the socket peer, or behind a configured proxy the address it
+/// reports (`infra::net`). Without connection info (tests) all share one bucket.
 pub async fn client_ip() -> String {
-    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.map(|c| c.0.ip().to_string()).unwrap_or_else(|_| "unknown".into())
+    match leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await {
+        Ok(c) => ctx().map(|ctx| ctx.proxies.client(c.0.ip(), &headers())).unwrap_or(c.0.ip()).to_string(),
+        Err(_) => "unknown".into(),
+    }
 }
 
 /// Appends `Set-Cookie` headers to the response.

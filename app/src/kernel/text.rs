@@ -11,10 +11,17 @@
 //!   one-line field a line break becomes a space) and tab (a space);
 //! - bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make text
 //!   read differently from what it says, are removed;
-//! - text of nothing but white space and zero-width characters counts as empty.
+//! - text of nothing but white space and zero-width characters counts as empty;
+//! - on the server, the text is stored in Unicode normalization form C (NFC): the same words typed
+//!   on two phones (a precomposed "é" or "e" + combining accent; Chinese is unaffected) compare,
+//!   search and count the same. Compatibility forms (NFKC: full-width letters, ①) are kept as typed:
+//!   they are what the resident wrote. The browser does not normalize (it would bring the Unicode
+//!   tables into the WASM); NFC never makes text longer, so a text the form accepts, the server
+//!   accepts.
 //!
 //! Length is counted in Unicode scalar values (characters), as `char_length` (PostgreSQL) and
-//! `length` (SQLite) count them. Unicode normalization is not applied.
+//! `length` (SQLite) count them, after the rules. With NUL removed here, both databases store the
+//! same text (PostgreSQL refuses NUL in text; SQLite would keep it).
 use serde::{Deserialize, Serialize};
 
 /// The bounds of a text field.
@@ -97,6 +104,8 @@ fn bidi_control(c: char) -> bool {
 
 /// Applies the rules above (without the length check).
 pub fn clean(s: &str, multiline: bool) -> String {
+    #[cfg(feature = "ssr")]
+    let s: String = unicode_normalization::UnicodeNormalization::nfc(s).collect();
     let s = s.replace("\r\n", "\n").replace('\r', "\n");
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -135,6 +144,15 @@ mod tests {
         assert_eq!(clean("第一行\r\n第二行", true), "第一行\n第二行");
         assert_eq!(clean("第一行\n第二行", false), "第一行 第二行");
         assert_eq!(clean("a\tb", true), "a b");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn text_is_stored_in_nfc_and_compatibility_forms_are_kept() {
+        assert_eq!(clean("Cafe\u{301}", false), "Caf\u{e9}");
+        assert_eq!(Limit::line(4).check("Cafe\u{301}"), Ok("Caf\u{e9}".into()), "counted after normalizing");
+        assert_eq!(clean("ＡＢＣ①", false), "ＡＢＣ①");
+        assert_eq!(clean("加装电梯", false), "加装电梯");
     }
 
     #[test]

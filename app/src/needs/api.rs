@@ -75,7 +75,7 @@ pub async fn upload_photo(data_b64: String) -> Result<PhotoRef, NeedError> {
     }
     let raw = base64::engine::general_purpose::STANDARD.decode(data_b64.trim()).map_err(|_| fail(NeedError::PhotoUnreadable))?;
     let c = ctx()?;
-    super::store::upload_photo(&c.db, c.blobs.as_ref(), &p, &raw).await.map_err(fail)
+    super::store::upload_photo(&c.db, c.blobs.as_ref(), &p, raw).await.map_err(fail)
 }
 
 #[cfg(feature = "ssr")]

@@ -24,6 +24,9 @@ pub enum NeedError {
     PhotoTooLarge { max_mb: usize },
     #[error("not a JPEG, PNG or WebP photo")]
     PhotoWrongType,
+    /// Declares more pixels than the budget (`photo::MAX_PIXELS`), in millions.
+    #[error("photo has too many pixels")]
+    PhotoTooManyPixels { max_mp: usize },
     #[error("the photo cannot be read")]
     PhotoUnreadable,
     #[error("this step is not yours to take")]
@@ -70,6 +73,7 @@ impl Failure for NeedError {
             NeedError::PhotoTooLarge { .. } => 413,
             NeedError::TooMany { .. } => 429,
             NeedError::PhotoWrongType => 415,
+            NeedError::PhotoTooManyPixels { .. } => 413,
             _ => 400,
         }
     }
@@ -86,6 +90,7 @@ impl Failure for NeedError {
             NeedError::TooManyPhotos { max } => td_string!(l, need_err_too_many_photos, max = *max).to_string(),
             NeedError::PhotoTooLarge { max_mb } => td_string!(l, need_err_photo_too_large, max = *max_mb).to_string(),
             NeedError::PhotoWrongType => td_string!(l, need_err_photo_type).to_string(),
+            NeedError::PhotoTooManyPixels { max_mp } => td_string!(l, need_err_photo_pixels, max = *max_mp).to_string(),
             NeedError::PhotoUnreadable => td_string!(l, need_err_photo_unreadable).to_string(),
             NeedError::NotAllowed => td_string!(l, err_forbidden).to_string(),
             NeedError::WrongStatus { status } => {

@@ -6,6 +6,7 @@ use super::error::{NeedError, status_name};
 use super::model::{Action as Step, Status};
 use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
+use crate::ui::prefetch::{Prefetch, id_param_untracked};
 use crate::ui::widgets::{action_err, error_view};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -65,17 +66,73 @@ pub fn NeedCard(n: NeedSummary, category: String, #[prop(optional)] children: Op
 
 use crate::ui::lazy_page;
 
-lazy_page!(NeedsRoute, NeedsListPage);
+lazy_page!(NeedsRoute, NeedsListPage, NeedsData);
 lazy_page!(ProposeRoute, ProposePage);
-lazy_page!(NeedRoute, NeedPage);
+lazy_page!(NeedRoute, NeedPage, NeedData);
+
+/// The list's filters: category, status, sort, search, only mine.
+type Filters = (String, String, String, String, bool);
+
+/// What the needs list fetches with its chunk (`ui::prefetch`): the community, and the first page
+/// with the default filters.
+pub struct NeedsData {
+    overview: Prefetch<(), Result<NeedsContext, NeedError>>,
+    first: Prefetch<Filters, Result<NeedPage, NeedError>>,
+}
+
+impl NeedsData {
+    pub fn start() -> Self {
+        let mine = use_query_map().with_untracked(|m| m.get("mine").as_deref() == Some("1"));
+        NeedsData { overview: Prefetch::start(Some(()), |_| fetch_overview()), first: Prefetch::start(Some(default_filters(mine)), |f| fetch_needs(f.4)) }
+    }
+}
+
+fn default_filters(mine: bool) -> Filters {
+    (String::new(), String::new(), "supports".to_string(), String::new(), mine)
+}
+
+/// What a need's page fetches with its chunk: the community and the need.
+pub struct NeedData {
+    overview: Prefetch<(), Result<NeedsContext, NeedError>>,
+    need: Prefetch<i64, Result<NeedDetail, NeedError>>,
+}
+
+impl NeedData {
+    pub fn start() -> Self {
+        NeedData { overview: Prefetch::start(Some(()), |_| fetch_overview()), need: Prefetch::start(id_param_untracked(), |id| fetch_need(*id)) }
+    }
+}
+
+#[leptos::lazy]
+async fn fetch_overview() -> Result<NeedsContext, NeedError> {
+    needs_overview(None).await
+}
+
+#[leptos::lazy]
+async fn fetch_needs(mine: bool) -> Result<NeedPage, NeedError> {
+    let (c, s, so, q, m) = default_filters(mine);
+    list_needs(c.parse().ok(), (!s.is_empty()).then_some(s), so, q, None, m).await
+}
+
+#[leptos::lazy]
+async fn fetch_need(id: i64) -> Result<NeedDetail, NeedError> {
+    get_need(id).await
+}
 
 /// 问需: the community's needs (or, with `?mine=1`, the resident's own).
 #[component]
-pub fn NeedsListPage() -> impl IntoView {
+pub fn NeedsListPage(data: NeedsData) -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let mine = move || query.with(|m| m.get("mine").as_deref() == Some("1"));
-    let ctx = Resource::new(|| (), |_| needs_overview(None));
+    let NeedsData { overview, first } = data;
+    let ctx = Resource::new(
+        || (),
+        move |_| {
+            let overview = overview.clone();
+            async move { overview.or_fetch((), |_| needs_overview(None)).await }
+        },
+    );
     let category = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
     let sort = RwSignal::new("supports".to_string());
@@ -83,7 +140,10 @@ pub fn NeedsListPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let first = Resource::new(
         move || (category.get(), status.get(), sort.get(), search.get(), mine()),
-        |(c, s, so, q, m)| list_needs(c.parse().ok(), (!s.is_empty()).then_some(s), so, q, None, m),
+        move |f| {
+            let first = first.clone();
+            async move { first.or_fetch(f, |(c, s, so, q, m)| list_needs(c.parse().ok(), (!s.is_empty()).then_some(s), so, q, None, m)).await }
+        },
     );
     // Further pages, appended below the first.
     let more_items = RwSignal::new(Vec::<NeedSummary>::new());
@@ -432,7 +492,7 @@ pub fn ProposePage() -> impl IntoView {
 
 /// One need: what, where, who supports it, the community's answer and progress, comments.
 #[component]
-pub fn NeedPage() -> impl IntoView {
+pub fn NeedPage(data: NeedData) -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
@@ -442,10 +502,20 @@ pub fn NeedPage() -> impl IntoView {
     let act = ServerAction::<ActOnNeed>::new();
     let resubmit = ServerAction::<ResubmitNeed>::new();
     let hide_comment = ServerAction::<SetCommentHidden>::new();
-    let ctx = Resource::new(|| (), |_| needs_overview(None));
+    let NeedData { overview, need } = data;
+    let ctx = Resource::new(
+        || (),
+        move |_| {
+            let overview = overview.clone();
+            async move { overview.or_fetch((), |_| needs_overview(None)).await }
+        },
+    );
     let detail = Resource::new(
         move || (id(), support.version().get(), comment.version().get(), act.version().get(), resubmit.version().get(), hide_comment.version().get()),
-        |(id, ..)| get_need(id),
+        move |(id, ..)| {
+            let need = need.clone();
+            async move { need.or_fetch(id, get_need).await }
+        },
     );
     let comment_text = RwSignal::new(String::new());
     let report_reason = RwSignal::new(String::new());

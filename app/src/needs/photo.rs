@@ -9,6 +9,12 @@ use std::io::Cursor;
 pub const MAX_PHOTO_BYTES: usize = 6 * 1024 * 1024;
 /// The longest side of a stored photo.
 pub const MAX_SIDE: u32 = 2048;
+/// The most pixels a photo may declare (40 million: a 48-megapixel phone's full-size JPEG is over
+/// the byte limit anyway). Read from the file's header before anything is decoded: a small file
+/// can declare a huge image (a 12000×12000 PNG of a few kilobytes took ~0.9 GB to decode).
+pub const MAX_PIXELS: u64 = 40_000_000;
+/// How many photos are decoded at once, off the async threads: each may take ~4 bytes per pixel.
+pub const DECODE_SLOTS: usize = 2;
 
 /// A photo ready to store.
 #[derive(Debug)]
@@ -30,18 +36,30 @@ fn sniff(bytes: &[u8]) -> Option<image::ImageFormat> {
     }
 }
 
-/// Checks and cleans an uploaded photo.
-pub fn clean(bytes: &[u8]) -> Result<CleanPhoto, NeedError> {
-    use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+/// The type, size and declared dimensions, from the bytes and the header only (nothing is
+/// decoded): refuses other types, files over `MAX_PHOTO_BYTES` and images over `MAX_PIXELS`.
+pub fn check_header(bytes: &[u8]) -> Result<(image::ImageFormat, u32, u32), NeedError> {
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(NeedError::PhotoTooLarge { max_mb: MAX_PHOTO_BYTES / (1024 * 1024) });
     }
     let format = sniff(bytes).ok_or(NeedError::PhotoWrongType)?;
+    let (w, h) = image::ImageReader::with_format(Cursor::new(bytes), format).into_dimensions().map_err(|_| NeedError::PhotoUnreadable)?;
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(NeedError::PhotoTooManyPixels { max_mp: (MAX_PIXELS / 1_000_000) as usize });
+    }
+    Ok((format, w, h))
+}
+
+/// Checks and cleans an uploaded photo (blocking, CPU-bound: see `clean_off_thread`).
+pub fn clean(bytes: &[u8]) -> Result<CleanPhoto, NeedError> {
+    use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+    let (format, _, _) = check_header(bytes)?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
-    limits.max_image_width = Some(12_000);
-    limits.max_image_height = Some(12_000);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_image_width = Some(16_384);
+    limits.max_image_height = Some(16_384);
+    // The decoded image (up to 4 bytes per pixel at the pixel budget) and little more.
+    limits.max_alloc = Some(MAX_PIXELS * 4 + 16 * 1024 * 1024);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|_| NeedError::PhotoUnreadable)?;
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
@@ -54,6 +72,19 @@ pub fn clean(bytes: &[u8]) -> Result<CleanPhoto, NeedError> {
     let mut jpeg = Vec::new();
     rgb.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)).map_err(|_| NeedError::PhotoUnreadable)?;
     Ok(CleanPhoto { jpeg, width: rgb.width(), height: rgb.height() })
+}
+
+/// `clean` on a blocking thread, at most `DECODE_SLOTS` at a time, so that photos never hold up
+/// the async threads that answer every other request. Call it after the caller's rights are
+/// checked and `check_header` has passed.
+pub async fn clean_off_thread(bytes: Vec<u8>) -> Result<CleanPhoto, NeedError> {
+    use crate::kernel::error::CommonError;
+    static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODE_SLOTS);
+    let _slot = SLOTS.acquire().await.map_err(|_| NeedError::Common(CommonError::Internal))?;
+    tokio::task::spawn_blocking(move || clean(&bytes)).await.map_err(|e| {
+        tracing::error!(error = %e, "photo decoding failed");
+        NeedError::Common(CommonError::Internal)
+    })?
 }
 
 #[cfg(test)]
@@ -110,6 +141,46 @@ pub mod tests {
         img.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 50)).unwrap();
         let clean = clean(&jpeg).unwrap();
         assert_eq!((clean.width, clean.height), (2048, 683));
+    }
+
+    /// A PNG header declaring `w`×`h` pixels, with almost no data after it.
+    pub fn png_declaring(w: u32, h: u32) -> Vec<u8> {
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend_from_slice(&w.to_be_bytes());
+        ihdr.extend_from_slice(&h.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        let crc = crc32(&ihdr);
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        out.extend_from_slice(&13u32.to_be_bytes());
+        out.extend_from_slice(&ihdr);
+        out.extend_from_slice(&crc.to_be_bytes());
+        // An empty IDAT and the end: the decoder reads the header up to the first IDAT.
+        for kind in [&b"IDAT"[..], b"IEND"] {
+            out.extend_from_slice(&0u32.to_be_bytes());
+            out.extend_from_slice(kind);
+            out.extend_from_slice(&crc32(kind).to_be_bytes());
+        }
+        out
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn an_image_over_the_pixel_budget_is_refused_from_its_header() {
+        let bomb = png_declaring(12_000, 12_000);
+        assert!(bomb.len() < 100);
+        assert_eq!(check_header(&bomb).unwrap_err(), NeedError::PhotoTooManyPixels { max_mp: 40 });
+        assert_eq!(clean(&bomb).unwrap_err(), NeedError::PhotoTooManyPixels { max_mp: 40 });
+        assert_eq!(check_header(&png_declaring(4032, 3024)).unwrap().1, 4032, "a phone photo's size passes the header check");
     }
 
     #[test]

@@ -633,12 +633,7 @@ pub async fn report(db: &Db, p: &Principal, id: i64, comment: Option<i64>, reaso
     let w = who(&mut tx, p).await?;
     let (need, acc) = access(&mut tx, &w, id).await?;
     acc.require_verified()?;
-    if let Some(c) = comment {
-        let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM need_comments WHERE id = $1 AND need_id = $2").bind(c).bind(id).fetch_one(&mut *tx).await?;
-        if found == 0 {
-            return Err(CommonError::NotFound.into());
-        }
-    }
+    comment_of(&mut tx, id, comment).await?;
     let added = sqlx::query("INSERT INTO need_reports (need_id, comment_id, user_id, reason, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
         .bind(id)
         .bind(comment)
@@ -780,12 +775,31 @@ pub async fn act(db: &Db, p: &Principal, id: i64, action: Action, text: Option<&
     Ok(to)
 }
 
+/// Refuses (not found) a comment id that is not a comment of the need `need`: a request names both,
+/// and rights are checked on the need.
+async fn comment_of(conn: &mut AnyConnection, need: i64, comment: Option<i64>) -> Result<(), NeedError> {
+    if let Some(c) = comment {
+        let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM need_comments WHERE id = $1 AND need_id = $2").bind(c).bind(need).fetch_one(conn).await?;
+        if found == 0 {
+            return Err(CommonError::NotFound.into());
+        }
+    }
+    Ok(())
+}
+
+/// Marks the reports on a need (or one of its comments, which the caller has checked belongs to
+/// it) as decided.
 async fn resolve(conn: &mut AnyConnection, need: i64, comment: Option<i64>) -> Result<(), sqlx::Error> {
     let now = now_ms();
     match comment {
         Some(c) => {
-            sqlx::query("UPDATE need_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL").bind(now).bind(c).execute(&mut *conn).await?;
-            sqlx::query("UPDATE need_comments SET reports = 0 WHERE id = $1").bind(c).execute(conn).await?;
+            sqlx::query("UPDATE need_reports SET resolved_at = $1 WHERE need_id = $2 AND comment_id = $3 AND resolved_at IS NULL")
+                .bind(now)
+                .bind(need)
+                .bind(c)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("UPDATE need_comments SET reports = 0 WHERE id = $1 AND need_id = $2").bind(c).bind(need).execute(conn).await?;
         }
         None => {
             sqlx::query("UPDATE need_reports SET resolved_at = $1 WHERE need_id = $2 AND comment_id IS NULL AND resolved_at IS NULL")
@@ -805,10 +819,20 @@ pub async fn resolve_reports(db: &Db, p: &Principal, id: i64, comment: Option<i6
     let mut tx = db.begin_write().await?;
     let w = who(&mut tx, p).await?;
     let need = worker_need(&mut tx, &w, id).await?;
+    comment_of(&mut tx, id, comment).await?;
     resolve(&mut tx, id, comment).await?;
     events::append(&mut tx, &event(&need, "need.reports_resolved", Some(&w), false, serde_json::json!({ "comment": comment }))).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Photos `user` uploaded in the last day and has not attached to a need.
+async fn pending_photos(conn: &mut AnyConnection, user: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM need_photos WHERE owner_user_id = $1 AND need_id IS NULL AND created_at > $2")
+        .bind(user)
+        .bind(now_ms() - 86_400_000)
+        .fetch_one(conn)
+        .await
 }
 
 /// A worker hides or shows a comment (its reports are then decided).
@@ -924,17 +948,23 @@ pub async fn set_settings(db: &Db, p: &Principal, s: NeedSettings) -> Result<(),
 
 /// Stores a cleaned photo for the acting resident; attached to a need when it is submitted.
 /// The row and the file are written together: if the file cannot be stored, no row remains.
-pub async fn upload_photo(db: &Db, blobs: &dyn BlobStore, p: &Principal, raw: &[u8]) -> Result<PhotoRef, NeedError> {
-    let photo = super::photo::clean(raw)?;
+pub async fn upload_photo(db: &Db, blobs: &dyn BlobStore, p: &Principal, raw: Vec<u8>) -> Result<PhotoRef, NeedError> {
+    // Rights and the header first, on a read connection: nothing is decoded for someone who may
+    // not upload, has parked too many photos, or sends more pixels than the budget.
+    {
+        let mut conn = db.pool().acquire().await?;
+        let (w, _) = verified_resident(&mut conn, p).await?;
+        if pending_photos(&mut conn, w.subject).await? >= 20 {
+            return Err(NeedError::TooManyPhotos { max: model::MAX_PHOTOS });
+        }
+    }
+    super::photo::check_header(&raw)?;
+    let photo = super::photo::clean_off_thread(raw).await?;
     let mut tx = db.begin_write().await?;
     let (w, community) = verified_resident(&mut tx, p).await?;
-    // Bound what one person can park in the store without submitting.
-    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM need_photos WHERE owner_user_id = $1 AND need_id IS NULL AND created_at > $2")
-        .bind(w.subject)
-        .bind(now_ms() - 86_400_000)
-        .fetch_one(&mut *tx)
-        .await?;
-    if pending >= 20 {
+    // Bound what one person can park in the store without submitting (again: a parallel upload
+    // may have come first).
+    if pending_photos(&mut tx, w.subject).await? >= 20 {
         return Err(NeedError::TooManyPhotos { max: model::MAX_PHOTOS });
     }
     let key = crate::infra::hex(&rand::random::<[u8; 20]>());

@@ -4,6 +4,7 @@
 //! (`notice::kinds`) in the list the shell gives the notification centre. Adding a kind touches
 //! only the capability that sends it (and the locale files).
 pub mod api;
+pub mod error;
 pub mod notice;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -37,9 +37,12 @@ pub fn other_locale(current: Locale) -> Locale {
     }
 }
 
-/// A `back` target that stays on this site: a path, never `//host` or a full URL.
+/// A `back` target that stays on this site: a path of printable ASCII (our paths, with any other
+/// character percent-encoded), never `//host`, a full URL or a backslash; anything else is `/`.
+/// Control characters and whitespace are refused, not stripped: browsers drop a tab or a newline
+/// inside a URL, so `/<TAB>/evil.example` would be read as `//evil.example`.
 pub fn safe_back_path(back: &str) -> &str {
-    let ok = back.starts_with('/') && !back.starts_with("//") && !back.contains('\\');
+    let ok = back.starts_with('/') && !back.starts_with("//") && back.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
     if ok { back } else { "/" }
 }
 
@@ -157,5 +160,9 @@ mod tests {
         assert_eq!(safe_back_path("https://evil.example"), "/");
         assert_eq!(safe_back_path("/\\evil.example"), "/");
         assert_eq!(safe_back_path(""), "/");
+        assert_eq!(safe_back_path("/needs/5?mine=1#c-3"), "/needs/5?mine=1#c-3");
+        for bad in ["/\t/evil.example", "/\n/evil.example", "/me\r\nSet-Cookie: x=1", "/me\0", "/ /x", "/需求", "/\u{202e}x"] {
+            assert_eq!(safe_back_path(bad), "/", "{bad:?}");
+        }
     }
 }

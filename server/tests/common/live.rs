@@ -17,6 +17,11 @@ pub struct Server {
 }
 
 pub async fn start(db: server::db::Db) -> Server {
+    start_with(db, &[]).await
+}
+
+/// `start` with extra settings (`LINLI_…` name, value).
+pub async fn start_with(db: server::db::Db, settings: &[(&str, &str)]) -> Server {
     server::seed::seed_demo(&db).await.unwrap();
     let data_dir = super::temp_dir();
     let data = data_dir.display().to_string();
@@ -24,7 +29,7 @@ pub async fn start(db: server::db::Db) -> Server {
     let config = Config::from_lookup(|k| match k {
         "LINLI_DATA_DIR" => Some(data.clone()),
         "LINLI_JWT_KEYS" => Some(keys.clone()),
-        _ => None,
+        _ => settings.iter().find(|(name, _)| *name == k).map(|(_, v)| v.to_string()),
     })
     .unwrap();
     let state = AppState::new(config, db.clone()).unwrap();

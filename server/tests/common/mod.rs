@@ -62,9 +62,9 @@ pub async fn databases() -> Vec<(&'static str, Db)> {
 
 /// Runs all futures at once: polled together, so their requests are all in flight together
 /// (the server handles each on its own task).
-pub async fn futures_join<F>(futs: impl Iterator<Item = F>) -> Vec<(u16, serde_json::Value)>
+pub async fn futures_join<F, T>(futs: impl Iterator<Item = F>) -> Vec<T>
 where
-    F: std::future::Future<Output = (u16, serde_json::Value)>,
+    F: std::future::Future<Output = T>,
 {
     // The futures borrow the server, so they are polled together rather than spawned.
     let mut set = Vec::new();
