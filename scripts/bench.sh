@@ -2,6 +2,7 @@
 # Measures the figures of BENCHMARKS.md on this machine and prints them as Markdown:
 #   WASM/JS/CSS size (raw, gzip -9, brotli -q 11) of the release build,
 #   server RSS when idle and after load, home-page SSR throughput and latency (wrk, 64 connections),
+#   /healthz latency alone and during 4 worst-case photo uploads (and the server's peak memory),
 #   the needs list of a large community, ballots/s at 64 concurrent voters vs a bare insert loop.
 # Options: --clean-build  also time `cargo leptos build --release` from a clean clone (slow).
 #          --duration N   seconds of load per wrk run (default 20).
@@ -96,6 +97,11 @@ run "GET / (brotli)" -H "Accept-Encoding: br"
 rss_load=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
 echo
 echo "- RSS after the load runs: $((rss_load / 1024)) MiB"
+
+# Photos must not stall the server: /healthz alone and while 4 residents upload the worst photo
+# the server decodes (just under the pixel budget), with the server's peak memory.
+echo
+python3 scripts/bench_photos.py "http://127.0.0.1:$port" "$data" "$pid" "$duration"
 
 # The needs list of a large community: 10,000 needs and 100,000 supports (server bench-needs).
 kill $pid 2>/dev/null; wait $pid 2>/dev/null || true

@@ -35,27 +35,76 @@ test("every page opened cold hydrates, with and without an unread notification, 
   const id = await submitted.json();
   const published = await worker.request.post("/api/needs/act", { headers: origin, form: { id: String(id), action: "publish", text: "" } });
   expect(published.status()).toBe(200);
+  // She may have more from other tests (deliberation results): at least this one.
+  await resident.goto("/me");
+  await hydrated(resident);
+  const unread = await resident.getByTestId("unread-badge").innerText();
+  expect(Number(unread)).toBeGreaterThanOrEqual(1);
   await resident.goto("/deliberations");
   const deliberation = await resident.getByTestId("delib-card").first().getByRole("link").first().getAttribute("href");
   const paths = ["/", "/needs", `/needs/${id}`, "/needs/new", "/deliberations", deliberation!, "/notifications", "/me"];
 
   // The widest window for the race, and the one that failed most (1 load in 2): a fast network
   // with the count answered at once, and a CPU slowed 6×, so hydration takes long.
-  await resident.route("**/api/notifications/unread*", (r) => r.fulfill({ status: 200, contentType: "application/json", body: "1" }));
+  await resident.route("**/api/notifications/unread*", (r) => r.fulfill({ status: 200, contentType: "application/json", body: unread }));
   const cdp = await resident.context().newCDPSession(resident);
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 6 });
-  await openEach(resident, paths, "1", "fast network, CPU 6×, count answered at once:");
+  await openEach(resident, paths, unread, "fast network, CPU 6×, count answered at once:");
   await resident.unrouteAll();
 
   // The old phone: the slow network with the CPU at full speed, then slowed 4× too.
   const slow = await oldPhone(resident);
   await slow.send("Emulation.setCPUThrottlingRate", { rate: 1 });
-  await openEach(resident, paths, "1", "slow network, CPU 1×:");
+  await openEach(resident, paths, unread, "slow network, CPU 1×:");
   await slow.send("Emulation.setCPUThrottlingRate", { rate: 4 });
-  await openEach(resident, paths, "1", "slow network, CPU 4×:");
+  await openEach(resident, paths, unread, "slow network, CPU 4×:");
 
   // Someone with nothing unread, on the old phone.
   const volunteer = await phone(browser, "13800000010"); // 陈志愿, 翠苑社区
   await oldPhone(volunteer);
   await openEach(volunteer, paths, null, "nothing unread, slow network, CPU 4×:");
+});
+
+/** Requests `page` sends from now on: url, when sent and when finished (ms since the start). */
+function recordRequests(page: Page) {
+  const t0 = Date.now();
+  const seen: { url: string; sent: number; done?: number }[] = [];
+  page.on("request", (r) => seen.push({ url: r.url(), sent: Date.now() - t0 }));
+  const finish = (r: { url(): string }) => {
+    const e = seen.find((s) => s.url === r.url() && s.done === undefined);
+    if (e) e.done = Date.now() - t0;
+  };
+  page.on("requestfinished", finish);
+  page.on("requestfailed", finish);
+  return seen;
+}
+
+// A lazy route starts its data with its code (`LazyRoute::data`, ui::prefetch): moving to another
+// page inside the app, the data request goes out while the page's WASM chunks are still loading —
+// not after them — and the page uses that answer instead of asking again.
+test("navigating inside the app fetches a page's code and data at the same time", async ({ browser }) => {
+  test.setTimeout(180_000);
+  const page = await phone(browser, "13800000021"); // 孙社工, 翠苑社区
+  for (const [from, link, data] of [
+    ["/needs", "need-card", "/api/needs/get"],
+    ["/deliberations", "delib-card", "/api/deliberations/get"],
+  ]) {
+    await page.goto(from);
+    await hydrated(page);
+    const cdp = await oldPhone(page);
+    const requests = recordRequests(page);
+    await page.getByTestId(link).first().getByRole("link").first().click();
+    await expect(page.locator("main h1").first()).toBeVisible();
+    await expect(async () => {
+      const fetched = requests.filter((r) => r.url.includes(data));
+      expect(fetched.length, `${from}: ${JSON.stringify(requests)}`).toBe(1);
+      expect(fetched[0].done, `${from}: answered`).toBeDefined();
+    }).toPass();
+    const chunks = requests.filter((r) => r.url.endsWith(".wasm"));
+    const fetched = requests.find((r) => r.url.includes(data))!;
+    expect(chunks.length, `${from}: the page's code was loaded on demand`).toBeGreaterThan(0);
+    const codeLoaded = Math.max(...chunks.map((c) => c.done ?? Infinity));
+    expect(fetched.sent, `${from}: data sent before the code finished loading: ${JSON.stringify(requests)}`).toBeLessThan(codeLoaded);
+    await cdp.detach();
+  }
 });

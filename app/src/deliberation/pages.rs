@@ -49,11 +49,12 @@ impl DelibData {
     ) -> Resource<Result<DelibDetail, DelibError>> {
         Resource::new(source, move |s| {
             let (pre, id) = (self.0.clone(), id(&s));
-            async move { pre.or_fetch(id, get_deliberation).await }
+            async move { pre.or_fetch(id, fetch_deliberation).await }
         })
     }
 }
 
+// The pages reach these two only through the lazy functions (see needs::pages::fetch_overview).
 #[leptos::lazy]
 async fn fetch_deliberations() -> Result<DelibList, DelibError> {
     list_deliberations(None).await
@@ -151,7 +152,7 @@ pub fn DeliberationsPage(data: DelibsData) -> impl IntoView {
         || (),
         move |_| {
             let pre = data.0.clone();
-            async move { pre.or_fetch((), |_| list_deliberations(None)).await }
+            async move { pre.or_fetch((), |_| fetch_deliberations()).await }
         },
     );
     view! {

@@ -19,7 +19,7 @@ pub fn QueuePage() -> impl IntoView {
     let hide = ServerAction::<SetCommentHidden>::new();
     let reasons = ServerAction::<EditReasons>::new();
     let settings = ServerAction::<SetNeedSettings>::new();
-    let ctx = Resource::new(|| (), |_| needs_overview(None));
+    let ctx = Resource::new(|| (), |_| super::pages::fetch_overview());
     let queue = Resource::new(
         move || (act.version().get(), resolve.version().get(), hide.version().get(), reasons.version().get(), settings.version().get()),
         |_| need_queue(),
