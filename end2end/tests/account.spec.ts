@@ -59,3 +59,29 @@ test("an invalid phone number gets a clear message in the user's language", asyn
   await page.getByTestId("lang-switch").first().click();
   await expect(page.getByRole("alert")).toHaveText("Please enter a valid 11-digit mobile number.");
 });
+
+test("log in from the home page, or from a page that needs it, and land back on that page", async ({ page }) => {
+  await page.goto("/");
+  await hydrated(page);
+  await page.getByTestId("home-login").click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("登录");
+
+  // 提出需求 needs a login: the way in comes back here.
+  await page.goto("/needs/new");
+  await hydrated(page);
+  await page.getByTestId("go-login").click();
+  await expect(page).toHaveURL(/\/login\?next=\/needs\/new$/);
+  await hydrated(page);
+  await page.getByLabel("手机号").fill("13800000003");
+  await page.getByTestId("send-code").click();
+  await expect(page.getByRole("status")).toContainText("验证码已发送");
+  await page.getByLabel("验证码").fill(lastCode("13800000003"));
+  await page.getByTestId("login-submit").click();
+  await expect(page).toHaveURL(/\/needs\/new$/);
+  await expect(page.getByTestId("need-title")).toBeVisible();
+
+  // Logged in, the home page no longer offers it (`next` itself is checked by safe_back_path).
+  await page.goto("/");
+  await hydrated(page);
+  await expect(page.getByTestId("home-login")).toHaveCount(0);
+});

@@ -60,6 +60,20 @@ test("propose with similar needs and a kept draft; a worker publishes and answer
   await worker.goto(needPath);
   await hydrated(worker);
   await expect(worker.getByTestId("need-status")).toHaveText("已公开");
+  // Nothing is chosen for the worker: typing an answer and pressing 确定 takes no step.
+  await expect(worker.getByTestId("worker-submit")).toBeDisabled();
+  // Turning a need away asks first; saying no changes nothing.
+  await worker.getByTestId("worker-action").selectOption({ label: "不予采纳" });
+  await worker.getByTestId("worker-text").fill("不在本社区范围。");
+  const asked: string[] = [];
+  worker.once("dialog", async (d) => {
+    asked.push(d.message());
+    await d.dismiss();
+  });
+  await worker.getByTestId("worker-submit").click();
+  await expect.poll(() => asked.length).toBe(1);
+  expect(asked[0]).toContain("不予采纳");
+  await expect(worker.getByTestId("need-status")).toHaveText("已公开");
   await worker.getByTestId("worker-action").selectOption({ label: "采纳" });
   await worker.getByTestId("worker-text").fill("已纳入今年老旧小区加装电梯计划，下月召开5幢居民议事会。");
   await worker.getByTestId("worker-submit").click();

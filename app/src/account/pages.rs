@@ -58,10 +58,13 @@ pub fn LoginPage() -> impl IntoView {
             }
         }
     });
+    // Where the resident was going (`?next=`, set by the "log in" links), a path of this site only.
+    let next = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("next")).map(|n| crate::ui::prefs::safe_back_path(&n).to_string());
+    let next = next.filter(|n| n != "/" && !n.starts_with("/login")).unwrap_or_else(|| "/me".to_string());
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = login.value().get() {
-            navigate("/me", Default::default());
+            navigate(&next, Default::default());
         }
     });
 

@@ -714,18 +714,25 @@ fn WorkerPanel(id: i64, status: Status, reasons: Vec<(i64, String)>, act: Server
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
     let actions: Vec<Step> = Step::ALL.iter().copied().filter(|a| transition(status, *a, Actor::Worker, Some(Status::Published)).is_ok()).collect();
-    let first = actions.first().map(|a| a.as_str().to_string()).unwrap_or_default();
-    let action = RwSignal::new(first);
+    // No step is chosen until the worker chooses one: typing an answer and pressing 确定 never
+    // takes a step by default. Steps that turn a need away ask again.
+    let action = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
     let merge_into = RwSignal::new(String::new());
     view! {
         <form class="form card worker-panel" data-testid="worker-panel" on:submit=move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            act.dispatch(ActOnNeed { id, action: action.get_untracked(), text: text.get_untracked(), merge_into: merge_into.get_untracked().trim().parse().ok() });
+            let chosen = action.get_untracked();
+            let Some(step) = Step::parse(&chosen) else { return };
+            if matches!(step, Step::Reject | Step::Hide | Step::Merge) && !confirmed(&td_string!(l, needs_confirm_step, step = action_name(step, l)).to_string()) {
+                return;
+            }
+            act.dispatch(ActOnNeed { id, action: chosen, text: text.get_untracked(), merge_into: merge_into.get_untracked().trim().parse().ok() });
         }>
             <h2>{td_string!(l, needs_moderate)}</h2>
             <label for="worker-action">{td_string!(l, needs_action)}</label>
-            <select id="worker-action" data-testid="worker-action" on:change=move |ev| action.set(event_target_value(&ev)) prop:value=move || action.get()>
+            <select id="worker-action" data-testid="worker-action" required on:change=move |ev| action.set(event_target_value(&ev)) prop:value=move || action.get()>
+                <option value="" disabled>{td_string!(l, needs_choose)}</option>
                 {actions.iter().map(|a| view! { <option value=a.as_str()>{action_name(*a, l)}</option> }).collect_view()}
             </select>
             {(!reasons.is_empty()).then(|| view! {
@@ -745,7 +752,20 @@ fn WorkerPanel(id: i64, status: Status, reasons: Vec<(i64, String)>, act: Server
                 Some(Ok(s)) => Some(view! { <p class="ok" role="status">{td_string!(l, needs_done_ok, status = status_name(s, l)).to_string()}</p> }.into_any()),
                 other => action_err(other, l),
             }}
-            <button type="submit" class="button" data-testid="worker-submit" disabled=move || act.pending().get()>{td_string!(l, needs_do)}</button>
+            <button type="submit" class="button" data-testid="worker-submit" disabled=move || act.pending().get() || action.get().is_empty()>{td_string!(l, needs_do)}</button>
         </form>
+    }
+}
+
+/// The browser's own "are you sure?" (always yes where there is no browser).
+fn confirmed(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        window().confirm_with_message(question).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        true
     }
 }

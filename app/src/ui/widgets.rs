@@ -6,14 +6,41 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// A refusal: the message in the reader's language, and the way to log in when that is what is
-/// missing.
+/// missing — coming back to this page afterwards.
 pub fn error_view<E: Failure>(e: E, l: Locale) -> AnyView {
-    let login = e.not_logged_in();
+    let login = e.not_logged_in().then(|| {
+        let here = leptos_router::hooks::use_location();
+        let href = login_href(&format!("{}{}", here.pathname.get_untracked(), here.search.get_untracked()));
+        view! { <A href=href attr:class="button" attr:data-testid="go-login">{td_string!(l, me_go_login)}</A> }
+    });
     view! {
         <p class="error" role="alert">{e.message(l)}</p>
-        {login.then(|| view! { <A href="/login" attr:class="button">{td_string!(l, me_go_login)}</A> })}
+        {login}
     }
     .into_any()
+}
+
+/// The login page, which comes back to `path` (a path of this site) once logged in.
+pub fn login_href(path: &str) -> String {
+    // `path` goes into a query parameter: everything but unreserved characters and `/` encoded.
+    let mut q = String::new();
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            q.push(char::from(b));
+        } else {
+            q.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("/login?next={q}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_way_back_is_encoded_into_the_login_link() {
+        assert_eq!(super::login_href("/needs/new"), "/login?next=/needs/new");
+        assert_eq!(super::login_href("/needs?mine=1&x=a b"), "/login?next=/needs%3Fmine%3D1%26x%3Da%20b");
+    }
 }
 
 /// The refusal of a finished action, if it was refused.
