@@ -61,13 +61,6 @@ pub async fn verify_code(phone: String, code: String) -> Result<(), AccountError
     Ok(())
 }
 
-/// Whether the caller is logged in (the home page offers the way in if not).
-#[server(endpoint = "account/signed_in", input = leptos::server_fn::codec::GetUrl)]
-pub async fn signed_in() -> Result<bool, AccountError> {
-    use ssr::*;
-    Ok(principal_if_logged_in().await?.is_some())
-}
-
 /// The logged-in user, or `None`.
 #[server(endpoint = "account/my_account")]
 pub async fn my_account() -> Result<Option<AccountView>, AccountError> {

@@ -16,18 +16,11 @@ macro_rules! page_title {
 #[component]
 pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
-    // Whether someone is logged in: if not, the way in is offered at the top.
-    let signed_in = Resource::new(|| (), |_| crate::account::api::signed_in());
     view! {
         {page_title!(i18n, home_title)}
         <section class="hero">
             <h1>{t!(i18n, home_welcome)}</h1>
             <p>{t!(i18n, home_intro)}</p>
-            <Suspense fallback=|| ()>
-                {move || signed_in.get().map(|s| (!matches!(s, Ok(true))).then(|| view! {
-                    <p class="row"><A href="/login" attr:class="button" attr:data-testid="home-login">{t!(i18n, home_login)}</A></p>
-                }))}
-            </Suspense>
         </section>
         <section class="card" data-testid="home-needs">
             <h2>{t!(i18n, home_needs_title)}</h2>
