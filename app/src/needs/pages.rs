@@ -123,6 +123,17 @@ async fn fetch_needs(f: Filters, cursor: Option<String>) -> Result<NeedPage, Nee
     list_needs(c.parse().ok(), (!s.is_empty()).then_some(s), so, q, cursor, m).await
 }
 
+/// The community's context for a page, taking what its route prefetched.
+fn overview_resource(overview: Prefetch<(), Result<NeedsContext, NeedError>>) -> Resource<Result<NeedsContext, NeedError>> {
+    Resource::new(
+        || (),
+        move |_| {
+            let overview = overview.clone();
+            async move { overview.or_fetch((), |_| fetch_overview()).await }
+        },
+    )
+}
+
 /// One need, in its own chunk.
 #[leptos::lazy]
 async fn fetch_need(id: i64) -> Result<NeedDetail, NeedError> {
@@ -136,13 +147,7 @@ pub fn NeedsListPage(data: NeedsData) -> impl IntoView {
     let query = use_query_map();
     let mine = move || query.with(|m| m.get("mine").as_deref() == Some("1"));
     let NeedsData { overview, first } = data;
-    let ctx = Resource::new(
-        || (),
-        move |_| {
-            let overview = overview.clone();
-            async move { overview.or_fetch((), |_| fetch_overview()).await }
-        },
-    );
+    let ctx = overview_resource(overview);
     let category = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
     let sort = RwSignal::new("supports".to_string());
@@ -513,13 +518,7 @@ pub fn NeedPage(data: NeedData) -> impl IntoView {
     let resubmit = ServerAction::<ResubmitNeed>::new();
     let hide_comment = ServerAction::<SetCommentHidden>::new();
     let NeedData { overview, need } = data;
-    let ctx = Resource::new(
-        || (),
-        move |_| {
-            let overview = overview.clone();
-            async move { overview.or_fetch((), |_| fetch_overview()).await }
-        },
-    );
+    let ctx = overview_resource(overview);
     let detail = Resource::new(
         move || (id(), support.version().get(), comment.version().get(), act.version().get(), resubmit.version().get(), hide_comment.version().get()),
         move |(id, ..)| {
