@@ -88,7 +88,7 @@ fn TabBar() -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            if let Ok(n) = crate::notifications::api::unread_count().await {
+            if let Some(n) = crate::notifications::api::fetch_unread().await {
                 unread.try_set(n);
             }
         });
