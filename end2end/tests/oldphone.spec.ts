@@ -83,7 +83,10 @@ function recordRequests(page: Page) {
 // page inside the app, the code that fetches the page's data (its own small chunk) is asked for at
 // once, alongside the page's view — not after the view has loaded and run, as it would be if the
 // page asked for its data itself — and the page uses that answer instead of asking again.
-test("navigating inside the app fetches a page's code and data at the same time", async ({ browser }) => {
+// Not asserted, because it is not so: the data request itself goes out only once the shared chunks
+// the fetch function needs have arrived, which on the slow network is about when the view's code
+// has (BENCHMARKS.md, "in-app navigation").
+test("navigating inside the app asks for the data's code with the page's code, and for the data once", async ({ browser }) => {
   test.setTimeout(180_000);
   const page = await phone(browser, "13800000021"); // 孙社工, 翠苑社区
   for (const [from, link, data, fetcher, view] of [
@@ -107,8 +110,6 @@ test("navigating inside the app fetches a page's code and data at the same time"
     expect(fetchCode, `${from}: the data's code was loaded on demand: ${all}`).toBeDefined();
     expect(viewCode?.done, `${from}: the page's code was loaded on demand: ${all}`).toBeDefined();
     expect(fetchCode!.sent, `${from}: the data's code asked for before the page's code had arrived: ${all}`).toBeLessThan(viewCode!.done!);
-    const fetched = requests.find((r) => r.url.includes(data))!;
-    expect(fetched.sent, `${from}: data asked for after its code arrived: ${all}`).toBeGreaterThanOrEqual(fetchCode!.done!);
     await cdp.detach();
   }
 });
