@@ -113,3 +113,83 @@ test("navigating inside the app asks for the data's code with the page's code, a
     await cdp.detach();
   }
 });
+
+/** Holds back the page's main WASM module until the returned function is called: the page stays
+ * as the server rendered it, as on an old phone during the seconds before it is live. */
+async function holdTheCode(page: Page): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const pattern = /\/pkg\/linli\.[^/]*\.wasm$/;
+  await page.route(pattern, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return async () => {
+    release();
+    await page.unroute(pattern);
+  };
+}
+
+// Taps before the page is live (#12): 附议 and 全部标为已读 are plain form posts that work at once
+// (the server sends the browser back to the page); every other form is visibly not ready, with a
+// note saying so, until the page is live.
+test("before the page is live, support and mark-read work and other forms say they are not ready", async ({ browser }) => {
+  test.setTimeout(180_000);
+  const author = await phone(browser, "13800000001"); // 王芳, 翠苑社区
+  const worker = await phone(browser, "13800000020"); // 刘社工, 翠苑社区
+  const origin = { origin: new URL(author.url()).origin };
+  const submitted = await author.request.post("/api/needs/submit", {
+    headers: origin,
+    form: { category_id: "1", title: "单元门禁经常失灵", body: "1单元的门禁这周坏了三次，老人进不了门。", place: "1幢1单元", photo_ids: "", channel: "" },
+  });
+  expect(submitted.status()).toBe(200);
+  const id = await submitted.json();
+  // Awaiting review, the author is told what happens next (#12, small things).
+  await author.goto(`/needs/${id}`);
+  await expect(author.getByTestId("need-next")).toBeVisible();
+  const published = await worker.request.post("/api/needs/act", { headers: origin, form: { id: String(id), action: "publish", text: "" } });
+  expect(published.status()).toBe(200);
+
+  const neighbour = await phone(browser, "13800000002"); // 李强, 翠苑社区
+  let release = await holdTheCode(neighbour);
+  await neighbour.goto(`/needs/${id}`, { waitUntil: "domcontentloaded" });
+  await expect(neighbour.locator("html")).not.toHaveAttribute("data-hydrated", "true");
+  await expect(neighbour.getByTestId("booting")).toBeVisible();
+  const commentForm = neighbour.locator("main form:not(.works-early)").first();
+  expect(await commentForm.evaluate((f) => getComputedStyle(f).pointerEvents)).toBe("none");
+  const support = neighbour.getByTestId("need-support");
+  await expect(support).toHaveText("附议 +1");
+  await support.click();
+  // Back on the page, as the server renders it now, still without the WASM.
+  await expect(support).toHaveText("取消附议");
+  await expect(neighbour.locator("html")).not.toHaveAttribute("data-hydrated", "true");
+  await release();
+  await hydrated(neighbour);
+  await expect(neighbour.getByTestId("booting")).toBeHidden();
+  expect(await commentForm.evaluate((f) => getComputedStyle(f).pointerEvents)).toBe("auto");
+  await expect(support).toHaveText("取消附议");
+  // The page's own title, not the section's.
+  await expect(neighbour).toHaveTitle("单元门禁经常失灵 · 邻里");
+
+  // Offline, 取消附议 says that the network failed, beside the button; the page stays as it was.
+  await neighbour.context().setOffline(true);
+  await support.click();
+  await expect(neighbour.getByRole("alert")).toHaveText("网络连接失败，请检查手机网络后再试一次。");
+  await expect(neighbour.getByTestId("need-title")).toHaveText("单元门禁经常失灵");
+  await expect(support).toHaveText("取消附议");
+  await neighbour.context().setOffline(false);
+  await support.click();
+  await expect(support).toHaveText("附议 +1");
+  await expect(neighbour.getByRole("alert")).toHaveCount(0);
+
+  // 王芳 has an unread notification (her need was published): marked read before the page is live.
+  release = await holdTheCode(author);
+  await author.goto("/notifications", { waitUntil: "domcontentloaded" });
+  await expect(author.locator("li.unread").first()).toBeVisible();
+  await author.getByTestId("mark-all-read").click();
+  await expect(author.getByTestId("notifications")).toBeVisible();
+  await expect(author.locator("li.unread")).toHaveCount(0);
+  await release();
+  await hydrated(author);
+  await expect(author.getByTestId("unread-badge")).toHaveCount(0);
+});

@@ -137,6 +137,8 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(extra)
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        // Here, not on the `/api` route: Leptos registers each server function at its own path.
+        .layer(middleware::from_fn(plain_form_back))
         .layer(middleware::from_fn_with_state(state.clone(), renew_session))
         .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_site))
         .layer(RequestBodyLimitLayer::new(state.config.body_limit))
@@ -377,6 +379,37 @@ async fn localize_too_large(req: Request, next: Next) -> Response {
         );
     }
     response
+}
+
+/// A server function called by a plain HTML form (a page not yet live posts its `works-early`
+/// forms): Leptos sends the browser back to the page it came from (`Location`: the same-site
+/// `Referer`), but a refusal's status would turn that into a page of JSON. Whatever the answer,
+/// the browser goes back to the page (303: see it again with a GET), which shows what is now true;
+/// the page, once live, says why when the action is tried again.
+async fn plain_form_back(req: Request, next: Next) -> Response {
+    let plain_form = req.method() == Method::POST
+        && req.uri().path().starts_with("/api/")
+        && req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+    let response = next.run(req).await;
+    if !plain_form {
+        return response;
+    }
+    if !response.headers().contains_key(header::LOCATION) {
+        return response;
+    }
+    // Its other headers (cookies) stay; the body (JSON for a script) goes.
+    let (mut parts, _) = response.into_parts();
+    parts.status = StatusCode::SEE_OTHER;
+    // Leptos leaves an empty query (`…/needs/6?`) where it puts a refusal (`?__path=…&__err=…`,
+    // shown by the page once live): the page's own address.
+    if let Some(back) = parts.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_suffix('?'))
+        && let Ok(back) = HeaderValue::from_str(back)
+    {
+        parts.headers.insert(header::LOCATION, back);
+    }
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::empty())
 }
 
 /// A file path (its last segment has an extension): `/pkg/…`, icons, the manifest. Never a page.

@@ -81,6 +81,48 @@ async fn act(s: &Server, jar: &mut Jar, id: i64, action: &str, text: &str, merge
     s.call(jar, "needs/act", &form).await
 }
 
+/// A page not yet live sends 附议 as a plain HTML form (`works-early`): the support counts and the
+/// browser is sent back to the page (303), also when the server refuses — never a page of JSON.
+#[tokio::test]
+async fn a_plain_form_post_supports_and_goes_back_to_the_page() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let need = published_need(&s, "路灯不亮", &[]).await;
+        let resident = s.residents("cuiyuan", "9幢", 1).await[0];
+        let jar = s.session_for(resident).await;
+        let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let page = s.url(&format!("/needs/{need}"));
+        let post = |jar: Jar, on: &'static str| {
+            browser
+                .post(s.url("/api/needs/support"))
+                .header("cookie", jar.header())
+                .header("origin", s.url(""))
+                .header("referer", &page)
+                .header("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+                .form(&[("id", need.to_string()), ("on", on.to_string())])
+                .send()
+        };
+        let res = post(jar.clone(), "true").await.unwrap();
+        assert_eq!(res.status(), 303, "{label}");
+        assert_eq!(res.headers()["location"], page.as_str(), "{label}");
+        assert_eq!(supports(&s, need).await, (1, 1), "{label}");
+
+        // Refused (not logged in): back to the page all the same, with nothing written, and the
+        // refusal in the address (Leptos' `__err`), which the page's action shows once it is live.
+        let res = post(Jar::default(), "false").await.unwrap();
+        assert_eq!(res.status(), 303, "{label}");
+        let back = res.headers()["location"].to_str().unwrap().to_string();
+        assert!(back.starts_with(&format!("{page}?__path=%2Fapi%2Fneeds%2Fsupport&__err=")), "{label}: {back}");
+        assert!(res.headers().get("content-type").is_none(), "{label}");
+        assert_eq!(res.text().await.unwrap(), "", "{label}");
+        assert_eq!(supports(&s, need).await, (1, 1), "{label}");
+
+        // The page's own script still gets the answer and the status.
+        let (status, _) = s.call(&mut Jar::default(), "needs/support", &[("id", &need.to_string()), ("on", "false")]).await;
+        assert_eq!(status, 401, "{label}");
+    }
+}
+
 #[tokio::test]
 async fn two_hundred_concurrent_supports_by_a_hundred_residents_count_a_hundred() {
     for (label, db) in common::databases().await {

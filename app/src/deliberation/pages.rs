@@ -10,7 +10,7 @@ use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::time::date;
 use crate::ui::prefetch::{Prefetch, id_param_untracked};
-use crate::ui::widgets::{Choice, ChoiceList, action_err, error_view};
+use crate::ui::widgets::{Choice, ChoiceList, action_err, error_view, successes};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -201,12 +201,14 @@ fn DelibCard(s: DelibSummary) -> impl IntoView {
                     {phase_badge(s.phase, l)}
                     <span class="hint">{unit_name(s.vote_unit, l)}" · "{rule_name(s.rule, l)}</span>
                 </div>
-                <span class="hint">{timing}</span>
-                {(s.phase == Phase::Voting).then(|| match s.voted {
-                    Some(true) => view! { <span class="ok">{td_string!(l, delib_you_voted)}</span> }.into_any(),
-                    Some(false) => view! { <span class="warn">{td_string!(l, delib_not_voted)}</span> }.into_any(),
-                    None => ().into_any(),
-                })}
+                <div class="need-meta">
+                    <span class="hint">{timing}</span>
+                    {(s.phase == Phase::Voting).then(|| match s.voted {
+                        Some(true) => view! { <span class="ok">{td_string!(l, delib_you_voted)}</span> }.into_any(),
+                        Some(false) => view! { <span class="warn">{td_string!(l, delib_not_voted)}</span> }.into_any(),
+                        None => ().into_any(),
+                    })}
+                </div>
                 {outcome.map(|o| view! { <span class="ok" data-testid="delib-outcome">{o}</span> })}
             </A>
         </li>
@@ -245,9 +247,14 @@ pub fn DeliberationPage(data: DelibData) -> impl IntoView {
     let comment = ServerAction::<CommentDeliberation>::new();
     let report = ServerAction::<ReportDeliberationComment>::new();
     let hide = ServerAction::<HideDeliberationComment>::new();
-    let detail = data.resource(move || (id(), cast.version().get(), comment.version().get(), report.version().get(), hide.version().get()), |s| s.0);
+    let (cast_ok, commented, reported, hidden) = (successes(cast), successes(comment), successes(report), successes(hide));
+    let detail = data.resource(move || (id(), cast_ok.get(), commented.get(), reported.get(), hidden.get()), |s| s.0);
     view! {
-        <Title text=move || td_string!(i18n.get_locale(), deliberation_title).to_string()/>
+        // The deliberation's own title once it is known.
+        <Title text=move || match detail.get() {
+            Some(Ok(d)) => format!("{} · {}", d.title, td_string!(i18n.get_locale(), app_name)),
+            _ => td_string!(i18n.get_locale(), deliberation_title).to_string(),
+        }/>
         <p><A href="/deliberations">{t!(i18n, delib_back)}</A></p>
         <Suspense fallback=|| ()>
             {move || detail.get().map(|r| match r {

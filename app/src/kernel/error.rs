@@ -53,6 +53,8 @@ impl CommonError {
             CommonError::NotVerified => td_string!(l, err_not_verified).to_string(),
             CommonError::InvalidInput => td_string!(l, err_invalid_input).to_string(),
             CommonError::TooLarge => td_string!(l, err_too_large).to_string(),
+            // The browser could not reach the server (offline, a dropped connection).
+            CommonError::ServerFn(ServerFnErrorErr::Request(_)) => td_string!(l, err_network).to_string(),
             CommonError::Internal | CommonError::ServerFn(_) => td_string!(l, err_internal).to_string(),
         }
     }
@@ -181,5 +183,15 @@ mod tests {
         assert_eq!(CommonError::InvalidInput.status(), 400);
         assert!(CommonError::NotLoggedIn.not_logged_in());
         assert!(!CommonError::Forbidden.not_logged_in());
+    }
+
+    #[test]
+    fn a_network_failure_says_so() {
+        use crate::i18n::Locale;
+        let offline = CommonError::ServerFn(ServerFnErrorErr::Request("Failed to fetch".into()));
+        assert_eq!(offline.message(Locale::zh_CN), "网络连接失败，请检查手机网络后再试一次。");
+        assert!(offline.message(Locale::en).starts_with("Could not reach the server"));
+        let unreadable = CommonError::ServerFn(ServerFnErrorErr::Deserialization("x".into()));
+        assert_eq!(unreadable.message(Locale::zh_CN), CommonError::Internal.message(Locale::zh_CN));
     }
 }

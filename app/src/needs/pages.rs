@@ -7,7 +7,7 @@ use super::model::{Action as Step, Status};
 use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::ui::prefetch::{Prefetch, id_param_untracked};
-use crate::ui::widgets::{action_err, error_view};
+use crate::ui::widgets::{action_err, error_view, successes};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -519,8 +519,10 @@ pub fn NeedPage(data: NeedData) -> impl IntoView {
     let hide_comment = ServerAction::<SetCommentHidden>::new();
     let NeedData { overview, need } = data;
     let ctx = overview_resource(overview);
+    let (support_ok, commented, acted) = (successes(support), successes(comment), successes(act));
+    let (resubmitted, hidden) = (successes(resubmit), successes(hide_comment));
     let detail = Resource::new(
-        move || (id(), support.version().get(), comment.version().get(), act.version().get(), resubmit.version().get(), hide_comment.version().get()),
+        move || (id(), support_ok.get(), commented.get(), acted.get(), resubmitted.get(), hidden.get()),
         move |(id, ..)| {
             let need = need.clone();
             async move { need.or_fetch(id, fetch_need).await }
@@ -534,7 +536,11 @@ pub fn NeedPage(data: NeedData) -> impl IntoView {
         }
     });
     view! {
-        <Title text=move || td_string!(i18n.get_locale(), needs_title).to_string()/>
+        // The need's own title once it is known (the browser's tab, history and bookmarks).
+        <Title text=move || match detail.get() {
+            Some(Ok(d)) => format!("{} · {}", d.summary.title, td_string!(i18n.get_locale(), app_name)),
+            _ => td_string!(i18n.get_locale(), needs_title).to_string(),
+        }/>
         <p><A href="/needs">{t!(i18n, needs_back)}</A></p>
         <Suspense fallback=|| ()>
             {move || detail.get().map(|r| match r {
@@ -564,17 +570,29 @@ pub fn NeedPage(data: NeedData) -> impl IntoView {
                             })}
                             <div class="support row">
                                 <span class="supports" data-testid="need-supports">{td_string!(l, needs_supports, n = n.supports).to_string()}</span>
+                                // A plain form post before the page is live (the server answers
+                                // with the page again); the server-function call after.
                                 {d.can_support.then(|| view! {
-                                    <button class=if supported { "button secondary" } else { "button" } data-testid="need-support"
-                                        disabled=move || support.pending().get()
-                                        on:click=move |_| { support.dispatch(SupportNeed { id: nid, on: !supported }); }>
-                                        {if supported { td_string!(l, needs_withdraw) } else { td_string!(l, needs_support) }}
-                                    </button>
+                                    <form class="works-early" method="post" action={<SupportNeed as leptos::server_fn::ServerFn>::PATH}
+                                        on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                            ev.prevent_default();
+                                            support.dispatch(SupportNeed { id: nid, on: !supported });
+                                        }>
+                                        <input type="hidden" name="id" value=nid/>
+                                        <input type="hidden" name="on" value=if supported { "false" } else { "true" }/>
+                                        <button type="submit" class=if supported { "button secondary" } else { "button" } data-testid="need-support"
+                                            disabled=move || support.pending().get()>
+                                            {if supported { td_string!(l, needs_withdraw) } else { td_string!(l, needs_support) }}
+                                        </button>
+                                    </form>
                                 })}
                                 {supported.then(|| view! { <span class="ok">{td_string!(l, needs_you_support)}</span> })}
                             </div>
                             {move || action_err(support.value().get(), l)}
                             {n.awaiting.then(|| view! { <p class="warn">{td_string!(l, needs_awaiting)}</p> })}
+                            {(d.is_author && n.status == Status::Submitted).then(|| view! {
+                                <p class="hint" data-testid="need-next">{td_string!(l, needs_submitted_next)}</p>
+                            })}
                             <p class="need-body">{d.body.clone()}</p>
                             {(d.building.is_some() || d.place.is_some()).then(|| view! {
                                 <p><strong>{td_string!(l, needs_place_label)}": "</strong>

@@ -14,11 +14,19 @@ pub fn NotificationsPage() -> impl IntoView {
     let i18n = use_i18n();
     let registry = use_context::<Registry>().expect("the shell registers the notification kinds");
     let read = ServerAction::<MarkRead>::new();
-    let list = Resource::new(move || read.version().get(), |_| my_notifications(None));
+    let marked = crate::ui::widgets::successes(read);
+    let list = Resource::new(move || marked.get(), |_| my_notifications(None));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), notif_title).to_string()/>
         <h1>{t!(i18n, notif_title)}</h1>
-        <button class="button secondary" data-testid="mark-all-read" on:click=move |_| { read.dispatch(MarkRead { id: None }); }>{t!(i18n, notif_mark_all)}</button>
+        // A plain form post before the page is live; the server-function call after.
+        <form class="works-early" method="post" action={<MarkRead as leptos::server_fn::ServerFn>::PATH}
+            on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                read.dispatch(MarkRead { id: None });
+            }>
+            <button type="submit" class="button secondary" data-testid="mark-all-read">{t!(i18n, notif_mark_all)}</button>
+        </form>
         <Suspense fallback=|| ()>
             {move || list.get().map(|r| match r {
                 Err(e) => error_view(e, i18n.get_locale()),

@@ -46,6 +46,9 @@ fn Frame() -> impl IntoView {
                     </div>
                 </header>
                 <main id="main" class="content" tabindex="-1">
+                    // Shown until the page is live (style: `html:not([data-hydrated])`): until then
+                    // only the forms marked `works-early` (plain posts) can be used.
+                    <p class="booting" role="status" data-testid="booting">{t!(i18n, booting)}</p>
                     <ErrorBoundary fallback=|_errors| view! { <pages::ErrorPage/> }>
                     <Routes fallback=|| view! { <pages::NotFound/> }>
                         <Route path=path!("") view=pages::HomePage/>

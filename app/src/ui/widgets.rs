@@ -20,6 +20,21 @@ pub fn error_view<E: Failure>(e: E, l: Locale) -> AnyView {
     .into_any()
 }
 
+/// How many times `action` has succeeded, to key a resource on: the page's data is fetched again
+/// after an action that changed it, but not after one that failed (offline, refused), which would
+/// replace the page with the same error the action shows beside its button.
+pub fn successes<S>(action: ServerAction<S>) -> Memo<usize>
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    Memo::new(move |prev: Option<&usize>| {
+        let done = action.version().get();
+        if action.value().with(|r| matches!(r, Some(Ok(_)))) { done } else { prev.copied().unwrap_or(done) }
+    })
+}
+
 /// The login page, which comes back to `path` (a path of this site) once logged in.
 pub fn login_href(path: &str) -> String {
     // `path` goes into a query parameter: everything but unreserved characters and `/` encoded.
