@@ -573,7 +573,7 @@ pub fn NeedPage(data: NeedData) -> impl IntoView {
                                 // A plain form post before the page is live (the server answers
                                 // with the page again); the server-function call after.
                                 {d.can_support.then(|| view! {
-                                    <form class="works-early" method="post" action={<SupportNeed as leptos::server_fn::ServerFn>::PATH}
+                                    <form class="works-early" method="post" action=SUPPORT_PATH
                                         on:submit=move |ev: leptos::ev::SubmitEvent| {
                                             ev.prevent_default();
                                             support.dispatch(SupportNeed { id: nid, on: !supported });

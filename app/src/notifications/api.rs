@@ -33,10 +33,23 @@ pub async fn fetch_unread() -> Option<i64> {
     unread_count().await.ok()
 }
 
+/// Where `mark_read` is served, for a plain HTML form. Written out: naming the server function's
+/// `PATH` in a page put its client and every locale string into the main WASM (measured: +34 KB
+/// brotli). A test checks that the two agree.
+pub const MARK_READ_PATH: &str = "/api/notifications/read";
+
 /// Marks one notification, or all with no id, as read.
 #[server(endpoint = "notifications/read")]
 pub async fn mark_read(id: Option<i64>) -> Result<(), NotificationError> {
     use crate::kernel::guard::{ctx, fail, principal};
     let p = principal().await?;
     Ok(super::store::mark_read(&ctx()?.db, &p, id).await.map_err(fail)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_plain_form_path_is_the_server_functions() {
+        assert_eq!(super::MARK_READ_PATH, <super::MarkRead as leptos::server_fn::ServerFn>::PATH);
+    }
 }

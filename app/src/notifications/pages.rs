@@ -20,7 +20,7 @@ pub fn NotificationsPage() -> impl IntoView {
         <Title text=move || td_string!(i18n.get_locale(), notif_title).to_string()/>
         <h1>{t!(i18n, notif_title)}</h1>
         // A plain form post before the page is live; the server-function call after.
-        <form class="works-early" method="post" action={<MarkRead as leptos::server_fn::ServerFn>::PATH}
+        <form class="works-early" method="post" action=MARK_READ_PATH
             on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 read.dispatch(MarkRead { id: None });
