@@ -116,18 +116,17 @@ test("navigating inside the app asks for the data's code with the page's code, a
 
 /** Holds back the page's main WASM module until the returned function is called: the page stays
  * as the server rendered it, as on an old phone during the seconds before it is live. */
-async function holdTheCode(page: Page): Promise<() => Promise<void>> {
+async function holdTheCode(page: Page): Promise<() => void> {
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
   const pattern = /\/pkg\/linli\.[^/]*\.wasm$/;
   await page.route(pattern, async (route) => {
     await held;
-    await route.continue();
+    // A request of a page left meanwhile (the form post navigated away) is gone: nothing to do.
+    await route.continue().catch(() => {});
   });
-  return async () => {
-    release();
-    await page.unroute(pattern);
-  };
+  // Released, the handler lets every request through at once (later ones too).
+  return async () => release();
 }
 
 // Taps before the page is live (#12): 附议 and 全部标为已读 are plain form posts that work at once
