@@ -17,6 +17,25 @@ async function openEach(page: Page, paths: string[], unread: string | null, how:
   }
 }
 
+/** `author` proposes a need (no photos) and gets its id back. */
+async function propose(author: Page, title: string, body: string, place: string): Promise<number> {
+  const submitted = await author.request.post("/api/needs/submit", {
+    headers: { origin: new URL(author.url()).origin },
+    form: { category_id: "1", title, body, place, photo_ids: "", channel: "" },
+  });
+  expect(submitted.status()).toBe(200);
+  return await submitted.json();
+}
+
+/** `worker` publishes the need `id` (its author is told). */
+async function publish(worker: Page, id: number) {
+  const published = await worker.request.post("/api/needs/act", {
+    headers: { origin: new URL(worker.url()).origin },
+    form: { id: String(id), action: "publish", text: "" },
+  });
+  expect(published.status()).toBe(200);
+}
+
 // The unread badge used to appear while the page's lazy route was still being hydrated (the tab bar
 // is hydrated after it), which broke hydration (`tachys … hydration.rs: unreachable`): the page
 // showed but nothing worked, also after a reload. Now the count is asked for once hydration is done.
@@ -24,17 +43,10 @@ test("every page opened cold hydrates, with and without an unread notification, 
   test.setTimeout(480_000);
   const resident = await phone(browser, "13800000001"); // 王芳, 翠苑社区
   const worker = await phone(browser, "13800000020"); // 刘社工, 翠苑社区
-  const origin = { origin: new URL(resident.url()).origin };
 
   // 王芳 proposes a need and the worker publishes it: she is told (one unread notification).
-  const submitted = await resident.request.post("/api/needs/submit", {
-    headers: origin,
-    form: { category_id: "1", title: "小区东门路灯不亮", body: "东门的路灯坏了一周，晚上回家看不清路。", place: "小区东门", photo_ids: "", channel: "" },
-  });
-  expect(submitted.status()).toBe(200);
-  const id = await submitted.json();
-  const published = await worker.request.post("/api/needs/act", { headers: origin, form: { id: String(id), action: "publish", text: "" } });
-  expect(published.status()).toBe(200);
+  const id = await propose(resident, "小区东门路灯不亮", "东门的路灯坏了一周，晚上回家看不清路。", "小区东门");
+  await publish(worker, id);
   // She may have more from other tests (deliberation results): at least this one.
   await resident.goto("/me");
   await hydrated(resident);
@@ -136,18 +148,11 @@ test("before the page is live, support and mark-read work and other forms say th
   test.setTimeout(180_000);
   const author = await phone(browser, "13800000001"); // 王芳, 翠苑社区
   const worker = await phone(browser, "13800000020"); // 刘社工, 翠苑社区
-  const origin = { origin: new URL(author.url()).origin };
-  const submitted = await author.request.post("/api/needs/submit", {
-    headers: origin,
-    form: { category_id: "1", title: "单元门禁经常失灵", body: "1单元的门禁这周坏了三次，老人进不了门。", place: "1幢1单元", photo_ids: "", channel: "" },
-  });
-  expect(submitted.status()).toBe(200);
-  const id = await submitted.json();
+  const id = await propose(author, "单元门禁经常失灵", "1单元的门禁这周坏了三次，老人进不了门。", "1幢1单元");
   // Awaiting review, the author is told what happens next (#12, small things).
   await author.goto(`/needs/${id}`);
   await expect(author.getByTestId("need-next")).toBeVisible();
-  const published = await worker.request.post("/api/needs/act", { headers: origin, form: { id: String(id), action: "publish", text: "" } });
-  expect(published.status()).toBe(200);
+  await publish(worker, id);
 
   const neighbour = await phone(browser, "13800000002"); // 李强, 翠苑社区
   let release = await holdTheCode(neighbour);
