@@ -4,6 +4,7 @@ use super::error::AccountError;
 use super::model::Role;
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::kernel::error::Failure as _;
+use crate::ui::widgets::successes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -133,7 +134,8 @@ pub fn AccountPanel() -> impl IntoView {
     // Created here, not inside the Suspense below, so that server and browser create the same
     // resources in the same order (hydration of lazily loaded routes depends on it).
     let add_member = ServerAction::<AddFamilyMember>::new();
-    let household = Resource::new(move || add_member.version().get(), |_| my_household());
+    let added = successes(add_member);
+    let household = Resource::new(move || added.get(), |_| my_household());
     let logout = ServerAction::<Logout>::new();
     let logout_all = ServerAction::<LogoutEverywhere>::new();
     Effect::new(move |_| {

@@ -6,6 +6,7 @@ use super::api::{
 };
 use super::error::AccountError;
 use crate::i18n::{Locale, t, td_string, use_i18n};
+use crate::ui::widgets::successes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -83,10 +84,12 @@ pub fn WorkerPage() -> impl IntoView {
     let end_assist = ServerAction::<EndAssisted>::new();
     let reason = RwSignal::new(String::new());
     let add_member = ServerAction::<super::api::AddFamilyMember>::new();
+    let household_changed = (successes(assist), successes(end_assist), successes(add_member));
     let assisted_household =
-        Resource::new(move || (assist.version().get(), end_assist.version().get(), add_member.version().get()), |_| super::api::my_household());
+        Resource::new(move || (household_changed.0.get(), household_changed.1.get(), household_changed.2.get()), |_| super::api::my_household());
+    let roster_changed = (successes(import), successes(verify), successes(disable), successes(decide));
     let residents = Resource::new(
-        move || (query.get(), import.version().get(), verify.version().get(), disable.version().get(), decide.version().get()),
+        move || (query.get(), roster_changed.0.get(), roster_changed.1.get(), roster_changed.2.get(), roster_changed.3.get()),
         |(q, ..)| list_residents(q),
     );
 

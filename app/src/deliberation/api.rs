@@ -23,6 +23,19 @@ pub async fn get_deliberation(id: i64) -> Result<DelibDetail, DelibError> {
     super::store::detail(&ctx()?.db, &p, id).await.map_err(fail)
 }
 
+/// Where `list_deliberations(None)` and `get_deliberation(id)` are served and their request bodies,
+/// written out for a route's `data()` (`ui::prefetch::Early`): naming a server function in the
+/// main module puts its client and every locale string there (BENCHMARKS.md). Tests check them
+/// against the functions.
+pub mod early {
+    pub const LIST_PATH: &str = "/api/deliberations/list";
+    pub const LIST_BODY: &str = "";
+    pub const GET_PATH: &str = "/api/deliberations/get";
+    pub fn get_body(id: i64) -> String {
+        format!("id={id}")
+    }
+}
+
 /// The worker's form: buildings and needs of the community.
 #[server(endpoint = "deliberations/create_context")]
 pub async fn deliberation_form(community_id: Option<i64>) -> Result<CreateContext, DelibError> {
@@ -90,4 +103,17 @@ pub async fn hide_deliberation_comment(comment_id: i64, hidden: bool) -> Result<
     use ssr::*;
     let p = principal().await?;
     super::store::set_hidden(&ctx()?.db, &p, comment_id, hidden).await.map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use leptos::server_fn::ServerFn;
+
+    #[test]
+    fn the_early_requests_are_the_server_functions() {
+        assert_eq!(super::early::LIST_PATH, <super::ListDeliberations as ServerFn>::PATH);
+        assert_eq!(super::early::LIST_BODY, serde_qs::to_string(&super::ListDeliberations { community_id: None }).unwrap());
+        assert_eq!(super::early::GET_PATH, <super::GetDeliberation as ServerFn>::PATH);
+        assert_eq!(super::early::get_body(42), serde_qs::to_string(&super::GetDeliberation { id: 42 }).unwrap());
+    }
 }

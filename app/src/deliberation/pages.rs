@@ -9,7 +9,7 @@ use super::tally::{Check, Threshold};
 use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::time::date;
-use crate::ui::prefetch::{Prefetch, id_param_untracked};
+use crate::ui::prefetch::{Early, Prefetch, id_param_untracked};
 use crate::ui::widgets::{Choice, ChoiceList, action_err, error_view, successes};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -30,7 +30,7 @@ pub struct DelibsData(Prefetch<(), Result<DelibList, DelibError>>);
 
 impl DelibsData {
     pub fn start() -> Self {
-        DelibsData(Prefetch::start(Some(()), |_| fetch_deliberations()))
+        DelibsData(Prefetch::start(Some(()), |_| fetch_deliberations(Some(Early::post(early::LIST_PATH, early::LIST_BODY.to_string())))))
     }
 }
 
@@ -39,7 +39,7 @@ pub struct DelibData(Prefetch<i64, Result<DelibDetail, DelibError>>);
 
 impl DelibData {
     pub fn start() -> Self {
-        DelibData(Prefetch::start(id_param_untracked(), |id| fetch_deliberation(*id)))
+        DelibData(Prefetch::start(id_param_untracked(), |id| fetch_deliberation(*id, Some(Early::post(early::GET_PATH, early::get_body(*id))))))
     }
 
     fn resource<S: PartialEq + Clone + Send + Sync + 'static>(
@@ -49,20 +49,27 @@ impl DelibData {
     ) -> Resource<Result<DelibDetail, DelibError>> {
         Resource::new(source, move |s| {
             let (pre, id) = (self.0.clone(), id(&s));
-            async move { pre.or_fetch(id, fetch_deliberation).await }
+            async move { pre.or_fetch(id, |id| fetch_deliberation(id, None)).await }
         })
     }
 }
 
-// The pages reach these two only through the lazy functions (see needs::pages::fetch_overview).
+// The pages reach these two only through the lazy functions, which decode what the route's
+// `data()` sent by hand, if anything (see needs::pages::fetch_overview).
 #[leptos::lazy]
-async fn fetch_deliberations() -> Result<DelibList, DelibError> {
-    list_deliberations(None).await
+async fn fetch_deliberations(sent: Option<Early>) -> Result<DelibList, DelibError> {
+    match sent {
+        Some(sent) => sent.decode().await,
+        None => list_deliberations(None).await,
+    }
 }
 
 #[leptos::lazy]
-async fn fetch_deliberation(id: i64) -> Result<DelibDetail, DelibError> {
-    get_deliberation(id).await
+async fn fetch_deliberation(id: i64, sent: Option<Early>) -> Result<DelibDetail, DelibError> {
+    match sent {
+        Some(sent) => sent.decode().await,
+        None => get_deliberation(id).await,
+    }
 }
 crate::ui::lazy_page!(NewDeliberationRoute, NewDeliberationPage);
 crate::ui::lazy_page!(DeskRoute, DeskPage);
@@ -152,7 +159,7 @@ pub fn DeliberationsPage(data: DelibsData) -> impl IntoView {
         || (),
         move |_| {
             let pre = data.0.clone();
-            async move { pre.or_fetch((), |_| fetch_deliberations()).await }
+            async move { pre.or_fetch((), |_| fetch_deliberations(None)).await }
         },
     );
     view! {
@@ -815,7 +822,8 @@ pub fn DeskPage() -> impl IntoView {
     let id = id_param();
     let key = ServerAction::<KeyPaperBallot>::new();
     let close = ServerAction::<CloseDeliberation>::new();
-    let audit = Resource::new(move || (id(), key.version().get(), close.version().get()), |(id, ..)| deliberation_audit(id));
+    let (keyed, closed) = (successes(key), successes(close));
+    let audit = Resource::new(move || (id(), keyed.get(), closed.get()), |(id, ..)| deliberation_audit(id));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), delib_desk).to_string()/>
         <p><A href=move || format!("/deliberations/{}", id())>{t!(i18n, delib_details)}</A></p>

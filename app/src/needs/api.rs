@@ -54,6 +54,22 @@ pub async fn get_need(id: i64) -> Result<NeedDetail, NeedError> {
     super::store::detail(&ctx()?.db, &p, id).await.map_err(fail)
 }
 
+/// Where `needs_overview(None)`, the list's first page and `get_need(id)` are served and their
+/// request bodies, written out for a route's `data()` (as `deliberation::api::early`).
+pub mod early {
+    pub const OVERVIEW_PATH: &str = "/api/needs/overview";
+    pub const OVERVIEW_BODY: &str = "";
+    pub const LIST_PATH: &str = "/api/needs/list";
+    /// The first page with the default filters (most supported, no search), or only one's own.
+    pub fn list_body(mine: bool) -> String {
+        format!("sort=supports&q=&mine={mine}")
+    }
+    pub const GET_PATH: &str = "/api/needs/get";
+    pub fn get_body(id: i64) -> String {
+        format!("id={id}")
+    }
+}
+
 /// Public needs of the community like the title and description being typed.
 #[server(endpoint = "needs/similar")]
 pub async fn similar_needs(title: String, body: String) -> Result<Vec<SimilarNeed>, NeedError> {
@@ -221,5 +237,24 @@ mod plain_form_tests {
     #[test]
     fn the_plain_form_path_is_the_server_functions() {
         assert_eq!(super::SUPPORT_PATH, <super::SupportNeed as leptos::server_fn::ServerFn>::PATH);
+    }
+}
+
+#[cfg(test)]
+mod early_tests {
+    use leptos::server_fn::ServerFn;
+
+    #[test]
+    fn the_early_requests_are_the_server_functions() {
+        use super::early::*;
+        assert_eq!(OVERVIEW_PATH, <super::NeedsOverview as ServerFn>::PATH);
+        assert_eq!(OVERVIEW_BODY, serde_qs::to_string(&super::NeedsOverview { community_id: None }).unwrap());
+        assert_eq!(LIST_PATH, <super::ListNeeds as ServerFn>::PATH);
+        for mine in [false, true] {
+            let args = super::ListNeeds { category: None, status: None, sort: "supports".into(), q: String::new(), cursor: None, mine };
+            assert_eq!(list_body(mine), serde_qs::to_string(&args).unwrap());
+        }
+        assert_eq!(GET_PATH, <super::GetNeed as ServerFn>::PATH);
+        assert_eq!(get_body(7), serde_qs::to_string(&super::GetNeed { id: 7 }).unwrap());
     }
 }

@@ -6,7 +6,7 @@ use super::error::{NeedError, status_name};
 use super::model::{Action as Step, Status};
 use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
-use crate::ui::prefetch::{Prefetch, id_param_untracked};
+use crate::ui::prefetch::{Early, Prefetch, id_param_untracked};
 use crate::ui::widgets::{action_err, error_view, successes};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -84,8 +84,8 @@ impl NeedsData {
     pub fn start() -> Self {
         let mine = use_query_map().with_untracked(|m| m.get("mine").as_deref() == Some("1"));
         NeedsData {
-            overview: Prefetch::start(Some(()), |_| fetch_overview()),
-            first: Prefetch::start(Some(default_filters(mine)), |f| fetch_needs(f.clone(), None)),
+            overview: Prefetch::start(Some(()), |_| fetch_overview(Some(early_overview()))),
+            first: Prefetch::start(Some(default_filters(mine)), |f| fetch_needs(f.clone(), None, Some(Early::post(early::LIST_PATH, early::list_body(mine))))),
         }
     }
 }
@@ -102,7 +102,10 @@ pub struct NeedData {
 
 impl NeedData {
     pub fn start() -> Self {
-        NeedData { overview: Prefetch::start(Some(()), |_| fetch_overview()), need: Prefetch::start(id_param_untracked(), |id| fetch_need(*id)) }
+        NeedData {
+            overview: Prefetch::start(Some(()), |_| fetch_overview(Some(early_overview()))),
+            need: Prefetch::start(id_param_untracked(), |id| fetch_need(*id, Some(Early::post(early::GET_PATH, early::get_body(*id))))),
+        }
     }
 }
 
@@ -110,15 +113,28 @@ impl NeedData {
 // they ask again: code used both by a lazy function and by a page's chunk is put into the main
 // module by the WASM splitter (measured: +34 KB brotli when the pages called them directly).
 
+// Each takes the answer to the request its route's `data()` sent by hand (`Early`), if any, and
+// decodes it; otherwise it asks the server function.
+
+fn early_overview() -> Early {
+    Early::post(early::OVERVIEW_PATH, early::OVERVIEW_BODY.to_string())
+}
+
 /// The community's context (categories, buildings, settings), in its own chunk.
 #[leptos::lazy]
-pub(crate) async fn fetch_overview() -> Result<NeedsContext, NeedError> {
-    needs_overview(None).await
+pub(crate) async fn fetch_overview(sent: Option<Early>) -> Result<NeedsContext, NeedError> {
+    match sent {
+        Some(sent) => sent.decode().await,
+        None => needs_overview(None).await,
+    }
 }
 
 /// A page of the list, in its own chunk.
 #[leptos::lazy]
-async fn fetch_needs(f: Filters, cursor: Option<String>) -> Result<NeedPage, NeedError> {
+async fn fetch_needs(f: Filters, cursor: Option<String>, sent: Option<Early>) -> Result<NeedPage, NeedError> {
+    if let Some(sent) = sent {
+        return sent.decode().await;
+    }
     let (c, s, so, q, m) = f;
     list_needs(c.parse().ok(), (!s.is_empty()).then_some(s), so, q, cursor, m).await
 }
@@ -129,15 +145,18 @@ fn overview_resource(overview: Prefetch<(), Result<NeedsContext, NeedError>>) ->
         || (),
         move |_| {
             let overview = overview.clone();
-            async move { overview.or_fetch((), |_| fetch_overview()).await }
+            async move { overview.or_fetch((), |_| fetch_overview(None)).await }
         },
     )
 }
 
 /// One need, in its own chunk.
 #[leptos::lazy]
-async fn fetch_need(id: i64) -> Result<NeedDetail, NeedError> {
-    get_need(id).await
+async fn fetch_need(id: i64, sent: Option<Early>) -> Result<NeedDetail, NeedError> {
+    match sent {
+        Some(sent) => sent.decode().await,
+        None => get_need(id).await,
+    }
 }
 
 /// 问需: the community's needs (or, with `?mine=1`, the resident's own).
@@ -157,7 +176,7 @@ pub fn NeedsListPage(data: NeedsData) -> impl IntoView {
         move || (category.get(), status.get(), sort.get(), search.get(), mine()),
         move |f| {
             let first = first.clone();
-            async move { first.or_fetch(f, |f| fetch_needs(f, None)).await }
+            async move { first.or_fetch(f, |f| fetch_needs(f, None, None)).await }
         },
     );
     // Further pages, appended below the first.
@@ -166,7 +185,7 @@ pub fn NeedsListPage(data: NeedsData) -> impl IntoView {
     let more = Action::new(move |cursor: &String| {
         let f = (category.get_untracked(), status.get_untracked(), sort.get_untracked(), search.get_untracked(), mine());
         let cursor = cursor.clone();
-        async move { fetch_needs(f, Some(cursor)).await }
+        async move { fetch_needs(f, Some(cursor), None).await }
     });
     Effect::new(move |_| {
         if let Some(Ok(page)) = more.value().get() {
@@ -290,7 +309,7 @@ async fn file_b64(input: &web_sys::HtmlInputElement, i: u32) -> Option<String> {
 #[component]
 pub fn ProposePage() -> impl IntoView {
     let i18n = use_i18n();
-    let ctx = Resource::new(|| (), |_| fetch_overview());
+    let ctx = Resource::new(|| (), |_| fetch_overview(None));
     let category = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
@@ -525,7 +544,7 @@ pub fn NeedPage(data: NeedData) -> impl IntoView {
         move || (id(), support_ok.get(), commented.get(), acted.get(), resubmitted.get(), hidden.get()),
         move |(id, ..)| {
             let need = need.clone();
-            async move { need.or_fetch(id, fetch_need).await }
+            async move { need.or_fetch(id, |id| fetch_need(id, None)).await }
         },
     );
     let comment_text = RwSignal::new(String::new());

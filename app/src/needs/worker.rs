@@ -5,7 +5,7 @@ use super::api::*;
 use super::error::status_name;
 use super::pages::NeedCard;
 use crate::i18n::{Locale, t, td_string, use_i18n};
-use crate::ui::widgets::action_err as err;
+use crate::ui::widgets::{action_err as err, successes};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -19,11 +19,9 @@ pub fn QueuePage() -> impl IntoView {
     let hide = ServerAction::<SetCommentHidden>::new();
     let reasons = ServerAction::<EditReasons>::new();
     let settings = ServerAction::<SetNeedSettings>::new();
-    let ctx = Resource::new(|| (), |_| super::pages::fetch_overview());
-    let queue = Resource::new(
-        move || (act.version().get(), resolve.version().get(), hide.version().get(), reasons.version().get(), settings.version().get()),
-        |_| need_queue(),
-    );
+    let ctx = Resource::new(|| (), |_| super::pages::fetch_overview(None));
+    let changed = (successes(act), successes(resolve), successes(hide), successes(reasons), successes(settings));
+    let queue = Resource::new(move || (changed.0.get(), changed.1.get(), changed.2.get(), changed.3.get(), changed.4.get()), |_| need_queue());
     let reason = RwSignal::new(String::new());
     let new_reason = RwSignal::new(String::new());
     let threshold = RwSignal::new(String::new());
