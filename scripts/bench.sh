@@ -6,13 +6,18 @@
 #   the needs list of a large community, ballots/s at 64 concurrent voters vs a bare insert loop.
 # Options: --clean-build  also time `cargo leptos build --release` from a clean clone (slow).
 #          --duration N   seconds of load per wrk run (default 20).
+#          --server-of DIR  the server figures only (home SSR, needs list, ballots), of the release
+#                         server already built in the tree DIR (`cargo build --release -p server`
+#                         there, e.g. a git worktree of an older commit): the same script, side by
+#                         side. No build, no sizes, no photo figures (older trees lack the limits).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-clean=0; duration=20
+clean=0; duration=20; tree=.
 while [ $# -gt 0 ]; do
   case "$1" in
     --clean-build) clean=1 ;;
     --duration) duration=$2; shift ;;
+    --server-of) tree=$(cd "$2" && pwd); shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -23,7 +28,14 @@ source scripts/env.sh
 
 echo "## Run of $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(rustc --version | cut -d' ' -f1-2)"
 echo
+server="$tree/target/release/server"
+if [ "$tree" != . ]; then
+  [ -x "$server" ] || { echo "no release server in $tree (cargo build --release -p server there)" >&2; exit 2; }
+  echo "Server of \`$(git -C "$tree" log -1 --format='%h %s' | cut -c1-72)\` ($tree): server figures only."
+  echo
+fi
 
+if [ "$tree" = . ]; then
 if [ "$clean" = 1 ]; then
   tmp=$(mktemp -d /tmp/linli-clean.XXXXXX)
   git clone -q . "$tmp/linli"
@@ -63,10 +75,12 @@ for f in target/site/pkg/chunk_*.wasm; do
 done
 printf -- '- %d shared chunks (code used by several of the above), together: %d KB\n' "$chunks" $((chunk_br / 1024))
 
+fi
+
 data=$(mktemp -d /tmp/linli-bench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 LINLI_SITE_ROOT=target/site LINLI_DATA_DIR="$data" LINLI_ADDR="127.0.0.1:$port" RUST_LOG=warn \
-  target/release/server serve --demo >"$data/server.log" 2>&1 &
+  "$server" serve --demo >"$data/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -101,17 +115,17 @@ echo "- RSS after the load runs: $((rss_load / 1024)) MiB"
 # Photos must not stall the server: /healthz alone and while 4 residents upload the worst photo
 # the server decodes (just under the pixel budget), with the server's peak memory.
 echo
-python3 scripts/bench_photos.py "http://127.0.0.1:$port" "$data" "$pid" "$duration"
+[ "$tree" != . ] || python3 scripts/bench_photos.py "http://127.0.0.1:$port" "$data" "$pid" "$duration"
 
 # The needs list of a large community: 10,000 needs and 100,000 supports (server bench-needs).
 kill $pid 2>/dev/null; wait $pid 2>/dev/null || true
 ndata=$(mktemp -d /tmp/linli-bench-needs.XXXXXX)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$data" "$ndata"' EXIT
 start_s=$(date +%s.%N)
-cookie=$(LINLI_DATA_DIR="$ndata" RUST_LOG=warn target/release/server bench-needs 10000 100000)
+cookie=$(LINLI_DATA_DIR="$ndata" RUST_LOG=warn "$server" bench-needs 10000 100000)
 seed_s=$(python3 -c "print(round($(date +%s.%N) - $start_s, 1))")
 LINLI_SITE_ROOT=target/site LINLI_DATA_DIR="$ndata" LINLI_ADDR="127.0.0.1:$port" RUST_LOG=warn \
-  target/release/server serve >"$ndata/server.log" 2>&1 &
+  "$server" serve >"$ndata/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 counts=$(sqlite3 "$ndata/linli.db" "SELECT (SELECT COUNT(*) FROM needs) || ' needs, ' || (SELECT COUNT(*) FROM need_supports) || ' supports'" 2>/dev/null || echo "10000 needs, 100000 supports (requested)")
@@ -155,11 +169,11 @@ echo
 echo "| database | ballots/s | p50 | p99 | errors | bare inserts/s | ratio |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 bdata=$(mktemp -d /tmp/linli-bench-ballots.XXXXXX)
-LINLI_DATA_DIR="$bdata" RUST_LOG=warn target/release/server bench-ballots 640 "$duration"
+LINLI_DATA_DIR="$bdata" RUST_LOG=warn "$server" bench-ballots 640 "$duration"
 rm -rf "$bdata"
 pg_out=$(LINLI_PG_FSYNC=on scripts/postgres.sh)
 read -r pg_url pg_dir <<<"$pg_out"
 bdata=$(mktemp -d /tmp/linli-bench-ballots.XXXXXX)
-DATABASE_URL="$pg_url" LINLI_DATA_DIR="$bdata" RUST_LOG=warn target/release/server bench-ballots 640 "$duration"
+DATABASE_URL="$pg_url" LINLI_DATA_DIR="$bdata" RUST_LOG=warn "$server" bench-ballots 640 "$duration"
 rm -rf "$bdata"
 scripts/postgres.sh stop "$pg_dir"

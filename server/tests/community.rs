@@ -67,6 +67,38 @@ async fn roster_preview_writes_nothing_and_import_applies_good_rows_once() {
     }
 }
 
+/// The roster's 产权人编号 column: homes of one owner share a label (art. 278 heads); a later
+/// import can give a group, and a row without one leaves it as it was.
+#[tokio::test]
+async fn the_roster_says_which_homes_share_an_owner() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let mut worker = s.login("13800000020").await;
+        let file = "楼栋,单元,房号,姓名,业主,面积,产权人编号\n9幢,1,101,周强,是,90,周强\n9幢,2,202,周强,是,60,周强\n9幢,1,102,吴丽,是,80,\n";
+        let (status, out) = import(&s, &mut worker, file.as_bytes(), true).await;
+        assert_eq!((status, actions(&out)), (200, vec!["Created".to_string(); 3]), "{label}: {out}");
+        let groups = |s: &Server| {
+            let pool = s.db.pool().clone();
+            async move {
+                sqlx::query_as::<_, (String, Option<String>)>(
+                    "SELECT h.room, h.owner_group FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.name = '9幢' ORDER BY h.room",
+                )
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+            }
+        };
+        let expected = |g102: Option<&str>| {
+            vec![("101".to_string(), Some("周强".to_string())), ("102".to_string(), g102.map(String::from)), ("202".to_string(), Some("周强".to_string()))]
+        };
+        assert_eq!(groups(&s).await, expected(None), "{label}");
+        let again = "楼栋,单元,房号,姓名,业主,面积,产权人编号\n9幢,1,101,周强,是,90,\n9幢,1,102,吴丽,是,80,吴丽\n";
+        let (status, out) = import(&s, &mut worker, again.as_bytes(), true).await;
+        assert_eq!((status, actions(&out)), (200, vec!["Unchanged".to_string(), "Updated".to_string()]), "{label}: {out}");
+        assert_eq!(groups(&s).await, expected(Some("吴丽")), "{label}");
+    }
+}
+
 #[tokio::test]
 async fn gbk_roster_imports_like_utf8_and_bad_files_are_refused_whole() {
     for (label, db) in common::databases().await {

@@ -677,3 +677,64 @@ async fn listing_and_opening_a_deliberation_due_to_change_writes_nothing() {
         assert_eq!(get(&s, &mut v[1], open).await.1["result"]["participants"]["headcount"], 1, "{label}");
     }
 }
+
+/// Art. 278 heads (法释〔2009〕7号 art. 9): the roster says which homes share an owner
+/// (`owner_group`); in an owners' vote they are one head with their areas summed — an owner of
+/// two homes, and the developer's unsold homes together — whichever of its homes' owners votes,
+/// the last ballot counting. The page says how many homes the heads stand for.
+#[tokio::test]
+async fn an_owner_of_several_homes_is_one_head_with_the_homes_areas_summed() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let owners = s.residents("cuiyuan", "8幢", 5).await;
+        let homes: Vec<i64> = sqlx::query_scalar(
+            "SELECT h.id FROM households h JOIN household_members hm ON hm.household_id = h.id JOIN users u ON u.id = hm.user_id \
+             WHERE u.id IN ($1, $2, $3, $4, $5) ORDER BY u.id",
+        )
+        .bind(owners[0])
+        .bind(owners[1])
+        .bind(owners[2])
+        .bind(owners[3])
+        .bind(owners[4])
+        .fetch_all(s.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(homes.len(), 5, "{label}");
+        for (home, group) in [(homes[0], "王建国"), (homes[1], "王建国"), (homes[2], "开发商"), (homes[3], "开发商")] {
+            sqlx::query("UPDATE households SET owner_group = $1 WHERE id = $2").bind(group).bind(home).execute(s.db.pool()).await.unwrap();
+        }
+        let b = building(&s, "cuiyuan", "8幢").await;
+        let mut w = worker(&s).await;
+        let id = create(&s, &mut w, spec(json!({ "electorate": "Owners", "building_ids": [b], "vote_unit": "Owner", "rule": "Art278Major" }))).await;
+        // Three heads (王建国, the developer, the fifth home) with all five homes' area.
+        assert_eq!(count(&s, "SELECT electorate_size FROM deliberations WHERE id = $1", id).await, 3, "{label}");
+        assert_eq!(count(&s, "SELECT electorate_area FROM deliberations WHERE id = $1", id).await, 45_000, "{label}");
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM deliberation_units WHERE deliberation_id = $1", id).await, 3, "{label}");
+        let mut o = jars(&s, &owners).await;
+        let (_, d) = get(&s, &mut o[1], id).await;
+        assert_eq!((d["electorate_size"].as_i64(), d["electorate_homes"].as_i64()), (Some(3), Some(5)), "{label}: {d}");
+        // The owner's unit is named by both homes, and both homes' owners may cast it.
+        let mine = d["my_units"].as_array().unwrap();
+        assert_eq!(mine.len(), 1, "{label}: {d}");
+        assert_eq!(mine[0]["unit_id"].as_i64(), Some(homes[0]), "{label}");
+        assert!(mine[0]["label"].as_str().unwrap().contains(" + "), "{label}: {d}");
+        assert_eq!(vote(&s, &mut o[0], id, "yes").await.0, 200, "{label}");
+        assert_eq!(vote(&s, &mut o[1], id, "no").await.0, 200, "{label}");
+        assert_eq!(vote(&s, &mut o[2], id, "yes").await.0, 200, "{label}");
+        assert_eq!(vote(&s, &mut o[4], id, "yes").await.0, 200, "{label}");
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM deliberation_turnout WHERE deliberation_id = $1", id).await, 3, "{label}");
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM ballots WHERE deliberation_id = $1", id).await, 3, "{label}");
+        // A paper ballot names the unit, not one of its other homes.
+        refused(label, paper(&s, &mut w, id, homes[1], "yes", None).await, 403, DelibError::NotEligible);
+        sqlx::query("UPDATE deliberations SET closes_at = $1 WHERE id = $2").bind(now() - 1).bind(id).execute(s.db.pool()).await.unwrap();
+        assert_eq!(server::scheduler::run_once(&s.db).await.unwrap().closed, 1, "{label}");
+        let (_, d) = get(&s, &mut o[3], id).await;
+        let t = &d["result"]["motions"][0]["tally"];
+        let counts = |c: &Value| (c["headcount"].as_i64().unwrap(), c["area"].as_i64().unwrap());
+        assert_eq!(counts(&t["electorate"]), (3, 45_000), "{label}: {d}");
+        assert_eq!(counts(&t["participants"]), (3, 45_000), "{label}");
+        // 王建国's last ballot (no) counts once, with both homes' area.
+        assert_eq!((counts(&t["yes"]), counts(&t["no"])), ((2, 27_000), (1, 18_000)), "{label}");
+        assert_eq!(d["electorate_homes"].as_i64(), Some(5), "{label}");
+    }
+}

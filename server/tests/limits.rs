@@ -26,6 +26,7 @@ fn limits() -> Vec<(&'static str, Limit, &'static str, &'static str)> {
         ("paper correction reason", d::REASON.optional(), "paper_entries", "reason"),
         ("family member name", app::account::model::MEMBER_NAME, "household_members", "name"),
         ("family relationship", app::account::model::RELATIONSHIP, "household_members", "relationship"),
+        ("roster owner group", app::account::model::OWNER_GROUP, "households", "owner_group"),
         // needs::model::ANSWER (needs.answer, need_updates.text): added by migration 0005, tried
         // on the databases below.
     ]
@@ -38,6 +39,11 @@ fn column_line(backend: &str, table: &str, column: &str) -> String {
     files.sort();
     for f in files {
         let sql = std::fs::read_to_string(&f).unwrap();
+        // A column added later: `ALTER TABLE table ADD COLUMN column … CHECK (…);` on one line.
+        let added = format!("ALTER TABLE {table} ADD COLUMN {column} ");
+        if let Some(line) = sql.lines().find(|l| l.starts_with(&added)) {
+            return line[added.len() - column.len() - 1..].to_string();
+        }
         let head = format!("CREATE TABLE {table} (");
         let Some(start) = sql.find(&head) else { continue };
         let body = &sql[start + head.len()..];

@@ -58,31 +58,38 @@ async fn import_row(conn: &mut AnyConnection, community: i64, row: &RosterRow) -
         }
     };
     let mut changed = false;
-    let household: i64 =
-        match sqlx::query_as::<_, (i64, Option<i64>)>("SELECT id, area_centi_m2 FROM households WHERE building_id = $1 AND unit = $2 AND room = $3")
-            .bind(building)
-            .bind(&row.unit)
-            .bind(&row.room)
-            .fetch_optional(&mut *conn)
-            .await?
-        {
-            Some((id, area)) => {
-                if row.area_centi_m2.is_some() && row.area_centi_m2 != area {
-                    sqlx::query("UPDATE households SET area_centi_m2 = $1 WHERE id = $2").bind(row.area_centi_m2).bind(id).execute(&mut *conn).await?;
-                    changed = true;
-                }
-                id
+    let household: i64 = match sqlx::query_as::<_, (i64, Option<i64>, Option<String>)>(
+        "SELECT id, area_centi_m2, owner_group FROM households WHERE building_id = $1 AND unit = $2 AND room = $3",
+    )
+    .bind(building)
+    .bind(&row.unit)
+    .bind(&row.room)
+    .fetch_optional(&mut *conn)
+    .await?
+    {
+        Some((id, area, group)) => {
+            if row.area_centi_m2.is_some() && row.area_centi_m2 != area {
+                sqlx::query("UPDATE households SET area_centi_m2 = $1 WHERE id = $2").bind(row.area_centi_m2).bind(id).execute(&mut *conn).await?;
+                changed = true;
             }
-            None => {
-                sqlx::query_scalar("INSERT INTO households (building_id, unit, room, area_centi_m2) VALUES ($1, $2, $3, $4) RETURNING id")
-                    .bind(building)
-                    .bind(&row.unit)
-                    .bind(&row.room)
-                    .bind(row.area_centi_m2)
-                    .fetch_one(&mut *conn)
-                    .await?
+            // As the area: a row that gives no group leaves the household's as it was.
+            if row.owner_group.is_some() && row.owner_group != group {
+                sqlx::query("UPDATE households SET owner_group = $1 WHERE id = $2").bind(&row.owner_group).bind(id).execute(&mut *conn).await?;
+                changed = true;
             }
-        };
+            id
+        }
+        None => {
+            sqlx::query_scalar("INSERT INTO households (building_id, unit, room, area_centi_m2, owner_group) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .bind(building)
+                .bind(&row.unit)
+                .bind(&row.room)
+                .bind(row.area_centi_m2)
+                .bind(&row.owner_group)
+                .fetch_one(&mut *conn)
+                .await?
+        }
+    };
     let owner = i64::from(row.owner);
     let existing: Option<(i64, Option<i64>, Option<String>, i64, String)> =
         sqlx::query_as("SELECT id, birth_year, phone, is_owner, status FROM household_members WHERE household_id = $1 AND name = $2")

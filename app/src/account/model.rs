@@ -9,6 +9,8 @@ use crate::kernel::text::Limit;
 /// `server/tests/limits.rs`).
 pub const MEMBER_NAME: Limit = Limit::line(50);
 pub const RELATIONSHIP: Limit = Limit::line(20);
+/// A roster's owner group (`households.owner_group`): homes with the same one share an owner.
+pub const OWNER_GROUP: Limit = Limit::optional_line(40);
 pub use crate::kernel::text::{REASON, SEARCH};
 /// What the login form lets one type: a phone number with spaces or +86, a code with spaces.
 pub const PHONE_INPUT_MAX: usize = 20;

@@ -17,11 +17,14 @@ pub enum RosterColumn {
     Owner,
     Area,
     Relationship,
+    /// Homes with the same value (in one community) belong to one owner, who counts as one head
+    /// in owners' votes (法释〔2009〕7号 art. 9); e.g. 开发商 for the developer's unsold homes.
+    OwnerGroup,
 }
 
 impl RosterColumn {
     #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-    const ALL: [RosterColumn; 9] = [
+    const ALL: [RosterColumn; 10] = [
         RosterColumn::Building,
         RosterColumn::Unit,
         RosterColumn::Room,
@@ -31,6 +34,7 @@ impl RosterColumn {
         RosterColumn::Owner,
         RosterColumn::Area,
         RosterColumn::Relationship,
+        RosterColumn::OwnerGroup,
     ];
 
     #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
@@ -45,6 +49,7 @@ impl RosterColumn {
             RosterColumn::Owner => &["业主", "是否业主", "owner"],
             RosterColumn::Area => &["面积", "建筑面积", "专有面积", "area"],
             RosterColumn::Relationship => &["关系", "与户主关系", "relationship"],
+            RosterColumn::OwnerGroup => &["产权人编号", "同一产权人", "owner group", "owner_group"],
         }
     }
 
@@ -84,6 +89,10 @@ pub enum RosterProblem {
     AreaConflict {
         first_line: usize,
     },
+    /// The same household was given another owner group on an earlier line.
+    OwnerGroupConflict {
+        first_line: usize,
+    },
     /// The CSV itself is malformed here (e.g. an unclosed quote).
     Malformed,
 }
@@ -111,6 +120,8 @@ pub struct RosterRow {
     pub area_centi_m2: Option<i64>,
     /// 与户主关系, if the file has it.
     pub relationship: String,
+    /// The household's owner group, if given (see `RosterColumn::OwnerGroup`).
+    pub owner_group: Option<String>,
 }
 
 /// The parsed file: good rows and row errors, or a file-level error.
@@ -174,7 +185,7 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<ParsedRoster, RosterErro
             return Err(RosterError { line: 1, column: None, problem: RosterProblem::Empty });
         }
     };
-    let mut index = [None; 9];
+    let mut index = [None; RosterColumn::ALL.len()];
     for (i, h) in header.iter().enumerate() {
         let h = h.trim().to_lowercase();
         if let Some(c) = RosterColumn::ALL.iter().position(|c| c.headers().iter().any(|n| *n == h)) {
@@ -189,6 +200,7 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<ParsedRoster, RosterErro
     let mut parsed = ParsedRoster { rows: Vec::new(), errors: Vec::new() };
     let mut seen_people: std::collections::HashMap<(String, String, String, String), usize> = Default::default();
     let mut seen_areas: std::collections::HashMap<(String, String, String), (usize, i64)> = Default::default();
+    let mut seen_groups: std::collections::HashMap<(String, String, String), (usize, String)> = Default::default();
     for record in records {
         let (line, record) = match record {
             Ok(r) => (r.position().map(|p| p.line() as usize).unwrap_or(0), r),
@@ -244,7 +256,14 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<ParsedRoster, RosterErro
             if relationship.chars().count() > 20 {
                 return Err(err(RosterColumn::Relationship, RosterProblem::TooLong { max: 20 }));
             }
-            Ok(RosterRow { line, building, unit, room, name, phone, birth_year, owner, area_centi_m2, relationship })
+            // Cleaned by the shared text rules (trimmed, NFC, no control characters), so that
+            // a label typed with a stray space is still the same group.
+            let owner_group = match super::model::OWNER_GROUP.check(&get(RosterColumn::OwnerGroup)) {
+                Ok(g) => Some(g).filter(|g| !g.is_empty()),
+                Err(crate::kernel::text::TextProblem::TooLong { max }) => return Err(err(RosterColumn::OwnerGroup, RosterProblem::TooLong { max })),
+                Err(crate::kernel::text::TextProblem::Empty) => None,
+            };
+            Ok(RosterRow { line, building, unit, room, name, phone, birth_year, owner, area_centi_m2, relationship, owner_group })
         })();
         let row = match row {
             Ok(r) => r,
@@ -267,7 +286,20 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<ParsedRoster, RosterErro
                 }
                 Some(_) => {}
                 None => {
-                    seen_areas.insert(household, (line, area));
+                    seen_areas.insert(household.clone(), (line, area));
+                }
+            }
+        }
+        if let Some(group) = &row.owner_group {
+            match seen_groups.get(&household) {
+                Some((first_line, g)) if g != group => {
+                    let first_line = *first_line;
+                    parsed.errors.push(RosterError { line, column: Some(RosterColumn::OwnerGroup), problem: RosterProblem::OwnerGroupConflict { first_line } });
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    seen_groups.insert(household, (line, group.clone()));
                 }
             }
         }
@@ -377,6 +409,26 @@ mod tests {
     }
 
     #[test]
+    fn owner_groups_are_read_cleaned_and_must_agree_within_a_household() {
+        let long = "长".repeat(41);
+        let file = format!(
+            "楼栋,单元,房号,姓名,业主,产权人编号\n1幢,1,101,王建国,是, 王建国 \n2幢,1,502,王建国,是,王建国\n3幢,1,101,李明,是,\n\
+             1幢,1,101,王芳,是,开发商\n4幢,1,101,赵敏,是,{long}\n"
+        );
+        let p = parse_str(&file).unwrap();
+        let groups: Vec<(usize, Option<&str>)> = p.rows.iter().map(|r| (r.line, r.owner_group.as_deref())).collect();
+        assert_eq!(groups, vec![(2, Some("王建国")), (3, Some("王建国")), (4, None)]);
+        assert_eq!(
+            p.errors,
+            vec![
+                RosterError { line: 5, column: Some(RosterColumn::OwnerGroup), problem: RosterProblem::OwnerGroupConflict { first_line: 2 } },
+                RosterError { line: 6, column: Some(RosterColumn::OwnerGroup), problem: RosterProblem::TooLong { max: 40 } },
+            ]
+        );
+        assert!(describe(&p.errors[0], crate::i18n::Locale::zh_CN).contains("产权人编号"));
+    }
+
+    #[test]
     fn blank_trailing_lines_are_ignored_and_an_empty_file_is_an_error() {
         let p = parse_str(&format!("{HEADER}1幢,1,101,王芳,,,否,\n,,,,,,,\n\n")).unwrap();
         assert_eq!((p.rows.len(), p.errors.len()), (1, 0));
@@ -412,6 +464,7 @@ pub fn describe(e: &RosterError, locale: crate::i18n::Locale) -> String {
             RosterColumn::Owner => td_string!(l, col_owner),
             RosterColumn::Area => td_string!(l, col_area),
             RosterColumn::Relationship => td_string!(l, col_relationship),
+            RosterColumn::OwnerGroup => td_string!(l, col_owner_group),
         }
     };
     let problem = match &e.problem {
@@ -430,6 +483,7 @@ pub fn describe(e: &RosterError, locale: crate::i18n::Locale) -> String {
         RosterProblem::BadArea => td_string!(l, roster_bad_area).to_string(),
         RosterProblem::Duplicate { first_line } => td_string!(l, roster_duplicate, line = *first_line).to_string(),
         RosterProblem::AreaConflict { first_line } => td_string!(l, roster_area_conflict, line = *first_line).to_string(),
+        RosterProblem::OwnerGroupConflict { first_line } => td_string!(l, roster_owner_group_conflict, line = *first_line).to_string(),
         RosterProblem::Malformed => td_string!(l, roster_malformed).to_string(),
     };
     let place = match (e.line, e.column) {

@@ -309,6 +309,7 @@ fn Deliberation(
                     <dd data-testid="delib-snapshot">
                         {td_string!(l, delib_snapshot_size, n = n).to_string()}
                         {d.electorate_area.filter(|a| *a > 0).map(|a| format!(" · {}", area(a)))}
+                        {d.electorate_homes.map(|h| format!(" · {}", td_string!(l, delib_snapshot_homes, homes = h)))}
                         " · "{td_string!(l, delib_turnout, n = d.turnout).to_string()}
                     </dd>
                 })}
@@ -522,6 +523,11 @@ pub fn ResultPage(data: DelibData) -> impl IntoView {
                             Some(r) => view! { <ResultView r=r kind=d.kind/> }.into_any(),
                             None => view! { <p class="hint">{td_string!(l, delib_no_result)}</p> }.into_any(),
                         }}
+                        {d.electorate_homes.map(|h| view! {
+                            <p class="hint" data-testid="delib-heads">
+                                {td_string!(l, delib_result_heads, n = d.electorate_size.unwrap_or(0), homes = h).to_string()}
+                            </p>
+                        })}
                         <p><A href=format!("/deliberations/{}", d.id)>{td_string!(l, delib_details)}</A></p>
                     }.into_any()
                 }

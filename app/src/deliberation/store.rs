@@ -189,24 +189,71 @@ async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<()
             let owner = row.unit == VoteUnit::Owner;
             let (area, member_filter) = if owner { ("h.area_centi_m2", " AND hm.is_owner = 1") } else { ("0", "") };
             let area_filter = if owner { " AND h.area_centi_m2 IS NOT NULL" } else { "" };
-            sqlx::query(&format!(
-                "INSERT INTO deliberation_units (deliberation_id, unit_id, area, label) \
-                 SELECT $1, h.id, {area}, {address} FROM households h JOIN buildings b ON b.id = h.building_id \
+            // The homes that have a vote, each with the key of the unit it counts in: its own, but
+            // for an owner vote the homes of one owner (the roster's owner_group) are one unit —
+            // one head with their areas summed (法释〔2009〕7号 art. 9). The unit's id is its
+            // first home's.
+            let key = if owner {
+                "CASE WHEN h.owner_group IS NULL THEN 'h' || CAST(h.id AS TEXT) ELSE 'g' || h.owner_group END"
+            } else {
+                "'h' || CAST(h.id AS TEXT)"
+            };
+            let homes = format!(
+                "SELECT h.id AS id, {key} AS k, {area} AS area, {address} AS label FROM households h JOIN buildings b ON b.id = h.building_id \
                  WHERE b.community_id = $2 AND {in_scope}{area_filter} \
                  AND EXISTS (SELECT 1 FROM household_members hm WHERE hm.household_id = h.id AND hm.status = 'confirmed'{member_filter})"
+            );
+            sqlx::query(&format!(
+                "INSERT INTO deliberation_units (deliberation_id, unit_id, area, label, homes) \
+                 SELECT $1, MIN(x.id), CAST(SUM(x.area) AS BIGINT), MIN(x.label), COUNT(*) FROM ({homes}) x GROUP BY x.k"
             ))
             .bind(row.id)
             .bind(row.community)
             .bind(scoped)
             .execute(&mut *conn)
             .await?;
-            // Who may cast it in the app: verified residents who are (adult / owner) members of it.
+            sqlx::query(&format!(
+                "INSERT INTO deliberation_unit_homes (deliberation_id, household_id, unit_id) \
+                 SELECT $1, x.id, g.unit FROM ({homes}) x JOIN (SELECT y.k AS k, MIN(y.id) AS unit FROM ({homes}) y GROUP BY y.k) g ON g.k = x.k"
+            ))
+            .bind(row.id)
+            .bind(row.community)
+            .bind(scoped)
+            .execute(&mut *conn)
+            .await?;
+            // An owner's unit is labelled with all its homes.
+            let several: Vec<(i64, String)> = sqlx::query_as(&format!(
+                "SELECT uh.unit_id, {address} FROM deliberation_unit_homes uh JOIN deliberation_units du \
+                 ON du.deliberation_id = uh.deliberation_id AND du.unit_id = uh.unit_id AND du.homes > 1 \
+                 JOIN households h ON h.id = uh.household_id JOIN buildings b ON b.id = h.building_id \
+                 WHERE uh.deliberation_id = $1 ORDER BY uh.unit_id, uh.household_id"
+            ))
+            .bind(row.id)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut labels: Vec<(i64, Vec<String>)> = Vec::new();
+            for (unit, label) in several {
+                match labels.last_mut() {
+                    Some((u, l)) if *u == unit => l.push(label),
+                    _ => labels.push((unit, vec![label])),
+                }
+            }
+            for (unit, l) in labels {
+                sqlx::query("UPDATE deliberation_units SET label = $1 WHERE deliberation_id = $2 AND unit_id = $3")
+                    .bind(l.join(" + "))
+                    .bind(row.id)
+                    .bind(unit)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            // Who may cast it in the app: verified residents who are (adult / owner) members of
+            // one of its homes.
             let adult = if owner { String::new() } else { " AND (hm.birth_year IS NULL OR hm.birth_year <= $3)".to_string() };
             sqlx::query(&format!(
                 "INSERT INTO deliberation_unit_voters (deliberation_id, user_id, unit_id) \
-                 SELECT DISTINCT du.deliberation_id, m.user_id, du.unit_id FROM memberships m \
+                 SELECT DISTINCT uh.deliberation_id, m.user_id, uh.unit_id FROM memberships m \
                  JOIN household_members hm ON hm.id = m.member_id \
-                 JOIN deliberation_units du ON du.deliberation_id = $1 AND du.unit_id = hm.household_id \
+                 JOIN deliberation_unit_homes uh ON uh.deliberation_id = $1 AND uh.household_id = hm.household_id \
                  JOIN users u ON u.id = m.user_id \
                  WHERE m.community_id = $2 AND m.role = 'resident' AND m.verified = 1 AND u.status = 'active' \
                  AND hm.status = 'confirmed'{member_filter}{adult}"
@@ -218,32 +265,44 @@ async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<()
             .await?;
         }
     }
-    let (size, area): (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), CAST(SUM(area) AS BIGINT) FROM deliberation_units WHERE deliberation_id = $1")
-        .bind(row.id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let (size, area, homes): (i64, Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT COUNT(*), CAST(SUM(area) AS BIGINT), CAST(SUM(homes) AS BIGINT) FROM deliberation_units WHERE deliberation_id = $1")
+            .bind(row.id)
+            .fetch_one(&mut *conn)
+            .await?;
     let area = area.unwrap_or(0);
-    sqlx::query("UPDATE deliberations SET electorate_size = $1, electorate_area = $2 WHERE id = $3")
+    sqlx::query("UPDATE deliberations SET electorate_size = $1, electorate_area = $2, electorate_homes = $3 WHERE id = $4")
         .bind(size)
         .bind(area)
+        .bind(homes.unwrap_or(0))
         .bind(row.id)
         .execute(&mut *conn)
         .await?;
     row.status = Phase::Voting;
     row.ballot_secret = secret;
     notify_voters(conn, row, &DelibNotice::Open { title: row.title.clone(), closes_at: row.closes_at }, false).await?;
-    events::append(conn, &event(row, "deliberation.voting_opened", None, None, false, serde_json::json!({ "electorate_size": size, "electorate_area": area })))
-        .await?;
+    events::append(
+        conn,
+        &event(
+            row,
+            "deliberation.voting_opened",
+            None,
+            None,
+            false,
+            serde_json::json!({ "electorate_size": size, "electorate_area": area, "electorate_homes": homes.unwrap_or(0) }),
+        ),
+    )
+    .await?;
     Ok(())
 }
 
 /// The (deliberation, unit, voted 0/1) of households and owned homes of community `$2`'s
 /// household and owner votes that user `$1` may now cast as a verified (adult, born in year `$3`
 /// or before / owner) member: the part of `castable_units` that is not in the snapshot's list.
-const MEMBER_UNITS: &str = "SELECT d.id, du.unit_id, CASE WHEN t.unit_id IS NULL THEN 0 ELSE 1 END FROM memberships m \
+const MEMBER_UNITS: &str = "SELECT DISTINCT d.id, uh.unit_id, CASE WHEN t.unit_id IS NULL THEN 0 ELSE 1 END FROM memberships m \
      JOIN household_members hm ON hm.id = m.member_id JOIN users u ON u.id = m.user_id \
-     JOIN deliberation_units du ON du.unit_id = hm.household_id JOIN deliberations d ON d.id = du.deliberation_id \
-     LEFT JOIN deliberation_turnout t ON t.deliberation_id = du.deliberation_id AND t.unit_id = du.unit_id \
+     JOIN deliberation_unit_homes uh ON uh.household_id = hm.household_id JOIN deliberations d ON d.id = uh.deliberation_id \
+     LEFT JOIN deliberation_turnout t ON t.deliberation_id = uh.deliberation_id AND t.unit_id = uh.unit_id \
      WHERE m.user_id = $1 AND m.community_id = $2 AND d.community_id = $2 AND m.role = 'resident' AND m.verified = 1 \
      AND u.status = 'active' AND hm.status = 'confirmed' \
      AND ((d.vote_unit = 'owner' AND hm.is_owner = 1) OR (d.vote_unit = 'household' AND (hm.birth_year IS NULL OR hm.birth_year <= $3)))";
@@ -603,10 +662,12 @@ async fn my_units(conn: &mut AnyConnection, row: &Row, subject: i64) -> Result<V
     let mut out = Vec::new();
     for unit_id in castable_units(conn, row, subject, now_ms()).await? {
         let (label, channel, by, at): (String, Option<String>, Option<String>, Option<i64>) = sqlx::query_as(
-            "SELECT u.label, t.channel, COALESCE(cu.display_name, cm.name), t.last_at FROM deliberation_units u \
+            "SELECT u.label, t.channel, COALESCE(cu.display_name, \
+               (SELECT MIN(cm.name) FROM household_members cm JOIN deliberation_unit_homes uh ON uh.household_id = cm.household_id \
+                WHERE uh.deliberation_id = u.deliberation_id AND uh.unit_id = u.unit_id AND cm.user_id = t.cast_by_user_id)), t.last_at \
+             FROM deliberation_units u \
              LEFT JOIN deliberation_turnout t ON t.deliberation_id = u.deliberation_id AND t.unit_id = u.unit_id \
              LEFT JOIN users cu ON cu.id = t.cast_by_user_id \
-             LEFT JOIN household_members cm ON cm.user_id = t.cast_by_user_id AND cm.household_id = u.unit_id \
              WHERE u.deliberation_id = $1 AND u.unit_id = $2",
         )
         .bind(row.id)
@@ -640,14 +701,15 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<DelibDetail, Deli
     let mut conn = db.pool().acquire().await?;
     let (row, acc) = access(&mut conn, p, id).await?;
     #[allow(clippy::type_complexity)]
-    let (background, need_id, electorate_size, electorate_area, close_reason, result): (
+    let (background, need_id, electorate_size, electorate_area, electorate_homes, close_reason, result): (
         String,
         Option<i64>,
         Option<i64>,
         Option<i64>,
+        Option<i64>,
         Option<String>,
         Option<String>,
-    ) = sqlx::query_as("SELECT background, need_id, electorate_size, electorate_area, close_reason, result FROM deliberations WHERE id = $1")
+    ) = sqlx::query_as("SELECT background, need_id, electorate_size, electorate_area, electorate_homes, close_reason, result FROM deliberations WHERE id = $1")
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
@@ -704,6 +766,8 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<DelibDetail, Deli
         now: now_ms(),
         electorate_size,
         electorate_area,
+        // Shown only where it differs from the heads: owners of several homes.
+        electorate_homes: electorate_homes.filter(|h| electorate_size.is_some_and(|n| *h > n)),
         turnout,
         my_units: units,
         can_comment: row.status == Phase::Discussion && (acc.verified || acc.worker),

@@ -121,6 +121,9 @@ pub struct DelibDetail {
     /// The snapshot (once voting opened).
     pub electorate_size: Option<i64>,
     pub electorate_area: Option<i64>,
+    /// The homes the snapshot counted, when more than its heads (an owner of several homes
+    /// counts once, 法释〔2009〕7号 art. 9).
+    pub electorate_homes: Option<i64>,
     /// Units that voted so far.
     pub turnout: i64,
     pub my_units: Vec<MyUnit>,
