@@ -110,11 +110,13 @@ test("navigating inside the app sends the data request at once, with the page's 
     const requests = recordRequests(page);
     await page.getByTestId(link).first().getByRole("link").first().click();
     await expect(page.locator("main h1").first()).toBeVisible();
+    // The data may now arrive before the page's code: wait for both.
     await expect(async () => {
       const fetched = requests.filter((r) => r.url.includes(data));
       expect(fetched.length, `${from}: ${JSON.stringify(requests)}`).toBe(1);
       expect(fetched[0].done, `${from}: answered`).toBeDefined();
-    }).toPass();
+      expect(requests.find((r) => r.url.includes(view))?.done, `${from}: the page's code arrived`).toBeDefined();
+    }).toPass({ timeout: 60_000 });
     const all = JSON.stringify(requests);
     const fetchCode = requests.find((r) => r.url.includes(fetcher));
     const viewCode = requests.find((r) => r.url.includes(view));

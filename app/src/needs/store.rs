@@ -904,7 +904,12 @@ pub async fn edit_reasons(db: &Db, p: &Principal, add: Option<&str>, delete: Opt
             .await?;
     }
     if let Some(id) = delete {
-        sqlx::query("DELETE FROM need_reason_templates WHERE id = $1 AND community_id = $2").bind(id).bind(community).execute(&mut *tx).await?;
+        // Another community's reason (or one already deleted) is not found: refused, and the
+        // whole request with it.
+        let deleted = sqlx::query("DELETE FROM need_reason_templates WHERE id = $1 AND community_id = $2").bind(id).bind(community).execute(&mut *tx).await?;
+        if deleted.rows_affected() == 0 {
+            return Err(CommonError::NotFound.into());
+        }
     }
     tx.commit().await?;
     Ok(())

@@ -41,6 +41,15 @@ pub async fn mark_read(db: &Db, p: &Principal, id: Option<i64>) -> Result<(), Co
         .bind(id.unwrap_or(0))
         .execute(&mut *tx)
         .await?;
+    // One notification that is not the caller's (or does not exist) is not found; one already
+    // read stays read.
+    if let Some(id) = id {
+        let mine: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE id = $1 AND user_id = $2").bind(id).bind(p.user_id).fetch_one(&mut *tx).await?;
+        if mine == 0 {
+            return Err(CommonError::NotFound);
+        }
+    }
     tx.commit().await?;
     Ok(())
 }
