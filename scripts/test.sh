@@ -34,6 +34,8 @@ cargo test -p server
 say "building the app for the end-to-end tests: the release build users get (WASM split into chunks)"
 cargo leptos build --release --split
 scripts/precompress.sh target/site
+say "the first download within its budget (main WASM + JS + CSS, brotli)"
+scripts/check_size.sh
 
 say "end-to-end tests in Chromium"
 scripts/e2e.sh
