@@ -26,6 +26,10 @@ pub enum CommonError {
     /// The request's body was over the server's limit.
     #[error("request too large")]
     TooLarge,
+    /// The server is overloaded: no database connection or lock came in time. Nothing was
+    /// written (the transaction never started or was rolled back); trying again later works.
+    #[error("server busy")]
+    Busy,
     #[error("internal error")]
     Internal,
     #[error("request failed: {0}")]
@@ -40,6 +44,7 @@ impl CommonError {
             CommonError::NotFound => 404,
             CommonError::InvalidInput => 400,
             CommonError::TooLarge => 413,
+            CommonError::Busy => 503,
             CommonError::Internal | CommonError::ServerFn(_) => 500,
         }
     }
@@ -53,6 +58,7 @@ impl CommonError {
             CommonError::NotVerified => td_string!(l, err_not_verified).to_string(),
             CommonError::InvalidInput => td_string!(l, err_invalid_input).to_string(),
             CommonError::TooLarge => td_string!(l, err_too_large).to_string(),
+            CommonError::Busy => td_string!(l, err_busy).to_string(),
             // The browser could not reach the server (offline, a dropped connection).
             CommonError::ServerFn(ServerFnErrorErr::Request(_)) => td_string!(l, err_network).to_string(),
             CommonError::Internal | CommonError::ServerFn(_) => td_string!(l, err_internal).to_string(),
@@ -89,8 +95,20 @@ impl Failure for CommonError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for CommonError {
     fn from(e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, "database error");
-        CommonError::Internal
+        // Overload, not a fault: every pool connection stayed busy for the pool's acquire timeout,
+        // or SQLite's write lock for its busy_timeout (SQLITE_BUSY, code 5).
+        let busy = match &e {
+            sqlx::Error::PoolTimedOut => true,
+            sqlx::Error::Database(d) => d.code().is_some_and(|c| c == "5") || d.message().contains("database is locked"),
+            _ => false,
+        };
+        if busy {
+            tracing::warn!(error = %e, "database busy");
+            CommonError::Busy
+        } else {
+            tracing::error!(error = %e, "database error");
+            CommonError::Internal
+        }
     }
 }
 
@@ -183,6 +201,17 @@ mod tests {
         assert_eq!(CommonError::InvalidInput.status(), 400);
         assert!(CommonError::NotLoggedIn.not_logged_in());
         assert!(!CommonError::Forbidden.not_logged_in());
+    }
+
+    /// Overload is told as such (503, "try again"), not as a fault.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_database_that_is_too_busy_is_a_503_that_says_try_again() {
+        let e = CommonError::from(sqlx::Error::PoolTimedOut);
+        assert_eq!((&e, e.status()), (&CommonError::Busy, 503));
+        let (zh, en) = (e.message(Locale::zh_CN), e.message(Locale::en));
+        assert!(zh.contains("再试") && en.contains("try again") && zh != CommonError::Internal.message(Locale::zh_CN), "{zh} / {en}");
+        assert_eq!(CommonError::from(sqlx::Error::RowNotFound), CommonError::Internal);
     }
 
     #[test]
