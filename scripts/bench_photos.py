@@ -9,6 +9,7 @@ under the pixel budget (a few KB on the wire, ~160 MB once decoded). Meanwhile o
 /healthz one request after the other. Prints Markdown: p50/p99 alone and under load, uploads done,
 and the server's peak memory (VmHWM). Standard library only.
 """
+import os
 import base64
 import http.cookiejar
 import re
@@ -121,7 +122,7 @@ def main():
     ratio = pct(loaded, 0.99) / pct(alone, 0.99)
     print(f"- p99 under load / alone: {ratio:.2f}× (target: within 2×)")
     if decoded:
-        print(f"- photos decoded and stored: {len(decoded)}, median {pct([r[1] for r in decoded], 0.5):.0f} ms each (2 decoded at a time)")
+        print(f"- photos decoded and stored: {len(decoded)}, median {pct([r[1] for r in decoded], 0.5):.0f} ms each ({max(1, min(2, (os.cpu_count() or 2) - 1))} decoded at a time: all cores but one, at most 2)")
     if refused:
         print(f"- uploads refused: {len(refused)} (e.g. {refused[0][0]} {refused[0][2]!r}; a resident may park 20 photos a day)")
     print(f"- server peak memory (VmHWM) after the run: {hwm} MiB")

@@ -13,8 +13,12 @@ pub const MAX_SIDE: u32 = 2048;
 /// the byte limit anyway). Read from the file's header before anything is decoded: a small file
 /// can declare a huge image (a 12000×12000 PNG of a few kilobytes took ~0.9 GB to decode).
 pub const MAX_PIXELS: u64 = 40_000_000;
-/// How many photos are decoded at once, off the async threads: each may take ~4 bytes per pixel.
-pub const DECODE_SLOTS: usize = 2;
+/// How many photos are decoded at once, off the async threads: all cores but one, so that a core
+/// is always left to answer every other request (on 2 cores, 2 decoding at once made `/healthz`'s
+/// p99 2.9× its figure alone: BENCHMARKS.md), and at most 2 (each may take ~4 bytes per pixel).
+pub fn decode_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get() - 1).clamp(1, 2)
+}
 
 /// A photo ready to store.
 #[derive(Debug)]
@@ -74,13 +78,13 @@ pub fn clean(bytes: &[u8]) -> Result<CleanPhoto, NeedError> {
     Ok(CleanPhoto { jpeg, width: rgb.width(), height: rgb.height() })
 }
 
-/// `clean` on a blocking thread, at most `DECODE_SLOTS` at a time, so that photos never hold up
+/// `clean` on a blocking thread, at most `decode_slots()` at a time, so that photos never hold up
 /// the async threads that answer every other request. Call it after the caller's rights are
 /// checked and `check_header` has passed.
 pub async fn clean_off_thread(bytes: Vec<u8>) -> Result<CleanPhoto, NeedError> {
     use crate::kernel::error::CommonError;
-    static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODE_SLOTS);
-    let _slot = SLOTS.acquire().await.map_err(|_| NeedError::Common(CommonError::Internal))?;
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let _slot = SLOTS.get_or_init(|| tokio::sync::Semaphore::new(decode_slots())).acquire().await.map_err(|_| NeedError::Common(CommonError::Internal))?;
     tokio::task::spawn_blocking(move || clean(&bytes)).await.map_err(|e| {
         tracing::error!(error = %e, "photo decoding failed");
         NeedError::Common(CommonError::Internal)
