@@ -40,9 +40,9 @@ fn column_line(backend: &str, table: &str, column: &str) -> String {
     for f in files {
         let sql = std::fs::read_to_string(&f).unwrap();
         // A column added later: `ALTER TABLE table ADD COLUMN column … CHECK (…);` on one line.
-        let added = format!("ALTER TABLE {table} ADD COLUMN {column} ");
-        if let Some(line) = sql.lines().find(|l| l.starts_with(&added)) {
-            return line[added.len() - column.len() - 1..].to_string();
+        let added = format!("ALTER TABLE {table} ADD COLUMN ");
+        if let Some(line) = sql.lines().filter_map(|l| l.strip_prefix(&added)).find(|l| l.split_whitespace().next() == Some(column)) {
+            return line.to_string();
         }
         let head = format!("CREATE TABLE {table} (");
         let Some(start) = sql.find(&head) else { continue };

@@ -170,6 +170,25 @@ fn parse_owner(s: &str) -> Option<bool> {
     }
 }
 
+/// The line that first gave `key` a value other than `value`; otherwise `None`, and `value` is
+/// remembered for `key` (with `line`) if it is the first.
+#[cfg(feature = "ssr")]
+fn conflicting<K: Clone + Eq + std::hash::Hash, V: PartialEq>(
+    seen: &mut std::collections::HashMap<K, (usize, V)>,
+    key: &K,
+    line: usize,
+    value: V,
+) -> Option<usize> {
+    match seen.get(key) {
+        Some((first_line, v)) if *v != value => Some(*first_line),
+        Some(_) => None,
+        None => {
+            seen.insert(key.clone(), (line, value));
+            None
+        }
+    }
+}
+
 /// Parses a roster file. `current_year` bounds birth years.
 #[cfg(feature = "ssr")]
 pub fn parse(bytes: &[u8], current_year: i64) -> Result<ParsedRoster, RosterError> {
@@ -278,30 +297,15 @@ pub fn parse(bytes: &[u8], current_year: i64) -> Result<ParsedRoster, RosterErro
             continue;
         }
         let household = (row.building.clone(), row.unit.clone(), row.room.clone());
-        if let Some(area) = row.area_centi_m2 {
-            match seen_areas.get(&household) {
-                Some(&(first_line, a)) if a != area => {
-                    parsed.errors.push(RosterError { line, column: Some(RosterColumn::Area), problem: RosterProblem::AreaConflict { first_line } });
-                    continue;
-                }
-                Some(_) => {}
-                None => {
-                    seen_areas.insert(household.clone(), (line, area));
-                }
-            }
+        // A household's area and owner group are given once: a later line that says otherwise is
+        // reported with the first line's number.
+        if let Some(first_line) = row.area_centi_m2.and_then(|area| conflicting(&mut seen_areas, &household, line, area)) {
+            parsed.errors.push(RosterError { line, column: Some(RosterColumn::Area), problem: RosterProblem::AreaConflict { first_line } });
+            continue;
         }
-        if let Some(group) = &row.owner_group {
-            match seen_groups.get(&household) {
-                Some((first_line, g)) if g != group => {
-                    let first_line = *first_line;
-                    parsed.errors.push(RosterError { line, column: Some(RosterColumn::OwnerGroup), problem: RosterProblem::OwnerGroupConflict { first_line } });
-                    continue;
-                }
-                Some(_) => {}
-                None => {
-                    seen_groups.insert(household, (line, group.clone()));
-                }
-            }
+        if let Some(first_line) = row.owner_group.clone().and_then(|group| conflicting(&mut seen_groups, &household, line, group)) {
+            parsed.errors.push(RosterError { line, column: Some(RosterColumn::OwnerGroup), problem: RosterProblem::OwnerGroupConflict { first_line } });
+            continue;
         }
         seen_people.insert(person, line);
         parsed.rows.push(row);

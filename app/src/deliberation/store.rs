@@ -270,11 +270,11 @@ async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<()
             .bind(row.id)
             .fetch_one(&mut *conn)
             .await?;
-    let area = area.unwrap_or(0);
+    let (area, homes) = (area.unwrap_or(0), homes.unwrap_or(0));
     sqlx::query("UPDATE deliberations SET electorate_size = $1, electorate_area = $2, electorate_homes = $3 WHERE id = $4")
         .bind(size)
         .bind(area)
-        .bind(homes.unwrap_or(0))
+        .bind(homes)
         .bind(row.id)
         .execute(&mut *conn)
         .await?;
@@ -289,7 +289,7 @@ async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<()
             None,
             None,
             false,
-            serde_json::json!({ "electorate_size": size, "electorate_area": area, "electorate_homes": homes.unwrap_or(0) }),
+            serde_json::json!({ "electorate_size": size, "electorate_area": area, "electorate_homes": homes }),
         ),
     )
     .await?;
