@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::db::Db;
 use crate::keys::{KeyError, KeySet};
+use crate::wasm_pack::{self, WasmPacks};
 use app::account::session::{self as session, ACCESS_COOKIE, AccessClaims, REFRESH_COOKIE, Refreshed};
 use app::infra::AppContext;
 use app::infra::blobs::FsBlobStore;
@@ -87,6 +88,19 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
     LeptosOptions::builder().output_name("linli").site_root(config.site_root.as_str()).site_pkg_dir("pkg").site_addr(config.addr).hash_files(hash_files).build()
 }
 
+/// The split WASM's modules in packs (`wasm_pack`), if the site was built with `--split`.
+fn wasm_packs(options: &LeptosOptions) -> Option<Arc<WasmPacks>> {
+    let pkg_dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let loader = WasmPacks::find(&pkg_dir)?;
+    match WasmPacks::load(&pkg_dir, &loader) {
+        Ok(packs) => Some(Arc::new(packs)),
+        Err(e) => {
+            tracing::warn!(error = %e, "the WASM modules are served one by one");
+            None
+        }
+    }
+}
+
 /// The app's routes, generated once per process. Generating them sets a process-wide flag that
 /// suppresses resource loading, so a page rendering at that moment (another router of the same
 /// process — the tests build one per test) would wait forever for its resources
@@ -127,12 +141,14 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         move |req: Request| leptos_axum::handle_server_fns_with_context(context.clone(), req)
     };
     let shell_options = options.clone();
+    let packs = wasm_packs(&options);
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/prefs", post(set_prefs))
         .route("/media/needs/{key}", get(need_photo))
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .merge(packs.as_ref().map(|p| p.routes()).unwrap_or_default())
         .nest_service("/pkg", pkg)
         .merge(extra)
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(shell_options.clone()))
@@ -148,6 +164,10 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .layer(DefaultBodyLimit::disable())
         // Outside the refusals above, so that they are not stored either.
         .layer(middleware::from_fn(cache_headers));
+    let app = match packs {
+        Some(packs) => app.layer(middleware::from_fn_with_state(packs, wasm_pack::pack_preloads)),
+        None => app,
+    };
     with_security_headers(app)
         .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(5)))
         .layer(CatchPanicLayer::custom(panic_response))

@@ -11,3 +11,4 @@ pub mod seed;
 
 pub use app::infra::{db, events, keys};
 pub mod shutdown;
+pub mod wasm_pack;

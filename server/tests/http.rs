@@ -15,8 +15,14 @@ struct TestApp {
 }
 
 async fn test_app_with(extra: axum::Router<AppState>, settings: &[(&str, &str)]) -> TestApp {
+    test_app_in_site(extra, settings, |_| {}).await
+}
+
+/// `test_app_with`, with `prepare` adding files to the site's `pkg` before the router is built.
+async fn test_app_in_site(extra: axum::Router<AppState>, settings: &[(&str, &str)], prepare: impl FnOnce(&std::path::Path)) -> TestApp {
     let site = common::temp_dir();
     std::fs::create_dir_all(site.join("pkg")).unwrap();
+    prepare(&site.join("pkg"));
     std::fs::write(site.join("pkg/linli.js"), "export function hydrate(){}\n".repeat(200)).unwrap();
     std::fs::write(site.join("favicon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
     let site_root = site.display().to_string();
@@ -267,4 +273,75 @@ async fn a_panicking_handler_gives_a_bilingual_500_and_the_server_keeps_serving(
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(body.contains("出了点问题") && body.contains("Something went wrong"));
     assert_eq!(send(&app, get("/healthz").body(Body::empty()).unwrap()).await.0, StatusCode::OK);
+}
+
+/// A split loader as wasm-split writes it (two modules: a chunk and a lazy function's own).
+const SPLIT_LOADER: &str = r#"import { initSync } from "./linli.js";
+
+function makeLoad(fetcher, deps) { return fetcher; }
+const __chunk_0 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_0.h0.wasm", import.meta.url));
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, []);
+export const __wasm_split_load_a = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_a.h1.wasm", import.meta.url));
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, [__chunk_0]));
+"#;
+
+// A page's WASM modules come in one request (#12 point 3, server/src/wasm_pack.rs): the loader
+// is served rewritten, packs of the modules are served by build and ranges, and a page's preloads
+// of single modules become one preload of their pack.
+#[tokio::test]
+async fn split_wasm_modules_are_served_in_packs_and_pages_preload_one_pack() {
+    let page = axum::routing::get(|| async {
+        axum::response::Html(concat!(
+            r#"<!DOCTYPE html><html><head><link rel="modulepreload" href="/pkg/__wasm_split.B1.js">"#,
+            r#"<link as="fetch" crossorigin="n" href="/pkg/chunk_0.h0.wasm" rel="preload" type="application/wasm">"#,
+            r#"<link as="fetch" crossorigin="n" href="/pkg/split_a.h1.wasm" rel="preload" type="application/wasm"></head><body>hi</body></html>"#
+        ))
+    });
+    let app = test_app_in_site(axum::Router::new().route("/test-page", page), &[], |pkg| {
+        std::fs::write(pkg.join("__wasm_split.B1.js"), SPLIT_LOADER).unwrap();
+        std::fs::write(pkg.join("chunk_0.h0.wasm"), b"\0asm-zero").unwrap();
+        std::fs::write(pkg.join("split_a.h1.wasm"), b"\0asm-one!!").unwrap();
+    })
+    .await;
+
+    let (status, _, html) = send(&app, get("/test-page").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<link rel="preload" as="fetch" crossorigin href="/pkg/pack/B1/0-1" data-pack></head><body>hi</body>"#), "{html}");
+    assert!(!html.contains("chunk_0.h0.wasm") && !html.contains("split_a.h1.wasm"), "{html}");
+
+    // The loader, rewritten: each module through the packer, named in a table.
+    let (status, headers, js) = send(&app, get("/pkg/__wasm_split.B1.js").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert!(js.contains(r#"const __pkNames = ["chunk_0.h0","split_a.h1"];"#) && js.contains("const src = __pk(1);"), "{js}");
+    assert!(!js.contains("instantiateStreaming("), "{js}");
+
+    // The pack: count, lengths, modules; brotli when the browser takes it.
+    let expected: &[u8] = b"\x02\0\0\0\x09\0\0\0\x0a\0\0\0\0asm-zero\0asm-one!!";
+    let res = app.app.clone().oneshot(get("/pkg/pack/B1/0-1").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.into_body().collect().await.unwrap().to_bytes().as_ref(), expected);
+    let res = app.app.clone().oneshot(get("/pkg/pack/B1/0-1").header(header::ACCEPT_ENCODING, "gzip, br").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.headers()[header::CONTENT_ENCODING], "br");
+    let compressed = res.into_body().collect().await.unwrap().to_bytes();
+    let mut unpacked = Vec::new();
+    brotli::BrotliDecompress(&mut std::io::Cursor::new(compressed), &mut unpacked).unwrap();
+    assert_eq!(unpacked, expected);
+    let (status, _, one) = send(&app, get("/pkg/pack/B1/1").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, one.as_str()), (StatusCode::OK, "\x01\0\0\0\x0a\0\0\0\0asm-one!!"));
+
+    // Another build's pack, a set not written the one way, or a module that does not exist: 404.
+    for path in ["/pkg/pack/B0/0-1", "/pkg/pack/B1/0.1", "/pkg/pack/B1/1.0", "/pkg/pack/B1/0-2", "/pkg/pack/B1/"] {
+        let (status, _, _) = send(&app, get(path).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // The modules themselves are still there, one by one.
+    let (status, _, chunk) = send(&app, get("/pkg/chunk_0.h0.wasm").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, chunk.as_str()), (StatusCode::OK, "\0asm-zero"));
 }
