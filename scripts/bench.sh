@@ -3,6 +3,8 @@
 #   WASM/JS/CSS size (raw, gzip -9, brotli -q 11) of the release build,
 #   server RSS when idle and after load, home-page SSR throughput and latency (wrk, 64 connections),
 #   /healthz latency alone and during 4 worst-case photo uploads (and the server's peak memory),
+#   each main page on the old phone, cold and warm: requests, bytes, first paint, hydrated
+#   (end2end/tests/weight.spec.ts in Chromium with CDP throttling),
 #   the needs list of a large community, ballots/s at 64 concurrent voters vs a bare insert loop.
 # Options: --clean-build  also time `cargo leptos build --release` from a clean clone (slow).
 #          --duration N   seconds of load per wrk run (default 20).
@@ -74,6 +76,15 @@ for f in target/site/pkg/chunk_*.wasm; do
   chunks=$((chunks + 1)); chunk_br=$((chunk_br + $(stat -c %s "$f.br")))
 done
 printf -- '- %d shared chunks (code used by several of the above), together: %d KB\n' "$chunks" $((chunk_br / 1024))
+
+# What each main page costs the old phone (1.6 Mbps, 150 ms, CPU 4×), cold and warm: the end2end
+# test that asserts the request counts and bytes, which writes its table here.
+echo
+echo "### Pages on the old phone (1.6 Mbps down, 150 ms round trip, CPU 4×), opened directly, logged in"
+echo
+weight=$(mktemp /tmp/linli-weight.XXXXXX)
+WEIGHT_REPORT="$weight" scripts/e2e.sh tests/weight.spec.ts >/dev/null
+cat "$weight"; rm -f "$weight"
 
 fi
 

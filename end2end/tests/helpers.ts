@@ -81,3 +81,27 @@ export async function oldPhone(page: Page) {
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
   return cdp;
 }
+
+/** The WASM modules' names, numbered as the split loader numbers them: modules are fetched in
+ * packs, `/pkg/pack/<build>/<ranges>` (server/src/wasm_pack.rs), or alone as `/pkg/<name>.wasm`. */
+export async function wasmModules(page: Page): Promise<string[]> {
+  const href = await page.locator('link[rel="modulepreload"][href*="__wasm_split"]').first().getAttribute("href");
+  const js = await (await page.request.get(href!)).text();
+  return JSON.parse(js.match(/const __pkNames = (\[.*?\]);/)![1]);
+}
+
+/** Whether the request for `url` brings the module whose name starts with `prefix`. */
+export function brings(url: string, modules: string[], prefix: string): boolean {
+  const i = modules.findIndex((n) => n.startsWith(prefix));
+  if (i < 0) throw new Error(`no WASM module ${prefix}`);
+  const path = new URL(url).pathname;
+  if (!path.startsWith("/pkg/pack/")) return path === `/pkg/${modules[i]}.wasm`;
+  return path
+    .split("/")
+    .pop()!
+    .split(".")
+    .some((part) => {
+      const [a, b] = part.split("-").map(Number);
+      return a <= i && i <= (b ?? a);
+    });
+}

@@ -1,6 +1,6 @@
 // The old phone on a weak network (issue #12): every page opened directly and cold comes alive,
 // whatever arrives while it is being hydrated.
-import { hydrated, oldPhone, pageErrors, phone } from "./helpers";
+import { brings, hydrated, oldPhone, pageErrors, phone, wasmModules } from "./helpers";
 import { test, expect, Page } from "@playwright/test";
 
 /** Opens each path directly (a full page load) and checks that hydration completed without a page
@@ -101,11 +101,12 @@ test("navigating inside the app sends the data request at once, with the page's 
   test.setTimeout(180_000);
   const page = await phone(browser, "13800000021"); // 孙社工, 翠苑社区
   for (const [from, link, data, fetcher, view] of [
-    ["/needs", "need-card", "/api/needs/get", "/split_fetch_need_", "/split___need_route_view_"],
-    ["/deliberations", "delib-card", "/api/deliberations/get", "/split_fetch_deliberation_", "/split___deliberation_route_view_"],
+    ["/needs", "need-card", "/api/needs/get", "split_fetch_need_", "split___need_route_view_"],
+    ["/deliberations", "delib-card", "/api/deliberations/get", "split_fetch_deliberation_", "split___deliberation_route_view_"],
   ]) {
     await page.goto(from);
     await hydrated(page);
+    const modules = await wasmModules(page);
     const cdp = await oldPhone(page);
     const requests = recordRequests(page);
     await page.getByTestId(link).first().getByRole("link").first().click();
@@ -115,16 +116,19 @@ test("navigating inside the app sends the data request at once, with the page's 
       const fetched = requests.filter((r) => r.url.includes(data));
       expect(fetched.length, `${from}: ${JSON.stringify(requests)}`).toBe(1);
       expect(fetched[0].done, `${from}: answered`).toBeDefined();
-      expect(requests.find((r) => r.url.includes(view))?.done, `${from}: the page's code arrived`).toBeDefined();
+      expect(requests.find((r) => brings(r.url, modules, view))?.done, `${from}: the page's code arrived`).toBeDefined();
     }).toPass({ timeout: 60_000 });
     const all = JSON.stringify(requests);
-    const fetchCode = requests.find((r) => r.url.includes(fetcher));
-    const viewCode = requests.find((r) => r.url.includes(view));
+    const fetchCode = requests.find((r) => brings(r.url, modules, fetcher));
+    const viewCode = requests.find((r) => brings(r.url, modules, view));
     expect(fetchCode, `${from}: the data's code was loaded on demand: ${all}`).toBeDefined();
     expect(viewCode?.done, `${from}: the page's code was loaded on demand: ${all}`).toBeDefined();
     expect(fetchCode!.sent, `${from}: the data's code asked for before the page's code had arrived: ${all}`).toBeLessThan(viewCode!.done!);
     const dataRequest = requests.find((r) => r.url.includes(data))!;
     expect(dataRequest.sent, `${from}: the data request sent before the page's code had arrived: ${all}`).toBeLessThan(viewCode!.done!);
+    // The page's code comes in few requests (packs of modules, wasm_pack.rs), not ~150.
+    const wasm = requests.filter((r) => r.url.includes("/pkg/"));
+    expect(wasm.length, `${from}: requests for the page's code: ${all}`).toBeLessThanOrEqual(3);
     console.log(`${from}: data sent ${dataRequest.sent} ms, answered ${dataRequest.done} ms; view code asked ${viewCode!.sent} ms, arrived ${viewCode!.done} ms; ${requests.length} requests`);
     await cdp.detach();
   }
