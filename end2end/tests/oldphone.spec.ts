@@ -205,3 +205,62 @@ test("before the page is live, support and mark-read work and other forms say th
   await hydrated(author);
   await expect(author.getByTestId("unread-badge")).toHaveCount(0);
 });
+
+// A tap before the page is live that the server refuses (#12, point 4): the browser comes back to
+// the page, which says why (the refusal rides in the address, `?__path=…&__err=…`, and the page
+// shows it as rendered by the server and after hydration alike).
+test("a plain post the server refuses comes back to the page with the reason", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const author = await phone(browser, "13800000001"); // 王芳, 翠苑社区
+  const worker = await phone(browser, "13800000020"); // 刘社工, 翠苑社区
+  const id = await propose(author, "三幢楼道灯不亮", "三幢二楼到四楼的楼道灯不亮，晚上上楼很危险。", "3幢");
+  await publish(worker, id);
+  const neighbour = await phone(browser, "13800000002"); // 李强, 翠苑社区
+  const release = await holdTheCode(neighbour);
+  await neighbour.goto(`/needs/${id}`, { waitUntil: "domcontentloaded" });
+  await expect(neighbour.getByTestId("need-support")).toHaveText("附议 +1");
+  // Meanwhile the worker turns the need away: it can no longer be supported.
+  const rejected = await worker.request.post("/api/needs/act", {
+    headers: { origin: new URL(worker.url()).origin },
+    form: { id: String(id), action: "reject", text: "已由物业维修" },
+  });
+  expect(rejected.status()).toBe(200);
+  await neighbour.getByTestId("need-support").click();
+  await expect(neighbour.getByRole("alert")).toHaveText("该需求当前不能附议");
+  await release();
+  await hydrated(neighbour);
+  await expect(neighbour.getByRole("alert")).toHaveText("该需求当前不能附议");
+});
+
+// Offline (#12, point 4): a page asked for says the network failed, once, with a button that asks
+// again; back online, the button brings the page.
+test("offline, a page's data says the network failed once and offers to try again", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const resident = await phone(browser, "13800000001"); // 王芳, 翠苑社区
+  await resident.goto("/needs");
+  await hydrated(resident);
+  const cards = resident.getByTestId("need-card");
+  // The need page's code once, online; then back to the list.
+  await cards.first().getByRole("link").first().click();
+  await expect(resident.getByTestId("need-title")).toBeVisible();
+  await resident.goBack();
+  await expect(cards.nth(1)).toBeVisible();
+  const title = (await cards.nth(1).getByRole("link").first().innerText()).trim();
+  await resident.context().setOffline(true);
+  await cards.nth(1).getByRole("link").first().click();
+  await expect(resident.getByRole("alert")).toHaveText("网络连接失败，请检查手机网络后再试一次。");
+  await expect(resident.getByRole("alert")).toHaveCount(1);
+  await resident.context().setOffline(false);
+  await resident.getByTestId("retry").click();
+  await expect(resident.getByTestId("need-title")).toHaveText(title);
+  await expect(resident.getByRole("alert")).toHaveCount(0);
+
+  // The list of needs, offline from the start of its data: one message, not one per request.
+  await resident.context().setOffline(true);
+  await resident.getByRole("link", { name: "返回需求列表" }).click();
+  await expect(resident.getByRole("alert")).toHaveText("网络连接失败，请检查手机网络后再试一次。");
+  await expect(resident.getByRole("alert")).toHaveCount(1);
+  await resident.context().setOffline(false);
+  await resident.getByTestId("retry").click();
+  await expect(cards.first()).toBeVisible();
+});

@@ -200,7 +200,10 @@ pub fn AccountPanel() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || account.get().map(|r| match r {
                 Ok(a) => show(a),
-                Err(e) => crate::ui::widgets::error_view(e, i18n.get_locale()),
+                Err(e) => crate::ui::widgets::load_error(e, i18n.get_locale(), move || {
+                    account.refetch();
+                    household.refetch();
+                }),
             })}
         </Suspense>
     }
@@ -249,7 +252,7 @@ pub fn Family(household: Resource<Result<Vec<super::api::FamilyMember>, AccountE
                         }).collect_view()}
                     </ul>
                 }.into_any(),
-                Err(e) => crate::ui::widgets::error_view(e, i18n.get_locale()),
+                Err(e) => crate::ui::widgets::load_error(e, i18n.get_locale(), move || household.refetch()),
             })}
         </Suspense>
         <form class="form" on:submit=on_add>

@@ -191,7 +191,7 @@ pub fn WorkerPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || residents.get().map(|r| match r {
                     Ok(list) => view! { <ul class="residents">{list.into_iter().map(row_view).collect_view()}</ul> }.into_any(),
-                    Err(e) => crate::ui::widgets::error_view(e, i18n.get_locale()),
+                    Err(e) => crate::ui::widgets::load_error(e, i18n.get_locale(), move || residents.refetch()),
                 })}
             </Suspense>
         </section>

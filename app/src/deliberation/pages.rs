@@ -10,7 +10,7 @@ use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::time::date;
 use crate::ui::prefetch::{Early, Prefetch, id_param_untracked};
-use crate::ui::widgets::{Choice, ChoiceList, action_err, error_view, successes};
+use crate::ui::widgets::{Choice, ChoiceList, action_err, load_error, successes};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -168,7 +168,7 @@ pub fn DeliberationsPage(data: DelibsData) -> impl IntoView {
         <p class="hint">{t!(i18n, deliberation_intro)}</p>
         <Suspense fallback=|| ()>
             {move || list.get().map(|r| match r {
-                Err(e) => error_view(e, i18n.get_locale()),
+                Err(e) => load_error(e, i18n.get_locale(), move || list.refetch()),
                 Ok(d) => {
                     let l = i18n.get_locale();
                     view! {
@@ -265,7 +265,7 @@ pub fn DeliberationPage(data: DelibData) -> impl IntoView {
         <p><A href="/deliberations">{t!(i18n, delib_back)}</A></p>
         <Suspense fallback=|| ()>
             {move || detail.get().map(|r| match r {
-                Err(e) => error_view(e, i18n.get_locale()),
+                Err(e) => load_error(e, i18n.get_locale(), move || detail.refetch()),
                 Ok(d) => view! { <Deliberation d=d cast=cast comment=comment report=report hide=hide/> }.into_any(),
             })}
         </Suspense>
@@ -513,7 +513,7 @@ pub fn ResultPage(data: DelibData) -> impl IntoView {
         <p><A href="/deliberations">{t!(i18n, delib_back)}</A></p>
         <Suspense fallback=|| ()>
             {move || detail.get().map(|r| match r {
-                Err(e) => error_view(e, i18n.get_locale()),
+                Err(e) => load_error(e, i18n.get_locale(), move || detail.refetch()),
                 Ok(d) => {
                     let l = i18n.get_locale();
                     view! {
@@ -730,7 +730,7 @@ pub fn NewDeliberationPage() -> impl IntoView {
         <h1>{t!(i18n, delib_new)}</h1>
         <Suspense fallback=|| ()>
             {move || form.get().map(|r| match r {
-                Err(e) => error_view(e, i18n.get_locale()),
+                Err(e) => load_error(e, i18n.get_locale(), move || form.refetch()),
                 Ok(c) => {
                     let l = i18n.get_locale();
                     view! {
@@ -835,7 +835,7 @@ pub fn DeskPage() -> impl IntoView {
         <p><A href=move || format!("/deliberations/{}", id())>{t!(i18n, delib_details)}</A></p>
         <Suspense fallback=|| ()>
             {move || audit.get().map(|r| match r {
-                Err(e) => error_view(e, i18n.get_locale()),
+                Err(e) => load_error(e, i18n.get_locale(), move || audit.refetch()),
                 Ok(a) => view! { <Desk id=id() a=a key=key close=close/> }.into_any(),
             })}
         </Suspense>

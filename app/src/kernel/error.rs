@@ -78,6 +78,10 @@ pub trait Failure {
     fn not_logged_in(&self) -> bool {
         matches!(self.common(), Some(CommonError::NotLoggedIn))
     }
+    /// A failure that may pass if one asks again: the server was not reached, or was overloaded.
+    fn may_pass(&self) -> bool {
+        matches!(self.common(), Some(CommonError::Busy | CommonError::ServerFn(ServerFnErrorErr::Request(_))))
+    }
 }
 
 impl Failure for CommonError {

@@ -7,7 +7,7 @@ use super::model::{Action as Step, Status};
 use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::ui::prefetch::{Early, Prefetch, id_param_untracked};
-use crate::ui::widgets::{action_err, error_view, successes};
+use crate::ui::widgets::{action_err, error_view, load_error, successes};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -246,7 +246,10 @@ pub fn NeedsListPage(data: NeedsData) -> impl IntoView {
                         </form>
                     }.into_any()
                 }
-                Err(e) => error_view(e, i18n.get_locale()),
+                Err(e) => load_error(e, i18n.get_locale(), move || {
+                    ctx.refetch();
+                    first.refetch();
+                }),
             })}
         </Suspense>
         <Transition fallback=|| ()>
@@ -276,7 +279,9 @@ pub fn NeedsListPage(data: NeedsData) -> impl IntoView {
                         }}
                     }.into_any()
                 }
-                Err(e) => error_view(e, i18n.get_locale()),
+                // When the community's context failed too (offline), its error above says it once.
+                Err(_) if ctx.get().is_some_and(|c| c.is_err()) => ().into_any(),
+                Err(e) => load_error(e, i18n.get_locale(), move || first.refetch()),
             })}
         </Transition>
     }
@@ -440,7 +445,7 @@ pub fn ProposePage() -> impl IntoView {
         <h1>{t!(i18n, needs_new_title)}</h1>
         <Suspense fallback=|| ()>
             {move || ctx.get().map(|c| match c {
-                Err(e) => error_view(e, i18n.get_locale()),
+                Err(e) => load_error(e, i18n.get_locale(), move || ctx.refetch()),
                 Ok(c) if !c.can_propose => view! { <p class="hint" data-testid="not-verified">{t!(i18n, needs_not_verified)}</p> }.into_any(),
                 Ok(c) => {
                     let l = i18n.get_locale();
@@ -563,7 +568,7 @@ pub fn NeedPage(data: NeedData) -> impl IntoView {
         <p><A href="/needs">{t!(i18n, needs_back)}</A></p>
         <Suspense fallback=|| ()>
             {move || detail.get().map(|r| match r {
-                Err(e) => error_view(e, i18n.get_locale()),
+                Err(e) => load_error(e, i18n.get_locale(), move || detail.refetch()),
                 Ok(d) => {
                     let l = i18n.get_locale();
                     let n = d.summary.clone();

@@ -48,7 +48,7 @@ pub fn QueuePage() -> impl IntoView {
         {move || err(reasons.value().get(), i18n.get_locale())}
         <Suspense fallback=|| ()>
             {move || queue.get().map(|r| match r {
-                Err(e) => crate::ui::widgets::error_view(e, i18n.get_locale()),
+                Err(e) => crate::ui::widgets::load_error(e, i18n.get_locale(), move || queue.refetch()),
                 Ok(q) => {
                     let l = i18n.get_locale();
                     let empty = move |v: bool| v.then(|| view! { <p class="hint">{td_string!(l, queue_empty)}</p> });

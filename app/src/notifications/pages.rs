@@ -4,7 +4,7 @@ use super::api::*;
 use super::notice::Registry;
 use crate::i18n::{t, td_string, use_i18n};
 use crate::time::date;
-use crate::ui::widgets::error_view;
+use crate::ui::widgets::load_error;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -29,7 +29,7 @@ pub fn NotificationsPage() -> impl IntoView {
         </form>
         <Suspense fallback=|| ()>
             {move || list.get().map(|r| match r {
-                Err(e) => error_view(e, i18n.get_locale()),
+                Err(e) => load_error(e, i18n.get_locale(), move || list.refetch()),
                 Ok(items) if items.is_empty() => view! { <p class="hint">{t!(i18n, notif_empty)}</p> }.into_any(),
                 Ok(items) => {
                     let l = i18n.get_locale();

@@ -20,6 +20,20 @@ pub fn error_view<E: Failure>(e: E, l: Locale) -> AnyView {
     .into_any()
 }
 
+/// A page's data that did not come: the refusal as `error_view` shows it and, for a failure that
+/// may pass (no network, an overloaded server), a button that asks again (`retry`, a resource's
+/// refetch): the page stays as it is meanwhile, nothing is reloaded.
+pub fn load_error<E: Failure>(e: E, l: Locale, retry: impl Fn() + Send + Sync + 'static) -> AnyView {
+    let again = e.may_pass().then(|| {
+        view! { <button type="button" class="button secondary" data-testid="retry" on:click=move |_| retry()>{td_string!(l, retry)}</button> }
+    });
+    view! {
+        {error_view(e, l)}
+        {again}
+    }
+    .into_any()
+}
+
 /// How many times `action` has succeeded, to key a resource on: the page's data is fetched again
 /// after an action that changed it, but not after one that failed (offline, refused), which would
 /// replace the page with the same error the action shows beside its button.
