@@ -4,6 +4,7 @@
 import { hydrated, phone } from "./helpers";
 import { test, expect, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
+import * as zlib from "zlib";
 
 async function axe(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
@@ -109,4 +110,76 @@ test("propose with similar needs and a kept draft; a worker publishes and answer
   await expect(resident.getByTestId("unread-badge")).toHaveCount(0);
   await expect(resident.getByTestId("needs-list")).toContainText("5幢也想加装电梯");
   await axe(resident);
+});
+
+/** A PNG of `w`×`h` (smooth colours: small on disk, large in pixels), written with Node's zlib. */
+function bigPng(w: number, h: number): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b: Buffer) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(w, 0);
+  header.writeUInt32BE(h, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    const at = y * (w * 3 + 1);
+    for (let x = 0; x < w; x++) {
+      rows[at + 1 + x * 3] = (x * 255) / w;
+      rows[at + 2 + x * 3] = (y * 255) / h;
+      rows[at + 3 + x * 3] = 128;
+    }
+  }
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", zlib.deflateSync(rows, { level: 6 })), chunk("IEND", Buffer.alloc(0))]);
+}
+
+/** Width and height of a JPEG, from its start-of-frame segment. */
+function jpegSize(b: Buffer): [number, number] {
+  for (let i = 2; i + 9 < b.length; ) {
+    const marker = b[i + 1];
+    if (marker >= 0xc0 && marker <= 0xc3) return [b.readUInt16BE(i + 7), b.readUInt16BE(i + 5)];
+    i += 2 + b.readUInt16BE(i + 2);
+  }
+  throw new Error("no frame in the JPEG");
+}
+
+// Photos are shrunk in the browser before they are sent (#12, point 5): a 4000×3000 photo goes out
+// as a JPEG of 2048×1536, with progress shown meanwhile.
+test("a large photo is shrunk on the phone before it is sent", async ({ browser }) => {
+  const resident = await phone(browser, "13800000002"); // 李强, 翠苑社区
+  await resident.goto("/needs/new");
+  await hydrated(resident);
+  const png = bigPng(4000, 3000);
+  // The upload held back a moment, to see the progress.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await resident.route("**/api/needs/upload_photo", async (route) => {
+    await held;
+    await route.continue();
+  });
+  const sent = resident.waitForRequest((r) => r.url().includes("/api/needs/upload_photo"));
+  await resident.getByTestId("need-photos").setInputFiles({ name: "大照片.png", mimeType: "image/png", buffer: png });
+  const body = new URLSearchParams((await sent).postData()!);
+  await expect(resident.getByTestId("photo-progress")).toContainText("正在处理并上传第 1 张照片（共 1 张）");
+  release();
+  const jpeg = Buffer.from(body.get("data_b64")!, "base64");
+  expect(jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+  expect(jpegSize(jpeg)).toEqual([2048, 1536]);
+  await expect(resident.locator("ul.photos img")).toHaveCount(1);
+  await expect(resident.getByTestId("photo-progress")).toHaveCount(0);
 });

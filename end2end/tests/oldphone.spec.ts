@@ -110,6 +110,8 @@ test("navigating inside the app sends the data request at once, with the page's 
     const cdp = await oldPhone(page);
     const requests = recordRequests(page);
     await page.getByTestId(link).first().getByRole("link").first().click();
+    // Progress shows at once, while the old page is still there; it goes with the new page.
+    await expect(page.getByTestId("nav-progress")).toBeVisible({ timeout: 1_000 });
     await expect(page.locator("main h1").first()).toBeVisible();
     // The data may now arrive before the page's code: wait for both.
     await expect(async () => {
@@ -127,6 +129,7 @@ test("navigating inside the app sends the data request at once, with the page's 
     const dataRequest = requests.find((r) => r.url.includes(data))!;
     expect(dataRequest.sent, `${from}: the data request sent before the page's code had arrived: ${all}`).toBeLessThan(viewCode!.done!);
     // The page's code comes in few requests (packs of modules, wasm_pack.rs), not ~150.
+    await expect(page.getByTestId("nav-progress")).toHaveCount(0);
     const wasm = requests.filter((r) => r.url.includes("/pkg/"));
     expect(wasm.length, `${from}: requests for the page's code: ${all}`).toBeLessThanOrEqual(3);
     console.log(`${from}: data sent ${dataRequest.sent} ms, answered ${dataRequest.done} ms; view code asked ${viewCode!.sent} ms, arrived ${viewCode!.done} ms; ${requests.length} requests`);

@@ -301,13 +301,10 @@ fn draft_key(field: &str) -> String {
     format!("linli_need_draft_{field}")
 }
 
-/// Reads the file chosen in `input` (index `i`) as base64.
+/// The file chosen in `input` (index `i`), shrunk for sending (`ui::photo`).
 #[cfg(feature = "hydrate")]
-async fn file_b64(input: &web_sys::HtmlInputElement, i: u32) -> Option<String> {
-    use base64::Engine;
-    let file = input.files()?.get(i)?;
-    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.ok()?;
-    Some(base64::engine::general_purpose::STANDARD.encode(js_sys::Uint8Array::new(&buffer).to_vec()))
+async fn file_bytes(input: &web_sys::HtmlInputElement, i: u32) -> Option<Vec<u8>> {
+    crate::ui::photo::prepared(&input.files()?.get(i)?).await
 }
 
 /// 提出需求: the form, with similar needs shown while typing and the draft kept on the phone.
@@ -324,6 +321,8 @@ pub fn ProposePage() -> impl IntoView {
     let channel = RwSignal::new("paper".to_string());
     let restored = RwSignal::new(false);
     let uploading = RwSignal::new(false);
+    // Which photo of how many is being shrunk and sent (1-based), while photos are being sent.
+    let upload_step = RwSignal::new((0u32, 0u32));
     let upload_error = RwSignal::new(None::<NeedError>);
     let submit = ServerAction::<SubmitNeed>::new();
     let file_input = NodeRef::<leptos::html::Input>::new();
@@ -406,11 +405,21 @@ pub fn ProposePage() -> impl IntoView {
                 uploading.set(true);
                 upload_error.set(None);
                 for i in 0..n {
+                    upload_step.set((i + 1, n));
                     if photos.get_untracked().len() >= super::model::MAX_PHOTOS {
                         upload_error.set(Some(NeedError::TooManyPhotos { max: super::model::MAX_PHOTOS }));
                         break;
                     }
-                    let Some(b64) = file_b64(&input, i).await else { continue };
+                    let Some(bytes) = file_bytes(&input, i).await else { continue };
+                    // Said here, before a long upload the server would refuse.
+                    if bytes.len() > crate::ui::photo::MAX_PHOTO_BYTES {
+                        upload_error.set(Some(NeedError::PhotoTooLarge { max_mb: crate::ui::photo::MAX_PHOTO_BYTES / (1024 * 1024) }));
+                        continue;
+                    }
+                    let b64 = {
+                        use base64::Engine;
+                        base64::engine::general_purpose::STANDARD.encode(bytes)
+                    };
                     match upload_photo(b64).await {
                         Ok(p) => photos.update(|v| v.push(p)),
                         Err(e) => upload_error.set(Some(e)),
@@ -501,7 +510,15 @@ pub fn ProposePage() -> impl IntoView {
                             <label for="need-photos">{td_string!(l, needs_photos)}</label>
                             <input id="need-photos" type="file" accept="image/jpeg,image/png,image/webp" multiple node_ref=file_input on:change=on_files
                                 disabled=move || { uploading.get() || photos.get().len() >= super::model::MAX_PHOTOS } data-testid="need-photos"/>
-                            {move || uploading.get().then(|| view! { <p class="hint" role="status">{td_string!(l, needs_uploading)}</p> })}
+                            {move || uploading.get().then(|| {
+                                let (i, n) = upload_step.get();
+                                view! {
+                                    <p class="hint" role="status" data-testid="photo-progress">
+                                        {td_string!(l, needs_uploading_n, i = i, n = n).to_string()}" "
+                                        <progress max=n value=i.saturating_sub(1)></progress>
+                                    </p>
+                                }
+                            })}
                             {move || upload_error.get().map(|e| error_view(e, l))}
                             <ul class="photos">
                                 {move || photos.get().into_iter().enumerate().map(|(i, p)| {

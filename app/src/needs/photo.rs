@@ -5,10 +5,9 @@
 use super::error::NeedError;
 use std::io::Cursor;
 
-/// The largest photo accepted, in bytes (a phone camera's JPEG).
-pub const MAX_PHOTO_BYTES: usize = 6 * 1024 * 1024;
-/// The longest side of a stored photo.
-pub const MAX_SIDE: u32 = 2048;
+/// The largest photo accepted, in bytes, and the longest side of a stored photo: the browser
+/// shrinks photos to the same side before sending them (`ui::photo`).
+pub use crate::ui::photo::{MAX_PHOTO_BYTES, MAX_SIDE};
 /// The most pixels a photo may declare (40 million: a 48-megapixel phone's full-size JPEG is over
 /// the byte limit anyway). Read from the file's header before anything is decoded: a small file
 /// can declare a huge image (a 12000×12000 PNG of a few kilobytes took ~0.9 GB to decode).

@@ -31,9 +31,16 @@ pub fn App() -> impl IntoView {
 fn Frame() -> impl IntoView {
     let i18n = use_i18n();
     let elderly = prefs::provide_elderly_mode();
+    // While the next page's code or data is coming (a tap on a link inside the app), a bar at the
+    // top says so at once, and the old page is dimmed.
+    let (routing, set_routing) = signal(false);
     view! {
-        <Router>
-            <div class="app" class:elderly=move || elderly.get()>
+        <Router set_is_routing=set_routing>
+            <div class="app" class:elderly=move || elderly.get() class:routing=move || routing.get()>
+                {move || routing.get().then(|| view! {
+                    <div class="nav-progress" role="progressbar" data-testid="nav-progress"
+                        aria-label=move || crate::i18n::td_string!(i18n.get_locale(), opening_page)></div>
+                })}
                 <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>
                 <header class="top-bar">
                     <A href="/" attr:class="brand">

@@ -3,6 +3,7 @@
 //! frame, which see every capability, are in `shell`, above.
 pub mod csp;
 pub mod icons;
+pub mod photo;
 pub mod prefetch;
 pub mod prefs;
 pub mod widgets;
