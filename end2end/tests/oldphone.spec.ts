@@ -214,11 +214,11 @@ test("before the page is live, support and mark-read work and other forms say th
 // shows it as rendered by the server and after hydration alike).
 test("a plain post the server refuses comes back to the page with the reason", async ({ browser }) => {
   test.setTimeout(120_000);
-  const author = await phone(browser, "13800000001"); // 王芳, 翠苑社区
-  const worker = await phone(browser, "13800000020"); // 刘社工, 翠苑社区
+  const author = await phone(browser, "13800000004"); // 张秀英, 翠苑社区
+  const worker = await phone(browser, "13800000021"); // 孙社工, 翠苑社区
   const id = await propose(author, "三幢楼道灯不亮", "三幢二楼到四楼的楼道灯不亮，晚上上楼很危险。", "3幢");
   await publish(worker, id);
-  const neighbour = await phone(browser, "13800000002"); // 李强, 翠苑社区
+  const neighbour = await phone(browser, "13800000005"); // 刘建华, 翠苑社区
   const release = await holdTheCode(neighbour);
   await neighbour.goto(`/needs/${id}`, { waitUntil: "domcontentloaded" });
   await expect(neighbour.getByTestId("need-support")).toHaveText("附议 +1");
@@ -239,7 +239,7 @@ test("a plain post the server refuses comes back to the page with the reason", a
 // again; back online, the button brings the page.
 test("offline, a page's data says the network failed once and offers to try again", async ({ browser }) => {
   test.setTimeout(120_000);
-  const resident = await phone(browser, "13800000001"); // 王芳, 翠苑社区
+  const resident = await phone(browser, "13800000010"); // 陈志愿, 翠苑社区
   await resident.goto("/needs");
   await hydrated(resident);
   const cards = resident.getByTestId("need-card");

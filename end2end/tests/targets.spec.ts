@@ -36,8 +36,8 @@ async function check(page: Page): Promise<{ small: string[]; bars: number }> {
 for (const elderly of [false, true]) {
   test(`tap targets of at least 44 px and bars within 15 % of the screen${elderly ? " (elderly mode)" : ""}`, async ({ browser, baseURL }) => {
     test.setTimeout(180_000);
-    const resident = await phone(browser, "13800000001"); // 王芳, 翠苑社区
-    const worker = await phone(browser, "13800000020"); // 刘社工, 翠苑社区
+    const resident = await phone(browser, "13800000004"); // 张秀英, 翠苑社区
+    const worker = await phone(browser, "13800000022"); // 吴社工, 翠苑社区
     const problems: string[] = [];
     for (const page of [resident, worker]) {
       if (elderly) await page.context().addCookies([{ name: "linli_elderly", value: "1", url: baseURL! }]);
