@@ -16,7 +16,8 @@ trap cleanup EXIT
 
 e2e_data=$(mktemp -d /tmp/linli-e2e.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-LINLI_SITE_ROOT=target/site LINLI_DATA_DIR="$e2e_data" LINLI_ADDR="127.0.0.1:$port" RUST_LOG=warn \
+# The loopback is trusted as a proxy: each test phone says its own address (helpers.ts, phone()).
+LINLI_TRUSTED_PROXIES=127.0.0.1 LINLI_SITE_ROOT=target/site LINLI_DATA_DIR="$e2e_data" LINLI_ADDR="127.0.0.1:$port" RUST_LOG=warn \
   target/release/server serve --demo >"$e2e_data/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
