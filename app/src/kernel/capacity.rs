@@ -160,26 +160,23 @@ mod store {
         if p.closed {
             return Err(CapacityError::Closed);
         }
-        if p.taken + places <= p.capacity {
+        let fits = p.taken + places <= p.capacity;
+        if fits {
             take(conn, pool, places).await?;
-            let claim = sqlx::query_scalar(
-                "INSERT INTO capacity_claims (pool_id, places, state, seq, created_at, held_at) VALUES ($1, $2, 'held', $3, $4, $4) RETURNING id",
-            )
-            .bind(pool)
-            .bind(places)
-            .bind(seq)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?;
+        }
+        let claim =
+            sqlx::query_scalar("INSERT INTO capacity_claims (pool_id, places, state, seq, created_at, held_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+                .bind(pool)
+                .bind(places)
+                .bind(if fits { "held" } else { "waiting" })
+                .bind(seq)
+                .bind(now)
+                .bind(fits.then_some(now))
+                .fetch_one(&mut *conn)
+                .await?;
+        if fits {
             return Ok(Claimed::Held { claim });
         }
-        let claim = sqlx::query_scalar("INSERT INTO capacity_claims (pool_id, places, state, seq, created_at) VALUES ($1, $2, 'waiting', $3, $4) RETURNING id")
-            .bind(pool)
-            .bind(places)
-            .bind(seq)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?;
         let position = waiting_before(conn, pool, seq).await? + 1;
         Ok(Claimed::Waiting { claim, position })
     }
