@@ -48,6 +48,7 @@ pub struct WasmPacks {
     build: String,
     /// `/pkg/__wasm_split.<hash>.js`.
     loader_path: String,
+    loader: Bytes,
     loader_br: Bytes,
     /// The modules, in the loader's order, by name (`chunk_12.<hash>`) and content.
     names: Vec<String>,
@@ -98,6 +99,7 @@ impl WasmPacks {
         Ok(WasmPacks {
             loader_path: format!("/pkg/{loader_file}"),
             loader_br: Bytes::from(compress(loader.as_bytes(), BEST_QUALITY)),
+            loader: Bytes::from(loader),
             build,
             names,
             index,
@@ -122,7 +124,7 @@ impl WasmPacks {
     fn serve_loader(&self, headers: &HeaderMap) -> Response {
         if !accepts_br(headers) {
             // Rare (every browser that runs WASM takes brotli); the compression layer does gzip.
-            let raw = decompress(&self.loader_br);
+            let raw = self.loader.clone();
             return ([(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript")), (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE))], raw)
                 .into_response();
         }
@@ -357,12 +359,6 @@ fn compress(data: &[u8], quality: u32) -> Vec<u8> {
     w.into_inner()
 }
 
-fn decompress(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    brotli::BrotliDecompress(&mut std::io::Cursor::new(data), &mut out).expect("our own brotli");
-    out
-}
-
 /// Middleware: in a page, the preloads of single modules become one preload of their pack.
 pub async fn pack_preloads(State(packs): State<Arc<WasmPacks>>, req: Request, next: Next) -> Response {
     let response = next.run(req).await;
@@ -413,21 +409,8 @@ mod tests {
         }
     }
 
-    const LOADER: &str = r#"import { initSync } from "./linli.abc.js";
-
-function makeLoad(fetcher, deps) { return fetcher; }
-/* a, b */
-const __chunk_0 = makeLoad(() => {
-    const src = fetch(new URL("./chunk_0.h0.wasm", import.meta.url));
-    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
-}
-, []);
-export const __wasm_split_load_a = wrapAsyncCb(makeLoad(() => {
-    const src = fetch(new URL("./split_a.h1.wasm", import.meta.url));
-    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
-}
-, [__chunk_0]));
-"#;
+    /// A split loader as wasm-split writes it (shared with tests/http.rs).
+    const LOADER: &str = include_str!("../tests/fixtures/split_loader.js");
 
     #[test]
     fn the_loader_fetches_through_the_packer_and_keeps_its_exports() {

@@ -276,20 +276,7 @@ async fn a_panicking_handler_gives_a_bilingual_500_and_the_server_keeps_serving(
 }
 
 /// A split loader as wasm-split writes it (two modules: a chunk and a lazy function's own).
-const SPLIT_LOADER: &str = r#"import { initSync } from "./linli.js";
-
-function makeLoad(fetcher, deps) { return fetcher; }
-const __chunk_0 = makeLoad(() => {
-    const src = fetch(new URL("./chunk_0.h0.wasm", import.meta.url));
-    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
-}
-, []);
-export const __wasm_split_load_a = wrapAsyncCb(makeLoad(() => {
-    const src = fetch(new URL("./split_a.h1.wasm", import.meta.url));
-    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
-}
-, [__chunk_0]));
-"#;
+const SPLIT_LOADER: &str = include_str!("fixtures/split_loader.js");
 
 // A page's WASM modules come in one request (#12 point 3, server/src/wasm_pack.rs): the loader
 // is served rewritten, packs of the modules are served by build and ranges, and a page's preloads
