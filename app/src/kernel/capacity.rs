@@ -226,7 +226,10 @@ mod store {
             .await?
             .ok_or(CapacityError::NotFound)?;
         let (mut p, _) = lock(conn, pool).await?;
-        let (_, state, places, _) = claim_state(conn, claim).await?;
+        // Read again under the pool's lock (another release may have ended it meanwhile), without
+        // the waitlist position `claim_state` would count.
+        let row = sqlx::query("SELECT state, places FROM capacity_claims WHERE id = $1").bind(claim).fetch_one(&mut *conn).await?;
+        let (state, places) = (ClaimState::parse(&row.try_get::<String, _>(0)?)?, row.try_get::<i64, _>(1)?);
         match state {
             ClaimState::Held => {
                 sqlx::query("UPDATE capacity_pools SET taken = taken - $2 WHERE id = $1").bind(pool).bind(places).execute(&mut *conn).await?;
