@@ -60,6 +60,73 @@ pub fn local_to_ms(s: &str) -> Option<i64> {
     Some((days_from_civil(y, m, day) * 1440 + h * 60 + min) * 60_000 - CST_MS)
 }
 
+/// A calendar day in China Standard Time: days since 1970-01-01.
+pub type Day = i64;
+
+/// The day (in Beijing) of an instant.
+pub fn day_of(ms: i64) -> Day {
+    (ms + CST_MS).div_euclid(86_400_000)
+}
+
+/// The instant a day starts in Beijing (00:00 CST), ms UTC.
+pub fn day_start(day: Day) -> i64 {
+    day * 86_400_000 - CST_MS
+}
+
+/// (year, month, day of month) of a day.
+pub fn ymd(day: Day) -> (i64, i64, i64) {
+    let (y, m, d, _) = civil(day_start(day));
+    (y, m, d)
+}
+
+/// The day of a civil date (month and day not checked: 2026-02-31 is 2026-03-03).
+pub fn day_from_ymd(y: i64, m: i64, d: i64) -> Day {
+    days_from_civil(y, m, d)
+}
+
+/// Days in a month of a year.
+pub fn days_in_month(y: i64, m: i64) -> i64 {
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    days_from_civil(ny, nm, 1) - days_from_civil(y, m, 1)
+}
+
+/// Day of the week, 0 = Monday … 6 = Sunday (1970-01-01 was a Thursday).
+pub fn weekday(day: Day) -> i64 {
+    (day + 3).rem_euclid(7)
+}
+
+/// `YYYY-MM-DD` of a day.
+pub fn day_text(day: Day) -> String {
+    date(day_start(day))
+}
+
+/// A `YYYY-MM-DD` (a date input) as a day; `None` unless it is a real date.
+pub fn parse_day(s: &str) -> Option<Day> {
+    let mut d = s.trim().split('-').map(|x| x.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    if d.next().is_some() || !(1..=12).contains(&m) || !(1900..=2200).contains(&y) || day < 1 || day > days_in_month(y, m) {
+        return None;
+    }
+    Some(days_from_civil(y, m, day))
+}
+
+/// `HH:MM` of a minute of the day.
+pub fn hm(minute: i64) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+/// An `HH:MM` (a time input) as a minute of the day.
+pub fn parse_hm(s: &str) -> Option<i64> {
+    let (h, m) = s.trim().split_once(':')?;
+    let (h, m) = (h.parse::<i64>().ok()?, m.get(..2).unwrap_or(m).parse::<i64>().ok()?);
+    ((0..24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 + m)
+}
+
+/// `HH:MM` of an instant in Beijing.
+pub fn time_of(ms: i64) -> String {
+    hm(civil(ms).3)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +157,25 @@ mod tests {
         assert_eq!(local_to_ms("2024-02-29T23:59").map(ms_to_local).as_deref(), Some("2024-02-29T23:59"));
         assert_eq!(local_to_ms("2026-13-01T00:00"), None);
         assert_eq!(local_to_ms("yesterday"), None);
+    }
+
+    #[test]
+    fn days_weekdays_and_month_ends() {
+        let d = parse_day("2026-11-30").unwrap();
+        assert_eq!(day_text(d), "2026-11-30");
+        assert_eq!(weekday(d), 0, "2026-11-30 is a Monday");
+        assert_eq!(weekday(parse_day("1970-01-01").unwrap()), 3);
+        assert_eq!(day_of(day_start(d)), d);
+        assert_eq!(day_of(day_start(d) - 1), d - 1);
+        assert_eq!(days_in_month(2024, 2), 29);
+        assert_eq!(days_in_month(2026, 2), 28);
+        assert_eq!(days_in_month(2026, 12), 31);
+        assert_eq!(parse_day("2026-02-29"), None);
+        assert_eq!(parse_day("2026-2-3").map(day_text).as_deref(), Some("2026-02-03"));
+        assert_eq!(ymd(parse_day("2028-02-29").unwrap()), (2028, 2, 29));
+        assert_eq!(parse_hm("11:30"), Some(690));
+        assert_eq!(parse_hm("24:00"), None);
+        assert_eq!(hm(690), "11:30");
+        assert_eq!(time_of(local_to_ms("2026-11-27T09:05").unwrap()), "09:05");
     }
 }
