@@ -1,15 +1,21 @@
-//! The scheduler: every few seconds, opens the deliberations whose voting starts (the electorate
-//! snapshot), sends the day-before reminders and closes those whose window ended (the tally and
-//! the official result). It keeps no state of its own — everything is in the database — so a
-//! restarted server catches up on its first pass, and two passes never do a step twice (each
-//! step is a guarded update in its own transaction).
+//! The scheduler: every few seconds, one pass of each capability's timed steps —
+//! deliberations (opens voting with the electorate snapshot, reminds the day before, closes and
+//! tallies) and services (generates sessions ahead, closes booking and tells the waitlist, reminds
+//! the day before, counts no-shows, sends last month's figures). It keeps no state of its own —
+//! everything is in the database — so a restarted server catches up on its first pass, and two
+//! passes never do a step twice (each step is a guarded update in its own transaction).
 use crate::db::{Db, now_ms};
 use app::deliberation::store::{TickReport, tick};
 use std::time::Duration;
 
-/// One pass now.
+/// One pass of the deliberations now.
 pub async fn run_once(db: &Db) -> Result<TickReport, app::deliberation::error::DelibError> {
     tick(db, None, now_ms()).await
+}
+
+/// One pass of the services at `now`.
+pub async fn run_services(db: &Db, now: i64) -> Result<app::services::store::TickReport, app::services::error::ServiceError> {
+    app::services::store::tick(db, now).await
 }
 
 /// A pass now and then every `every`, until the task is aborted.
@@ -20,6 +26,19 @@ pub fn spawn(db: Db, every: Duration) -> tokio::task::JoinHandle<()> {
                 Ok(r) if r != TickReport::default() => tracing::info!(opened = r.opened, reminded = r.reminded, closed = r.closed, "deliberations"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "scheduler pass failed"),
+            }
+            match run_services(&db, now_ms()).await {
+                Ok(r) if r != Default::default() => tracing::info!(
+                    generated = r.generated,
+                    closed = r.closed,
+                    reminded = r.reminded,
+                    ended = r.ended,
+                    no_shows = r.no_shows,
+                    months = r.months,
+                    "services"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "services scheduler pass failed"),
             }
             tokio::time::sleep(every).await;
         }

@@ -27,6 +27,12 @@ fn limits() -> Vec<(&'static str, Limit, &'static str, &'static str)> {
         ("family member name", app::account::model::MEMBER_NAME, "household_members", "name"),
         ("family relationship", app::account::model::RELATIONSHIP, "household_members", "relationship"),
         ("roster owner group", app::account::model::OWNER_GROUP, "households", "owner_group"),
+        ("service title", app::services::model::TITLE, "services", "title"),
+        ("service provider", app::services::model::PROVIDER, "services", "provider"),
+        ("service place", app::services::model::PLACE, "services", "place"),
+        ("service description", app::services::model::DESCRIPTION, "services", "description"),
+        ("session cancel reason", app::services::model::REASON.optional(), "service_sessions", "cancel_reason"),
+        ("booking cancel reason", app::services::model::REASON.optional(), "service_bookings", "cancel_reason"),
         // needs::model::ANSWER (needs.answer, need_updates.text): added by migration 0005, tried
         // on the databases below.
     ]

@@ -300,7 +300,7 @@ pub async fn end_assisted(db: &Db, p: &Principal) -> Result<(), AccountError> {
 }
 
 /// The household of `user_id` in a community where they are a verified resident.
-async fn household_of(conn: &mut AnyConnection, user_id: i64) -> Result<Option<(i64, i64)>, sqlx::Error> {
+pub async fn household_of(conn: &mut AnyConnection, user_id: i64) -> Result<Option<(i64, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT m.household_id, b.community_id FROM memberships ms JOIN household_members m ON m.id = ms.member_id \
          JOIN households h ON h.id = m.household_id JOIN buildings b ON b.id = h.building_id \

@@ -2,4 +2,10 @@
 //! (one-off or recurring, generated ahead by the scheduler), bookings for oneself or household
 //! members with eligibility, age-band prices and per-person limits, a waitlist that moves by
 //! itself (the kernel's capacity engine), check-in by code or list, no-shows and monthly figures.
+pub mod api;
+pub mod error;
 pub mod model;
+pub mod notices;
+#[cfg(feature = "ssr")]
+pub mod store;
+pub mod types;
