@@ -139,7 +139,7 @@ async fn a_thousand_concurrent_bookings_by_600_residents_take_exactly_50_places_
         let mut mother = Vec::new();
         for (i, &u) in residents.iter().enumerate() {
             me.push(member_of(&s, u).await);
-            mother.push(if i < 200 || i >= 400 { Some(add_member(&s, u, "母亲", Some(1950)).await) } else { None });
+            mother.push(if !(200..400).contains(&i) { Some(add_member(&s, u, "母亲", Some(1950)).await) } else { None });
         }
         let jars: Vec<Jar> = futures_join(residents.iter().map(|&u| s.session_for(u))).await;
         // 0–199: themselves and their mother, in two requests; 200–399: themselves, twice (one is
