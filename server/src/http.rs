@@ -147,6 +147,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/readyz", get(readyz))
         .route("/prefs", post(set_prefs))
         .route("/media/needs/{key}", get(need_photo))
+        .route("/services/bookings/{id}/calendar.ics", get(booking_calendar))
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .merge(packs.as_ref().map(|p| p.routes()).unwrap_or_default())
         .nest_service("/pkg", pkg)
@@ -210,6 +211,26 @@ async fn need_photo(State(state): State<AppState>, Path(key): Path<String>, head
         Ok(bytes) => (
             [(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")), (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"))],
             bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A booking's calendar file (RFC 5545), for its household or a worker of its community; 404 for
+/// anyone else.
+async fn booking_calendar(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    let Ok(p) = session::principal_from_access(&state.db, &state.app.keys, &headers).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match app::services::store::booking_ics(&state.db, &p, id).await {
+        Ok(text) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8")),
+                (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"linli-booking.ics\"")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+            ],
+            text,
         )
             .into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),

@@ -440,7 +440,7 @@ async fn a_daughter_books_for_her_mother_the_waitlist_moves_when_she_cancels_and
         let second = body["booking_id"].as_i64().unwrap();
         // 我的预约 shows the waiting position; the booking page its QR code.
         let (_, mine) = s.call(&mut other, "services/mine", &[]).await;
-        assert_eq!(mine[0]["state"], json!({ "Waiting": { "position": 1 } }), "{label}: {mine}");
+        assert_eq!(mine["bookings"][0]["state"], json!({ "Waiting": { "position": 1 } }), "{label}: {mine}");
         let (status, page) = s.call(&mut daughter, "services/booking", &[("id", &first.to_string())]).await;
         assert_eq!(status, 200, "{label}: {page}");
         assert!(page["qr_svg"].as_str().unwrap().starts_with("<?xml") || page["qr_svg"].as_str().unwrap().contains("<svg"), "{label}");
@@ -453,7 +453,7 @@ async fn a_daughter_books_for_her_mother_the_waitlist_moves_when_she_cancels_and
         let (status, body) = s.call(&mut daughter, "services/cancel", &[("booking_id", &first.to_string())]).await;
         assert_eq!(status, 200, "{label}: {body}");
         let (_, mine) = s.call(&mut other, "services/mine", &[]).await;
-        assert_eq!(mine[0]["state"], json!("Booked"), "{label}: {mine}");
+        assert_eq!(mine["bookings"][0]["state"], json!("Booked"), "{label}: {mine}");
         assert_eq!(count(&s, "SELECT COUNT(*) FROM notifications WHERE kind = 'svc_promoted' AND subject_id = $1", second).await, 1, "{label}");
         // The old code no longer checks in; the new booking's does, once, also when retried.
         let sid = sess.to_string();
@@ -526,7 +526,7 @@ async fn a_cancelled_session_leaves_nothing_booked_and_everyone_told() {
         let mut a = s.session_for(r[0]).await;
         refused(&format!("{label} book cancelled"), book(&s, &mut a, sess, &[member_of(&s, r[0]).await]).await, 409, ServiceError::SessionCancelled);
         let (_, mine) = s.call(&mut a, "services/mine", &[]).await;
-        assert_eq!(mine[0]["state"], json!("SessionCancelled"), "{label}: {mine}");
+        assert_eq!(mine["bookings"][0]["state"], json!("SessionCancelled"), "{label}: {mine}");
     }
 }
 
@@ -590,4 +590,27 @@ async fn the_scheduler_generates_ahead_closes_booking_counts_no_shows_and_sends_
 
 async fn count_db(db: &server::db::Db, sql: &str, id: i64) -> i64 {
     sqlx::query_scalar(sql).bind(id).fetch_one(db.pool()).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_calendar_file_is_served_to_the_household_only() {
+    let db = common::sqlite().await;
+    let s = start(db).await;
+    let r = s.residents("cuiyuan", "2幢", 2).await;
+    let mut w = worker(&s).await;
+    let svc = new_service(&s, &mut w, json!({})).await;
+    let sess = session(&s, &mut w, svc, 5).await;
+    let mut a = s.session_for(r[0]).await;
+    let (_, body) = book(&s, &mut a, sess, &[member_of(&s, r[0]).await]).await;
+    let id = body["booking_id"].as_i64().unwrap();
+    let url = s.url(&format!("/services/bookings/{id}/calendar.ics"));
+    let res = s.client.get(&url).header("cookie", a.header()).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    let text = res.text().await.unwrap();
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n") && text.contains("SUMMARY:长者食堂午餐\r\n") && text.contains("DTSTART;TZID=Asia/Shanghai:"), "{text}");
+    assert!(text.contains(&body["code"].as_str().unwrap().to_string()), "the code is in the description");
+    let b = s.session_for(r[1]).await;
+    assert_eq!(s.client.get(&url).header("cookie", b.header()).send().await.unwrap().status().as_u16(), 404);
+    assert_eq!(s.client.get(&url).send().await.unwrap().status().as_u16(), 404);
 }

@@ -45,14 +45,14 @@ pub async fn cancel_booking(booking_id: i64, reason: Option<String>) -> Result<(
 }
 
 #[server(endpoint = "services/mine")]
-pub async fn my_bookings() -> Result<Vec<BookingView>, ServiceError> {
+pub async fn household_bookings() -> Result<MyBookings, ServiceError> {
     use ssr::*;
     let p = principal().await?;
     super::store::my_bookings(&ctx()?.db, &p).await.map_err(fail)
 }
 
 #[server(endpoint = "services/booking")]
-pub async fn get_booking(id: i64) -> Result<BookingPage, ServiceError> {
+pub async fn get_booking(id: i64) -> Result<BookingDetail, ServiceError> {
     use ssr::*;
     let p = principal().await?;
     super::store::booking_page(&ctx()?.db, &p, id).await.map_err(fail)

@@ -1302,11 +1302,12 @@ async fn booking_view(conn: &mut AnyConnection, b: &BookingRow) -> Result<Bookin
 }
 
 /// 我的预约: the household's bookings, the most recent sessions first (at most 100).
-pub async fn my_bookings(db: &Db, p: &Principal) -> Result<Vec<BookingView>, E> {
+pub async fn my_bookings(db: &Db, p: &Principal) -> Result<MyBookings, E> {
+    let now = now_ms();
     let mut conn = db.pool().acquire().await?;
     let (subject, _) = acting_for(&mut conn, p).await?;
     let Some((household, _)) = crate::account::community::household_of(&mut conn, subject).await? else {
-        return Ok(Vec::new());
+        return Ok(MyBookings { now, bookings: Vec::new() });
     };
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT b.id FROM service_bookings b JOIN service_sessions s ON s.id = b.session_id WHERE b.household_id = $1 ORDER BY s.starts_at DESC, b.id DESC LIMIT 100",
@@ -1319,17 +1320,17 @@ pub async fn my_bookings(db: &Db, p: &Principal) -> Result<Vec<BookingView>, E> 
         let b = load_booking(&mut conn, id).await?;
         out.push(booking_view(&mut conn, &b).await?);
     }
-    Ok(out)
+    Ok(MyBookings { now, bookings: out })
 }
 
 /// A booking's page, for its household or a worker of its community, with the QR code of its code.
-pub async fn booking_page(db: &Db, p: &Principal, id: i64) -> Result<BookingPage, E> {
+pub async fn booking_page(db: &Db, p: &Principal, id: i64) -> Result<BookingDetail, E> {
     let mut conn = db.pool().acquire().await?;
     let b = load_booking(&mut conn, id).await?;
     booking_access(&mut conn, p, &b).await?;
     let booking = booking_view(&mut conn, &b).await?;
     let qr_svg = qr_svg(&booking.code);
-    Ok(BookingPage { booking, qr_svg })
+    Ok(BookingDetail { booking, qr_svg, now: now_ms() })
 }
 
 /// The QR code of a booking code, as SVG.

@@ -182,11 +182,20 @@ pub struct BookingView {
     pub channel_desk: bool,
 }
 
+/// 我的预约: the household's bookings, and the server's clock when it read them (what is
+/// upcoming is decided by it, the same on the server and in the browser).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyBookings {
+    pub now: i64,
+    pub bookings: Vec<BookingView>,
+}
+
 /// A booking's page: the booking, and its QR code as SVG (rendered on the server).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BookingPage {
+pub struct BookingDetail {
     pub booking: BookingView,
     pub qr_svg: String,
+    pub now: i64,
 }
 
 /// One person on a session's roster (the worker's check-in list and the printed roster).

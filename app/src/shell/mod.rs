@@ -64,7 +64,11 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("deliberations/:id") view={leptos_router::Lazy::<crate::deliberation::pages::DeliberationRoute>::new()}/>
                         <Route path=path!("deliberations/:id/result") view={leptos_router::Lazy::<crate::deliberation::pages::ResultRoute>::new()}/>
                         <Route path=path!("deliberations/:id/desk") view={leptos_router::Lazy::<crate::deliberation::pages::DeskRoute>::new()}/>
-                        <Route path=path!("services") view=pages::ServicesPage/>
+                        <Route path=path!("services") view={leptos_router::Lazy::<crate::services::pages::ServicesRoute>::new()}/>
+                        <Route path=path!("services/mine") view={leptos_router::Lazy::<crate::services::pages::MyBookingsRoute>::new()}/>
+                        <Route path=path!("services/:id") view={leptos_router::Lazy::<crate::services::pages::ServiceRoute>::new()}/>
+                        <Route path=path!("services/bookings/:id") view={leptos_router::Lazy::<crate::services::pages::BookingRoute>::new()}/>
+                        <Route path=path!("services/sessions/:id/desk") view={leptos_router::Lazy::<crate::services::pages::CheckInRoute>::new()}/>
                         <Route path=path!("activities") view=pages::ActivitiesPage/>
                         <Route path=path!("me") view={leptos_router::Lazy::<pages::MeRoute>::new()}/>
                         <Route path=path!("login") view={leptos_router::Lazy::<crate::account::pages::LoginRoute>::new()}/>

@@ -58,18 +58,6 @@ pub fn HomePage() -> impl IntoView {
     }
 }
 
-/// 服务: 一老一小 (elderly and child services), placeholder.
-#[component]
-pub fn ServicesPage() -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        {page_title!(i18n, services_title)}
-        <h1>{t!(i18n, services_title)}</h1>
-        <p>{t!(i18n, services_intro)}</p>
-        <p class="badge">{t!(i18n, coming_soon)}</p>
-    }
-}
-
 /// 活动: volunteer activities (志愿活动), placeholder.
 #[component]
 pub fn ActivitiesPage() -> impl IntoView {
