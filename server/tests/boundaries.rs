@@ -29,6 +29,7 @@ const NO_FOREIGN_IDS: &[(&str, &str)] = &[
     ("needs/upload_photo", "an image"),
     ("needs/queue", "the worker's own community"),
     ("needs/settings", "numbers, for the worker's own community"),
+    ("services/mine", "the caller's own household's bookings"),
     ("needs/list", "`category` only filters the caller's own community's list (another's category lists nothing)"),
 ];
 
@@ -227,6 +228,35 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
         ok(&s, &mut resident, "needs/report", &[("id", &need_a2.to_string()), ("comment_id", &comment_a2.to_string()), ("reason", "无关")]).await;
         ok(&s, &mut zhao_jar, "needs/report", &[("id", &need_b.to_string()), ("comment_id", &comment_b.to_string()), ("reason", "广告")]).await;
 
+        // Services: one of each community, a session of each, a booking in 文鼎苑.
+        let day1 = app::time::day_text(app::time::day_of(now) + 1);
+        let service_form = |buildings: Vec<i64>, title: &str| {
+            json!({ "id": null, "category": "Meals", "title": title, "provider": "食堂", "place": "一楼", "description": "",
+                "rules": { "eligibility": { "min_age": null, "max_age": null, "building_ids": buildings }, "base_price_fen": 0, "bands": [],
+                           "party_limit": 2, "cancel_before_min": 0, "per_day": null, "per_week": null }, "active": true })
+            .to_string()
+        };
+        let schedule_form = |service: i64| {
+            json!({ "service_id": service, "repeat": "Once", "first_day": day1, "last_day": null, "start": "11:30", "end": "12:30",
+                "capacity": 5, "opens_days_before": 7, "opens": "00:00", "closes": "11:00" })
+            .to_string()
+        };
+        let service_b = ok(&s, &mut worker_b, "services/save", &[("form", &service_form(vec![], "文鼎苑午餐"))]).await.as_i64().unwrap();
+        let schedule_b = ok(&s, &mut worker_b, "services/schedule", &[("form", &schedule_form(service_b))]).await.as_i64().unwrap();
+        let session_b = scalar(&s, "SELECT id FROM service_sessions WHERE schedule_id = $1", &[schedule_b]).await;
+        let zhao_member = scalar(&s, "SELECT member_id FROM memberships WHERE user_id = $1 AND role = 'resident'", &[zhao]).await;
+        let booking_b =
+            ok(&s, &mut zhao_jar, "services/book", &[("session_id", &session_b.to_string()), ("members", &zhao_member.to_string())]).await["booking_id"]
+                .as_i64()
+                .unwrap();
+        let code_b: String = sqlx::query_scalar("SELECT code FROM service_bookings WHERE id = $1").bind(booking_b).fetch_one(&pool).await.unwrap();
+        let person_b = scalar(&s, "SELECT id FROM service_booking_people WHERE booking_id = $1", &[booking_b]).await;
+        let service_a = ok(&s, &mut worker, "services/save", &[("form", &service_form(vec![], "翠苑午餐"))]).await.as_i64().unwrap();
+        let schedule_a = ok(&s, &mut worker, "services/schedule", &[("form", &schedule_form(service_a))]).await.as_i64().unwrap();
+        let session_a = scalar(&s, "SELECT id FROM service_sessions WHERE schedule_id = $1", &[schedule_a]).await;
+        let wang_member = scalar(&s, "SELECT member_id FROM memberships WHERE user_id = $1 AND role = 'resident'", &[wang]).await;
+        let wang_father = scalar(&s, "SELECT id FROM household_members WHERE name = '王建国'", &[]).await;
+
         let i = |v: i64| v.to_string();
         use Who::*;
         let cases = vec![
@@ -397,6 +427,76 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
             ),
             case("deliberations/report", Resident, "another community's comment", &[("comment_id", i(dcomment_b)), ("reason", "不实".into())]),
             case("deliberations/hide_comment", Worker, "another community's comment", &[("comment_id", i(dcomment_b)), ("hidden", "true".into())]),
+            // Services.
+            case("services/catalogue", Resident, "another community", &[("community_id", i(wending))]),
+            case("services/get", Resident, "another community's service", &[("id", i(service_b))]),
+            case("services/book", Resident, "another community's session", &[("session_id", i(session_b)), ("members", i(wang_member))]),
+            with_control(
+                case("services/book", Resident, "a member of another household", &[("session_id", i(session_a)), ("members", i(zhao_member))]),
+                &[("session_id", i(session_a)), ("members", i(wang_father))],
+            ),
+            case("services/cancel", Resident, "another community's booking", &[("booking_id", i(booking_b))]),
+            case("services/booking", Resident, "another community's booking", &[("id", i(booking_b))]),
+            case(
+                "services/save",
+                Worker,
+                "another community's service",
+                &[("form", service_form(vec![], "改名").replace("\"id\":null", &format!("\"id\":{service_b}")))],
+            ),
+            with_control(
+                case("services/save", Worker, "a building of another community", &[("form", service_form(vec![building_b], "楼栋专享"))]),
+                &[("form", service_form(vec![building_a], "楼栋专享"))],
+            ),
+            case("services/schedule", Worker, "another community's service", &[("form", schedule_form(service_b))]),
+            case("services/schedule_end", Worker, "another community's schedule", &[("schedule_id", i(schedule_b))]),
+            case("services/session_cancel", Worker, "another community's session", &[("session_id", i(session_b)), ("reason", "检修".into())]),
+            case("services/session_capacity", Worker, "another community's session", &[("session_id", i(session_b)), ("capacity", "9".into())]),
+            case("services/roster", Worker, "another community's session", &[("session_id", i(session_b))]),
+            case(
+                "services/check_in",
+                Worker,
+                "another community's session",
+                &[("session_id", i(session_b)), ("code", code_b.clone()), ("client_id", "boundary-1".into())],
+            ),
+            case(
+                "services/check_in",
+                Worker,
+                "a code of another community's booking",
+                &[("session_id", i(session_a)), ("code", code_b.clone()), ("client_id", "boundary-2".into())],
+            ),
+            case(
+                "services/check_in",
+                Worker,
+                "a person of another session",
+                &[("session_id", i(session_a)), ("person_id", i(person_b)), ("client_id", "boundary-3".into())],
+            ),
+            case(
+                "services/walk_in",
+                Worker,
+                "another community's session",
+                &[("session_id", i(session_b)), ("member_id", i(wang_father)), ("client_id", "boundary-4".into())],
+            ),
+            case(
+                "services/walk_in",
+                Worker,
+                "a member of another community",
+                &[("session_id", i(session_a)), ("member_id", i(zhao_member)), ("client_id", "boundary-5".into())],
+            ),
+            case("services/settings", Worker, "another community", &[("community_id", i(wending))]),
+            case(
+                "services/settings_save",
+                Worker,
+                "another community",
+                &[
+                    ("community_id", i(wending)),
+                    ("rule[count]", "3".into()),
+                    ("rule[window_days]", "30".into()),
+                    ("rule[penalty_days]", "30".into()),
+                    ("rule[week_limit]", "1".into()),
+                    ("skip_days", String::new()),
+                ],
+            ),
+            case("services/stats", Worker, "another community", &[("community_id", i(wending))]),
         ];
 
         // Every registered function is either tried here or listed as naming no row of anyone else's.

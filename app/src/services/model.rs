@@ -16,6 +16,8 @@ pub const PLACE: Limit = Limit::line(60);
 pub const DESCRIPTION: Limit = Limit::optional_text(1000);
 pub use crate::kernel::text::REASON;
 
+/// A booking's code: this many characters (the column's CHECK says the same).
+pub const CODE_LEN: usize = 6;
 /// The most places a session may have, the most people one booking may cover.
 pub const MAX_CAPACITY: i64 = 10_000;
 pub const MAX_PARTY: i64 = 10;

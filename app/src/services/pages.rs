@@ -138,14 +138,14 @@ pub fn ServicesPage() -> impl IntoView {
                         <nav class="segmented" aria-label=td_string!(l, svc_group_label)>
                             {[Group::Elderly, Group::Children].into_iter().map(|g| {
                                 let name = if g == Group::Elderly { td_string!(l, svc_group_elderly) } else { td_string!(l, svc_group_children) };
-                                view! { <A href=href(g, whom) attr:class="chip" attr:aria-current=(g == group).then_some("page")>{name}</A> }
+                                view! { <a href=href(g, whom) class="chip" aria-current=(g == group).then_some("page")>{name}</a> }
                             }).collect_view()}
                         </nav>
                         {(!c.members.is_empty()).then(|| view! {
                             <section class="card" data-testid="for-whom">
                                 <h2>{td_string!(l, svc_for_whom)}</h2>
                                 <div class="chips">
-                                    <A href=href(group, None) attr:class="chip" attr:aria-current=whom.is_none().then_some("page")>{td_string!(l, svc_for_everyone)}</A>
+                                    <a href=href(group, None) class="chip" aria-current=whom.is_none().then_some("page")>{td_string!(l, svc_for_everyone)}</a>
                                     {c.members.iter().map(|m| {
                                         let label = match m.age {
                                             Some(a) => td_string!(l, svc_member_age, name = m.name.clone(), age = a).to_string(),
@@ -153,10 +153,10 @@ pub fn ServicesPage() -> impl IntoView {
                                         };
                                         let n = m.services.len();
                                         view! {
-                                            <A href=href(group, Some(m.id)) attr:class="chip" attr:aria-current=(whom == Some(m.id)).then_some("page")
-                                                attr:data-testid="member-chip">
+                                            <a href=href(group, Some(m.id)) class="chip" aria-current=(whom == Some(m.id)).then_some("page")
+                                                data-testid="member-chip">
                                                 {label}" · "{td_string!(l, svc_may_book_n, n = n).to_string()}
-                                            </A>
+                                            </a>
                                         }
                                     }).collect_view()}
                                 </div>
@@ -499,7 +499,7 @@ pub fn CheckInPage() -> impl IntoView {
                             code.set(String::new());
                         }>
                             <label>{td_string!(l, svc_code_label)}
-                                <input type="text" inputmode="text" autocomplete="off" maxlength="6" data-testid="code-input"
+                                <input type="text" inputmode="text" autocomplete="off" maxlength=super::model::CODE_LEN data-testid="code-input"
                                     prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
                             </label>
                             <button type="submit" class="button" data-testid="code-submit" disabled=move || check.pending().get()>{td_string!(l, svc_check_in)}</button>

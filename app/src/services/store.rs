@@ -596,7 +596,7 @@ const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 fn new_code() -> String {
     use rand::Rng;
     let mut rng = rand::rng();
-    (0..6).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
+    (0..CODE_LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
 }
 
 /// Books `members` (of `by.household`) into a session of a service of `community`, in the caller's
