@@ -8,9 +8,10 @@
 //! drives it with 64 concurrent clients for `seconds` (each voter votes again and again: the
 //! first ballot inserts, the later ones change it). At the end it checks that the database holds
 //! exactly one ballot per voter who voted.
+use crate::bench_load;
 use crate::config::Config;
 use crate::db::{Db, now_ms};
-use crate::http;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
@@ -68,20 +69,6 @@ async fn voters(db: &Db, n: usize) -> Result<(i64, i64, Vec<i64>), sqlx::Error> 
     Ok((community, id, users))
 }
 
-/// Single-row inserts, one after the other, each its own transaction, for `seconds`.
-async fn bare_inserts(db: &Db, seconds: f64) -> Result<(usize, f64), sqlx::Error> {
-    sqlx::query("CREATE TABLE bench_inserts (k BIGINT PRIMARY KEY, v TEXT NOT NULL)").execute(db.pool()).await?;
-    let started = Instant::now();
-    let mut n = 0usize;
-    while started.elapsed().as_secs_f64() < seconds {
-        sqlx::query("INSERT INTO bench_inserts (k, v) VALUES ($1, $2)").bind(n as i64).bind("o:1").execute(db.pool()).await?;
-        n += 1;
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    sqlx::query("DROP TABLE bench_inserts").execute(db.pool()).await?;
-    Ok((n, elapsed))
-}
-
 pub async fn run(config: Config, n: usize, seconds: u64) -> Result<Report, AnyError> {
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
@@ -92,77 +79,30 @@ pub async fn run(config: Config, n: usize, seconds: u64) -> Result<Report, AnyEr
     if size != n as i64 {
         return Err(format!("snapshot has {size} voters, expected {n}").into());
     }
-    let (inserts, insert_seconds) = bare_inserts(&db, seconds as f64).await?;
-
-    let state = http::AppState::new(config, db.clone())?;
-    let keys = state.app.keys.clone();
-    let mut cookies = Vec::with_capacity(n);
-    {
-        let mut conn = db.pool().acquire().await?;
-        for &u in &users {
-            let (access, _) = app::account::session::start_session(&mut conn, &keys, u).await?;
-            cookies.push(format!("{}={access}", app::account::session::ACCESS_COOKIE));
-        }
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(http::serve(
-        listener,
-        http::router(state),
-        async move {
-            let _ = stopped.await;
-        },
-        Duration::from_secs(5),
-    ));
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).build()?;
-    let url = format!("http://{addr}/api/deliberations/vote");
-    let cookies = std::sync::Arc::new(cookies);
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for k in 0..CONCURRENCY {
-        let (client, url, cookies) = (client.clone(), url.clone(), cookies.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut errors = 0usize;
-            let mut voted = std::collections::HashSet::new();
-            let mut j = 0usize;
-            while Instant::now() < deadline {
-                let voter = (k + CONCURRENCY * j) % cookies.len();
-                let body = format!("id={id}&vote=o%3A{}", (voter + j) % 3);
-                let t = Instant::now();
-                let res =
-                    client.post(&url).header("cookie", &cookies[voter]).header("content-type", "application/x-www-form-urlencoded").body(body).send().await;
-                let ok = match res {
-                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                    Err(_) => false,
-                };
-                if ok {
-                    lat.push(t.elapsed().as_micros() as u64);
-                    voted.insert(voter);
-                } else {
-                    errors += 1;
-                }
-                j += 1;
-            }
-            (lat, errors, voted)
-        }));
-    }
-    let mut lat = Vec::new();
-    let mut errors = 0;
-    let mut voted = std::collections::HashSet::new();
-    for t in tasks {
-        let (l, e, v) = t.await?;
-        lat.extend(l);
-        errors += e;
-        voted.extend(v);
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let _ = stop.send(());
-    let _ = server.await;
-    lat.sort_unstable();
-    let pct = |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).map(|&us| us as f64 / 1000.0).unwrap_or(0.0);
+    let (inserts, insert_seconds) = bench_load::bare_inserts(&db, seconds as f64).await?;
+    let (server, cookies) = bench_load::serve_in_process(config, &db, &users).await?;
+    let url = format!("http://{}/api/deliberations/vote", server.addr);
+    let cookies = Arc::new(cookies);
+    // Each client votes for its voters in turn, again and again: the first ballot of a voter
+    // inserts, the later ones change it.
+    let next = {
+        let cookies = cookies.clone();
+        Arc::new(move |k: usize, j: usize| {
+            let voter = (k + CONCURRENCY * j) % cookies.len();
+            Some((cookies[voter].clone(), format!("id={id}&vote=o%3A{}", (voter + j) % 3)))
+        })
+    };
+    let n_voters = cookies.len();
+    let load = bench_load::drive(
+        CONCURRENCY,
+        url,
+        Instant::now() + Duration::from_secs(seconds),
+        next,
+        Arc::new(move |k, j, _: &[u8]| Some((k + CONCURRENCY * j) % n_voters)),
+    )
+    .await?;
+    server.stop().await;
+    let voted: std::collections::HashSet<usize> = load.collected.iter().copied().collect();
     // Exactly one ballot (and one turnout row) per voter who had a ballot accepted.
     let (ballots, turnout): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM ballots WHERE deliberation_id = $1), (SELECT COUNT(*) FROM deliberation_turnout WHERE deliberation_id = $1)",
@@ -175,5 +115,15 @@ pub async fn run(config: Config, n: usize, seconds: u64) -> Result<Report, AnyEr
     }
     let backend = format!("{:?}", db.backend());
     db.close().await;
-    Ok(Report { backend, voters: n, seconds: elapsed, ballots: lat.len(), errors, p50_ms: pct(0.50), p99_ms: pct(0.99), inserts, insert_seconds })
+    Ok(Report {
+        backend,
+        voters: n,
+        seconds: load.seconds,
+        ballots: load.latencies_us.len(),
+        errors: load.errors,
+        p50_ms: load.percentile_ms(0.50),
+        p99_ms: load.percentile_ms(0.99),
+        inserts,
+        insert_seconds,
+    })
 }

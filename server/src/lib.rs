@@ -3,7 +3,9 @@
 //! `main.rs` only parses the command line; everything here is a library so that the integration
 //! tests can drive the real router and the real database without a socket.
 pub mod bench_ballots;
+pub mod bench_bookings;
 pub mod bench_data;
+pub mod bench_load;
 pub mod config;
 pub mod http;
 pub mod scheduler;

@@ -13,6 +13,10 @@ const USAGE: &str = "usage: server <command>\n\n\
   bench-ballots [VOTERS SECONDS]\n\
                    measure ballots/s at 64 concurrent voters (default 640 voters, 20 s) against a\n\
                    bare insert loop on the same database (DATABASE_URL), and print the figures\n\
+  bench-bookings [RESIDENTS SECONDS]\n\
+                   a booking rush (64 concurrent residents, one session of 50 places, each\n\
+                   resident once) then many sessions for SECONDS (default 640 residents, 20 s),\n\
+                   bookings/s and latency against a bare insert loop (DATABASE_URL)\n\
   help             show this text\n";
 
 #[tokio::main]
@@ -29,6 +33,10 @@ async fn main() -> ExitCode {
         Some("bench-ballots") => {
             let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
             bench_ballots(n(1, 640), n(2, 20) as u64).await
+        }
+        Some("bench-bookings") => {
+            let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+            bench_bookings(n(1, 640), n(2, 20) as u64).await
         }
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
@@ -95,6 +103,27 @@ async fn bench_ballots(voters: usize, seconds: u64) -> Result<(), AnyError> {
         r.ballots_per_sec() / r.inserts_per_sec()
     );
     tracing::info!(?r, "ballot benchmark");
+    Ok(())
+}
+
+async fn bench_bookings(residents: usize, seconds: u64) -> Result<(), AnyError> {
+    let config = Config::from_env()?;
+    let r = server::bench_bookings::run(config, residents, seconds).await?;
+    for (name, p) in [("rush (1 session)", &r.rush), ("many sessions", &r.many)] {
+        println!(
+            "| {} | {name} | {} | {:.0} | {:.1} ms | {:.1} ms | {} | {} | {:.0} | {:.2} |",
+            r.backend,
+            p.bookings,
+            p.per_sec(),
+            p.p50_ms,
+            p.p99_ms,
+            p.errors,
+            p.held,
+            r.inserts_per_sec(),
+            p.per_sec() / r.inserts_per_sec()
+        );
+    }
+    tracing::info!(?r, "booking benchmark");
     Ok(())
 }
 

@@ -497,6 +497,8 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
                 ],
             ),
             case("services/stats", Worker, "another community", &[("community_id", i(wending))]),
+            case("services/editor", Worker, "another community's service", &[("id", i(service_b))]),
+            case("services/editor", Worker, "another community", &[("community_id", i(wending))]),
         ];
 
         // Every registered function is either tried here or listed as naming no row of anyone else's.

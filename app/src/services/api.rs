@@ -58,6 +58,14 @@ pub async fn get_booking(id: i64) -> Result<BookingDetail, ServiceError> {
     super::store::booking_page(&ctx()?.db, &p, id).await.map_err(fail)
 }
 
+/// The worker's service editor (a new service when `id` is `None`).
+#[server(endpoint = "services/editor")]
+pub async fn service_editor(id: Option<i64>, community_id: Option<i64>) -> Result<EditorContext, ServiceError> {
+    use ssr::*;
+    let p = principal().await?;
+    super::store::editor(&ctx()?.db, &p, id, community_id).await.map_err(fail)
+}
+
 /// A worker saves a service; `form` is a `ServiceForm` as JSON.
 #[server(endpoint = "services/save")]
 pub async fn save_service(form: String, community_id: Option<i64>) -> Result<i64, ServiceError> {

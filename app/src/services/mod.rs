@@ -10,3 +10,4 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod types;
+pub mod worker;

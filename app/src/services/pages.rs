@@ -134,6 +134,11 @@ pub fn ServicesPage() -> impl IntoView {
                     view! {
                         <div class="row">
                             <A href="/services/mine" attr:class="button secondary" attr:data-testid="my-bookings">{td_string!(l, svc_mine)}</A>
+                            {c.is_worker.then(|| view! {
+                                <A href="/services/new" attr:class="button secondary" attr:data-testid="service-new">{td_string!(l, svc_new)}</A>
+                                <A href="/services/settings" attr:class="button secondary">{td_string!(l, svc_settings)}</A>
+                                <A href="/services/stats" attr:class="button secondary">{td_string!(l, svc_stats)}</A>
+                            })}
                         </div>
                         <nav class="segmented" aria-label=td_string!(l, svc_group_label)>
                             {[Group::Elderly, Group::Children].into_iter().map(|g| {
@@ -196,8 +201,10 @@ pub fn ServicePage() -> impl IntoView {
     let i18n = use_i18n();
     let id = id_param();
     let booking = ServerAction::<BookSession>::new();
-    let done = successes(booking);
-    let data = Resource::new(move || (id(), done.get()), |(id, _)| get_service(id));
+    let capacity = ServerAction::<SetSessionCapacity>::new();
+    let cancel_session = ServerAction::<CancelSession>::new();
+    let (done, resized, cancelled) = (successes(booking), successes(capacity), successes(cancel_session));
+    let data = Resource::new(move || (id(), done.get(), resized.get(), cancelled.get()), |(id, ..)| get_service(id));
     // The session whose booking form is open, and who is ticked in it.
     let open = RwSignal::new(None::<i64>);
     let picked = RwSignal::new(Vec::<i64>::new());
@@ -254,8 +261,31 @@ pub fn ServicePage() -> impl IntoView {
                                             <p><strong>{session_time(s.starts_at, s.ends_at, l)}</strong></p>
                                             <p data-testid="session-places">{status}</p>
                                             {window.map(|w| view! { <p class="hint">{w}</p> })}
-                                            {d.is_worker.then(|| view! {
-                                                <p><A href=format!("/services/sessions/{sid}/desk") attr:class="button secondary" attr:data-testid="session-desk">{td_string!(l, svc_desk)}</A></p>
+                                            {d.is_worker.then(|| {
+                                                let places = RwSignal::new(s.capacity.to_string());
+                                                let reason = RwSignal::new(String::new());
+                                                view! {
+                                                    <p><A href=format!("/services/sessions/{sid}/desk") attr:class="button secondary" attr:data-testid="session-desk">{td_string!(l, svc_desk)}</A></p>
+                                                    {(!s.cancelled).then(|| view! {
+                                                        <details>
+                                                            <summary>{td_string!(l, svc_manage_session)}</summary>
+                                                            <form class="row" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                                                ev.prevent_default();
+                                                                capacity.dispatch(SetSessionCapacity { session_id: sid, capacity: places.get_untracked().trim().parse().unwrap_or(0) });
+                                                            }>
+                                                                <label>{td_string!(l, svc_capacity)}<input type="text" inputmode="numeric" bind:value=places/></label>
+                                                                <button type="submit" class="button secondary">{td_string!(l, svc_set_capacity)}</button>
+                                                            </form>
+                                                            <form class="form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                                                ev.prevent_default();
+                                                                cancel_session.dispatch(CancelSession { session_id: sid, reason: reason.get_untracked() });
+                                                            }>
+                                                                <label>{td_string!(l, svc_cancel_reason)}<input type="text" maxlength=super::model::REASON.max required bind:value=reason/></label>
+                                                                <button type="submit" class="button secondary">{td_string!(l, svc_cancel_session)}</button>
+                                                            </form>
+                                                        </details>
+                                                    })}
+                                                }
                                             })}
                                             {can_book.then(|| view! {
                                                 <button type="button" class="button" data-testid="book-open"
@@ -307,6 +337,8 @@ pub fn ServicePage() -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </ul>
+                            {move || action_err(capacity.value().get(), l)}
+                            {move || action_err(cancel_session.value().get(), l)}
                             {move || booking.value().get().map(|r| match r {
                                 Ok(receipt) => {
                                     let text = match receipt.state {

@@ -1014,6 +1014,32 @@ pub async fn check_in(db: &Db, p: &Principal, session: i64, code: Option<&str>, 
     Ok(CheckedIn { names, repeated: false })
 }
 
+/// The worker's editor: the community's buildings and, for `service`, its form as stored.
+pub async fn editor(db: &Db, p: &Principal, service: Option<i64>, requested: Option<i64>) -> Result<EditorContext, E> {
+    let mut conn = db.pool().acquire().await?;
+    let (community, form) = match service {
+        Some(id) => {
+            let svc = load_service(&mut conn, id).await?.ok_or(CommonError::NotFound)?;
+            let c = worker_community(&mut conn, p, Some(svc.community_id)).await?;
+            let form = ServiceForm {
+                id: Some(svc.id),
+                category: svc.category,
+                title: svc.title,
+                provider: svc.provider,
+                place: svc.place,
+                description: svc.description,
+                rules: svc.rules,
+                active: svc.active,
+            };
+            (c, Some(form))
+        }
+        None => (worker_community(&mut conn, p, requested).await?, None),
+    };
+    let buildings: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM buildings WHERE community_id = $1 ORDER BY name").bind(community).fetch_all(&mut *conn).await?;
+    Ok(EditorContext { community_id: community, buildings, form })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Settings
 

@@ -265,3 +265,11 @@ pub struct MonthStats {
     pub month: String,
     pub services: Vec<ServiceMonth>,
 }
+
+/// The worker's service editor: the community's buildings, and the service as it is (when editing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditorContext {
+    pub community_id: i64,
+    pub buildings: Vec<(i64, String)>,
+    pub form: Option<ServiceForm>,
+}

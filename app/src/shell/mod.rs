@@ -66,6 +66,10 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("deliberations/:id/desk") view={leptos_router::Lazy::<crate::deliberation::pages::DeskRoute>::new()}/>
                         <Route path=path!("services") view={leptos_router::Lazy::<crate::services::pages::ServicesRoute>::new()}/>
                         <Route path=path!("services/mine") view={leptos_router::Lazy::<crate::services::pages::MyBookingsRoute>::new()}/>
+                        <Route path=path!("services/new") view={leptos_router::Lazy::<crate::services::worker::ServiceEditorRoute>::new()}/>
+                        <Route path=path!("services/settings") view={leptos_router::Lazy::<crate::services::worker::ServiceSettingsRoute>::new()}/>
+                        <Route path=path!("services/stats") view={leptos_router::Lazy::<crate::services::worker::ServiceStatsRoute>::new()}/>
+                        <Route path=path!("services/:id/edit") view={leptos_router::Lazy::<crate::services::worker::ServiceEditorRoute>::new()}/>
                         <Route path=path!("services/:id") view={leptos_router::Lazy::<crate::services::pages::ServiceRoute>::new()}/>
                         <Route path=path!("services/bookings/:id") view={leptos_router::Lazy::<crate::services::pages::BookingRoute>::new()}/>
                         <Route path=path!("services/sessions/:id/desk") view={leptos_router::Lazy::<crate::services::pages::CheckInRoute>::new()}/>
