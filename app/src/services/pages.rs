@@ -456,7 +456,7 @@ pub fn BookingPage() -> impl IntoView {
                                     <p class="code" data-testid="booking-code">{b.code.clone()}</p>
                                     <p class="row">
                                         <a class="button secondary" href=format!("/services/bookings/{bid}/calendar.ics") download="linli.ics">{td_string!(l, svc_add_calendar)}</a>
-                                        <a class="button secondary" href="javascript:print()">{td_string!(l, svc_print)}</a>
+                                        <button type="button" class="button secondary" on:click=move |_| { let _ = window().print(); }>{td_string!(l, svc_print)}</button>
                                     </p>
                                 </section>
                             })}
