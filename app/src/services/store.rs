@@ -218,26 +218,14 @@ pub async fn save_service(db: &Db, p: &Principal, f: &ServiceForm, requested: Op
         }
     }
     let r = &f.rules;
+    let fields = |q| bind_service(q, f, [title.clone(), provider.clone(), place.clone()], description.clone());
     let id: i64 = match f.id {
         Some(id) => {
-            sqlx::query(
+            fields(sqlx::query(
                 "UPDATE services SET category = $2, title = $3, provider = $4, place = $5, description = $6, min_age = $7, max_age = $8, base_price_fen = $9, \
                  party_limit = $10, cancel_before_min = $11, per_day = $12, per_week = $13, active = $14, updated_at = $15 WHERE id = $1",
             )
-            .bind(id)
-            .bind(f.category.as_str())
-            .bind(&title)
-            .bind(&provider)
-            .bind(&place)
-            .bind(&description)
-            .bind(r.eligibility.min_age)
-            .bind(r.eligibility.max_age)
-            .bind(r.base_price_fen)
-            .bind(r.party_limit)
-            .bind(r.cancel_before_min)
-            .bind(r.per_day)
-            .bind(r.per_week)
-            .bind(i64::from(f.active))
+            .bind(id))
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -245,31 +233,19 @@ pub async fn save_service(db: &Db, p: &Principal, f: &ServiceForm, requested: Op
             sqlx::query("DELETE FROM service_buildings WHERE service_id = $1").bind(id).execute(&mut *tx).await?;
             id
         }
-        None => {
-            sqlx::query_scalar(
+        None => fields(
+            sqlx::query(
                 "INSERT INTO services (community_id, category, title, provider, place, description, min_age, max_age, base_price_fen, party_limit, \
                  cancel_before_min, per_day, per_week, active, created_by, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id",
             )
-            .bind(community)
-            .bind(f.category.as_str())
-            .bind(&title)
-            .bind(&provider)
-            .bind(&place)
-            .bind(&description)
-            .bind(r.eligibility.min_age)
-            .bind(r.eligibility.max_age)
-            .bind(r.base_price_fen)
-            .bind(r.party_limit)
-            .bind(r.cancel_before_min)
-            .bind(r.per_day)
-            .bind(r.per_week)
-            .bind(i64::from(f.active))
-            .bind(p.user_id)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?
-        }
+            .bind(community),
+        )
+        .bind(p.user_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?,
     };
     for b in &r.bands {
         sqlx::query("INSERT INTO service_price_bands (service_id, from_age, price_fen) VALUES ($1, $2, $3)")
@@ -287,6 +263,27 @@ pub async fn save_service(db: &Db, p: &Principal, f: &ServiceForm, requested: Op
     events::append(&mut tx, &event(community, kind, "service", id, Some(p.user_id), None, payload)).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds a service's own values ($2…$14 of its INSERT and its UPDATE): category, title, provider,
+/// place, description, the rules' numbers, active.
+fn bind_service<'q>(q: AnyQuery<'q>, f: &ServiceForm, [title, provider, place]: [String; 3], description: Option<String>) -> AnyQuery<'q> {
+    let r = &f.rules;
+    q.bind(f.category.as_str())
+        .bind(title)
+        .bind(provider)
+        .bind(place)
+        .bind(description)
+        .bind(r.eligibility.min_age)
+        .bind(r.eligibility.max_age)
+        .bind(r.base_price_fen)
+        .bind(r.party_limit)
+        .bind(r.cancel_before_min)
+        .bind(r.per_day)
+        .bind(r.per_week)
+        .bind(i64::from(f.active))
 }
 
 fn schedule_of(f: &ScheduleForm) -> Result<Schedule, E> {
