@@ -2,9 +2,11 @@
 //! queries are written once where the dialects agree (`$1` placeholders, `RETURNING`, integers for
 //! time in UTC milliseconds). Migrations are kept per backend.
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// Which database engine is behind the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +20,44 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time. Its busy handler makes a waiting writer sleep and retry
+    /// (1, 2, 5, … 100 ms), so under load a writer can sleep long after the lock came free while
+    /// later ones take it. Write transactions therefore queue here first, in arrival order, and
+    /// reach `BEGIN IMMEDIATE` one at a time. (PostgreSQL locks rows, not the database: no gate.)
+    writer: Option<Arc<Mutex<()>>>,
+    /// SQLite: the one connection write transactions run on. Each connection keeps its own page
+    /// cache and drops it whenever another connection has written; with every write on one
+    /// connection, the writer's cache stays warm.
+    writes: Option<AnyPool>,
+}
+
+/// A write transaction; for SQLite it holds the writer's turn until it commits or is dropped.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
 }
 
 /// Run on every new SQLite connection. WAL lets readers run beside the writer; `busy_timeout`
@@ -37,7 +77,9 @@ impl Db {
         let url = match backend {
             Backend::Sqlite => {
                 ensure_sqlite_dir(url)?;
-                options = options.max_connections(8).after_connect(|conn, _meta| {
+                // A local file's connection never goes stale: no ping before each use (a round
+                // trip to the connection's thread per request).
+                options = options.max_connections(8).test_before_acquire(false).after_connect(|conn, _meta| {
                     Box::pin(async move {
                         conn.execute(SQLITE_PRAGMAS).await?;
                         Ok(())
@@ -50,8 +92,12 @@ impl Db {
                 url.to_string()
             }
         };
-        let pool = options.connect(&url).await?;
-        Ok(Db { pool, backend })
+        let pool = options.clone().connect(&url).await?;
+        let (writer, writes) = match backend {
+            Backend::Sqlite => (Some(Arc::new(Mutex::new(()))), Some(options.max_connections(1).connect(&url).await?)),
+            Backend::Postgres => (None, None),
+        };
+        Ok(Db { pool, backend, writer, writes })
     }
 
     pub fn backend(&self) -> Backend {
@@ -76,11 +122,18 @@ impl Db {
     /// writer holds it then, the transaction fails with SQLITE_BUSY half-way (busy_timeout does
     /// not apply to a lock upgrade). `BEGIN IMMEDIATE` takes the lock up front, waiting up to
     /// busy_timeout, so a write transaction either starts with the lock or does not start.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let turn = match &self.writer {
+            // As long as SQLite's busy_timeout would have waited for the lock, then the same refusal.
+            Some(m) => Some(tokio::time::timeout(Duration::from_secs(10), m.clone().lock_owned()).await.map_err(|_| sqlx::Error::PoolTimedOut)?),
+            None => None,
+        };
+        let tx = match (&self.writes, self.backend) {
+            (Some(writes), _) => writes.begin_with("BEGIN IMMEDIATE").await?,
+            (None, Backend::Sqlite) => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            (None, Backend::Postgres) => self.pool.begin().await?,
+        };
+        Ok(WriteTx { tx, _turn: turn })
     }
 
     /// Whether the database answers (used by `/readyz`).
@@ -89,6 +142,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(w) = &self.writes {
+            w.close().await;
+        }
         self.pool.close().await;
     }
 }

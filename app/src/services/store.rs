@@ -20,7 +20,7 @@ use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
 use crate::kernel::capacity::{self, CapacityError, Claimed};
 use crate::kernel::error::CommonError;
-use crate::kernel::guard::{Principal, acting_for, home_community, is_worker, verified_resident, worker_community};
+use crate::kernel::guard::{Principal, acting_for, home_community, is_worker, worker_community};
 use crate::kernel::sql::Arg;
 use crate::kernel::text::checked;
 use crate::notifications::send as notify;
@@ -59,37 +59,45 @@ pub struct Svc {
 const SVC_COLUMNS: &str = "id, community_id, category, title, provider, place, description, min_age, max_age, base_price_fen, party_limit, \
                            cancel_before_min, per_day, per_week, active";
 
-async fn svc_from(conn: &mut AnyConnection, r: &sqlx::any::AnyRow) -> Result<Svc, E> {
-    let id: i64 = r.try_get(0)?;
-    let bands: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT from_age, price_fen FROM service_price_bands WHERE service_id = $1 ORDER BY from_age").bind(id).fetch_all(&mut *conn).await?;
-    let buildings: Vec<i64> =
-        sqlx::query_scalar("SELECT building_id FROM service_buildings WHERE service_id = $1 ORDER BY building_id").bind(id).fetch_all(&mut *conn).await?;
+/// A service from `r` (its `SVC_COLUMNS` from column `at` on), with its price bands and buildings.
+async fn svc_from(conn: &mut AnyConnection, r: &sqlx::any::AnyRow, at: usize) -> Result<Svc, E> {
+    let id: i64 = r.try_get(at)?;
+    // Bands (kind 0: from age, price) and buildings (kind 1: building id) in one query.
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT CAST(0 AS BIGINT), from_age, price_fen FROM service_price_bands WHERE service_id = $1 \
+         UNION ALL SELECT CAST(1 AS BIGINT), building_id, CAST(0 AS BIGINT) FROM service_buildings WHERE service_id = $1 ORDER BY 1, 2",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let bands = rows.iter().filter(|r| r.0 == 0).map(|&(_, from_age, price_fen)| PriceBand { from_age, price_fen }).collect();
+    let building_ids = rows.iter().filter(|r| r.0 == 1).map(|r| r.1).collect();
+    let c = |i: usize| at + i;
     Ok(Svc {
         id,
-        community_id: r.try_get(1)?,
-        category: Category::stored(&r.try_get::<String, _>(2)?)?,
-        title: r.try_get(3)?,
-        provider: r.try_get(4)?,
-        place: r.try_get(5)?,
-        description: r.try_get::<Option<String>, _>(6)?.unwrap_or_default(),
+        community_id: r.try_get(c(1))?,
+        category: Category::stored(&r.try_get::<String, _>(c(2))?)?,
+        title: r.try_get(c(3))?,
+        provider: r.try_get(c(4))?,
+        place: r.try_get(c(5))?,
+        description: r.try_get::<Option<String>, _>(c(6))?.unwrap_or_default(),
         rules: Rules {
-            eligibility: Eligibility { min_age: r.try_get(7)?, max_age: r.try_get(8)?, building_ids: buildings },
-            base_price_fen: r.try_get(9)?,
-            bands: bands.into_iter().map(|(from_age, price_fen)| PriceBand { from_age, price_fen }).collect(),
-            party_limit: r.try_get(10)?,
-            cancel_before_min: r.try_get(11)?,
-            per_day: r.try_get(12)?,
-            per_week: r.try_get(13)?,
+            eligibility: Eligibility { min_age: r.try_get(c(7))?, max_age: r.try_get(c(8))?, building_ids },
+            base_price_fen: r.try_get(c(9))?,
+            bands,
+            party_limit: r.try_get(c(10))?,
+            cancel_before_min: r.try_get(c(11))?,
+            per_day: r.try_get(c(12))?,
+            per_week: r.try_get(c(13))?,
         },
-        active: r.try_get::<i64, _>(14)? == 1,
+        active: r.try_get::<i64, _>(c(14))? == 1,
     })
 }
 
 pub async fn load_service(conn: &mut AnyConnection, id: i64) -> Result<Option<Svc>, E> {
     let row = sqlx::query(&format!("SELECT {SVC_COLUMNS} FROM services WHERE id = $1")).bind(id).fetch_optional(&mut *conn).await?;
     match row {
-        Some(r) => Ok(Some(svc_from(conn, &r).await?)),
+        Some(r) => Ok(Some(svc_from(conn, &r, 0).await?)),
         None => Ok(None),
     }
 }
@@ -129,8 +137,18 @@ pub async fn load_session(conn: &mut AnyConnection, id: i64) -> Result<Option<Se
 
 /// A session and its service, refused unless the service is in `community`.
 async fn session_in(conn: &mut AnyConnection, session: i64, community: i64) -> Result<(Sess, Svc), E> {
-    let s = load_session(conn, session).await?.ok_or(CommonError::NotFound)?;
-    let svc = load_service(conn, s.service_id).await?.ok_or(CommonError::NotFound)?;
+    let columns = |t: &str, list: &str| list.split(", ").map(|c| format!("{t}.{c}")).collect::<Vec<_>>().join(", ");
+    let row = sqlx::query(&format!(
+        "SELECT {}, {} FROM service_sessions s JOIN services v ON v.id = s.service_id WHERE s.id = $1",
+        columns("s", SESS_COLUMNS),
+        columns("v", SVC_COLUMNS)
+    ))
+    .bind(session)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(CommonError::NotFound)?;
+    let s = sess_from(&row)?;
+    let svc = svc_from(conn, &row, SESS_COLUMNS.split(", ").count()).await?;
     if svc.community_id != community {
         return Err(CommonError::NotFound.into());
     }
@@ -596,18 +614,20 @@ fn new_code() -> String {
     (0..CODE_LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
 }
 
-/// Books `members` (of `by.household`) into a session of a service of `community`, in the caller's
-/// write transaction: checks each person, locks them, then claims the places. A walk-in (desk)
-/// must get places at once: a full session is refused rather than waited for.
-async fn book_in(
-    conn: &mut AnyConnection,
-    community: i64,
-    session: i64,
-    members: &[i64],
-    by: &BookAs,
-    walk_in: bool,
-    now: i64,
-) -> Result<(i64, String, Claimed), E> {
+/// A booking checked as far as it can be without the write lock: the session and its service,
+/// the window, the party, and each person's standing (confirmed, age, building) and price.
+struct Plan {
+    s: Sess,
+    svc: Svc,
+    /// (member, name, age, price) in member id order.
+    people: Vec<(i64, String, Option<i64>, i64)>,
+    rule: NoShowRule,
+}
+
+/// Reads and checks what a booking needs that other bookings do not change (run before the
+/// write turn is taken; what a concurrent change could make wrong is checked again under it:
+/// a cancelled or closed session by its pool, the people by their bookings).
+async fn plan(conn: &mut AnyConnection, community: i64, session: i64, members: &[i64], household: i64, walk_in: bool, now: i64) -> Result<Plan, E> {
     let (s, svc) = session_in(conn, session, community).await?;
     if s.cancelled {
         return Err(E::SessionCancelled);
@@ -630,37 +650,54 @@ async fn book_in(
     if ids.len() as i64 > svc.rules.party_limit {
         return Err(E::PartyTooLarge { max: svc.rules.party_limit });
     }
-    let household = people_of(conn, by.household).await?;
-    let mut chosen = Vec::new();
+    let household = people_of(conn, household).await?;
+    let mut people = Vec::new();
     for id in &ids {
         let person = household.iter().find(|m| m.id == *id).ok_or(E::NotYourHousehold)?;
-        chosen.push(person);
-    }
-    // Lock the people (id order), then check each.
-    for id in &ids {
-        sqlx::query("UPDATE household_members SET status = status WHERE id = $1").bind(id).execute(&mut *conn).await?;
-    }
-    let rule = no_show_rule(conn, community).await?;
-    let week = week_of(s.day);
-    let mut priced = Vec::new();
-    for person in chosen {
         let name = person.name.clone();
         if !person.confirmed {
             return Err(E::Ineligible { name, why: Ineligible::NotConfirmed });
         }
         let age =
             svc.rules.eligibility.check(person.birth_year, person.building, s.times.starts_at).map_err(|why| E::Ineligible { name: name.clone(), why })?;
-        let counts = sqlx::query(
-            "SELECT \
+        people.push((person.id, name, age, price_fen(svc.rules.base_price_fen, &svc.rules.bands, age)));
+    }
+    let rule = no_show_rule(conn, community).await?;
+    Ok(Plan { s, svc, people, rule })
+}
+
+/// Books a planned booking in the caller's write transaction: locks the people (PostgreSQL; on
+/// SQLite the write transaction already excludes every other writer), checks each person against
+/// their other bookings (the same session, overlap, limits, the no-show penalty), then claims the
+/// places. A walk-in (desk) must get places at once: a full session is refused rather than waited for.
+async fn book_in(conn: &mut AnyConnection, community: i64, plan: &Plan, by: &BookAs, walk_in: bool, now: i64) -> Result<(i64, String, Claimed), E> {
+    let (s, svc, rule) = (&plan.s, &plan.svc, &plan.rule);
+    let ids: Vec<i64> = plan.people.iter().map(|(id, ..)| *id).collect();
+    if conn.backend_name() != "SQLite" {
+        let mut sql = crate::kernel::sql::Sql::new();
+        let list = sql.list(&ids);
+        sql.text = format!("SELECT id FROM household_members WHERE id IN ({list}) ORDER BY id FOR UPDATE");
+        sql.execute(conn).await?;
+    }
+    let week = week_of(s.day);
+    for (member, name, ..) in &plan.people {
+        // One row of counts (kind 0), then the starts of the person's recent no-shows (kind 1).
+        let rows = sqlx::query(
+            "SELECT CAST(0 AS BIGINT) AS k, \
                CAST(COALESCE(SUM(CASE WHEN s.id = $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
                CAST(COALESCE(SUM(CASE WHEN s.id <> $2 AND s.starts_at < $3 AND s.ends_at > $4 THEN 1 ELSE 0 END), 0) AS BIGINT), \
                CAST(COALESCE(SUM(CASE WHEN s.service_id = $5 AND s.day = $6 THEN 1 ELSE 0 END), 0) AS BIGINT), \
                CAST(COALESCE(SUM(CASE WHEN s.service_id = $5 AND s.day >= $7 AND s.day <= $8 THEN 1 ELSE 0 END), 0) AS BIGINT), \
                CAST(COALESCE(SUM(CASE WHEN s.day >= $7 AND s.day <= $8 THEN 1 ELSE 0 END), 0) AS BIGINT) \
              FROM service_booking_people bp JOIN service_sessions s ON s.id = bp.session_id \
-             WHERE bp.member_id = $1 AND bp.active = 1 AND s.status = 'scheduled'",
+             WHERE bp.member_id = $1 AND bp.active = 1 AND s.status = 'scheduled' \
+             UNION ALL \
+             SELECT CAST(1 AS BIGINT), s.starts_at, CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT) \
+             FROM service_booking_people bp JOIN service_sessions s ON s.id = bp.session_id JOIN services v ON v.id = s.service_id \
+             WHERE bp.member_id = $1 AND bp.no_show = 1 AND v.community_id = $9 AND s.starts_at > $10 \
+             ORDER BY 1",
         )
-        .bind(person.id)
+        .bind(member)
         .bind(s.id)
         .bind(s.times.ends_at)
         .bind(s.times.starts_at)
@@ -668,37 +705,31 @@ async fn book_in(
         .bind(s.day)
         .bind(week)
         .bind(week + 6)
-        .fetch_one(&mut *conn)
-        .await?;
-        let n = |i: usize| counts.try_get::<i64, _>(i);
-        if n(0)? > 0 {
-            return Err(E::AlreadyBooked { name });
-        }
-        if n(1)? > 0 {
-            return Err(E::Overlap { name });
-        }
-        let no_shows: Vec<i64> = sqlx::query_scalar(
-            "SELECT s.starts_at FROM service_booking_people bp JOIN service_sessions s ON s.id = bp.session_id JOIN services v ON v.id = s.service_id \
-             WHERE bp.member_id = $1 AND bp.no_show = 1 AND v.community_id = $2 AND s.starts_at > $3",
-        )
-        .bind(person.id)
         .bind(community)
         .bind(now - (rule.window_days + rule.penalty_days) * 86_400_000)
         .fetch_all(&mut *conn)
         .await?;
+        let counts = rows.first().ok_or(CommonError::Internal)?;
+        let n = |i: usize| counts.try_get::<i64, _>(i);
+        if n(1)? > 0 {
+            return Err(E::AlreadyBooked { name: name.clone() });
+        }
+        if n(2)? > 0 {
+            return Err(E::Overlap { name: name.clone() });
+        }
+        let no_shows = rows[1..].iter().map(|r| r.try_get::<i64, _>(1)).collect::<Result<Vec<_>, _>>()?;
         let until = rule.penalised_until(&no_shows, now);
-        within_limits(svc.rules.per_day, svc.rules.per_week, n(2)?, n(3)?, until.map(|_| (n(4).unwrap_or(0), rule.week_limit))).map_err(|passed| E::Limit {
+        within_limits(svc.rules.per_day, svc.rules.per_week, n(3)?, n(4)?, until.map(|_| (n(5).unwrap_or(0), rule.week_limit))).map_err(|passed| E::Limit {
             name: name.clone(),
             passed,
             penalised_until: until,
         })?;
-        priced.push((person.id, age, price_fen(svc.rules.base_price_fen, &svc.rules.bands, age)));
     }
     let claimed = capacity::claim(conn, s.pool_id, ids.len() as i64, now).await?;
     if walk_in && matches!(claimed, Claimed::Waiting { .. }) {
         return Err(E::Full);
     }
-    let total: i64 = priced.iter().map(|(_, _, p)| p).sum();
+    let total: i64 = plan.people.iter().map(|(.., p)| p).sum();
     let mut booking = None;
     for _ in 0..8 {
         let code = new_code();
@@ -723,7 +754,7 @@ async fn book_in(
         }
     }
     let (booking, code) = booking.ok_or(CommonError::Internal)?;
-    for (member, age, price) in &priced {
+    for (member, _, age, price) in &plan.people {
         sqlx::query("INSERT INTO service_booking_people (booking_id, session_id, member_id, age, price_fen) VALUES ($1, $2, $3, $4, $5)")
             .bind(booking)
             .bind(s.id)
@@ -745,16 +776,37 @@ async fn book_in(
 }
 
 /// A verified resident (or a worker in 代办 for one) books a session for members of their household.
+///
+/// Who asks, the session and the people are read and checked first (`plan`); what other bookings
+/// can change (the people's other bookings, the places) is checked under the locks (`book_in`).
 pub async fn book(db: &Db, p: &Principal, session: i64, members: &[i64]) -> Result<BookingReceipt, E> {
     let now = now_ms();
-    let mut tx = db.begin_write().await?;
-    let (w, community) = verified_resident(&mut tx, p).await?;
-    let (household, hc) = crate::account::community::household_of(&mut tx, w.subject).await?.ok_or(CommonError::NotVerified)?;
-    if hc != community {
-        return Err(CommonError::Forbidden.into());
+    async fn prepare(conn: &mut AnyConnection, p: &Principal, session: i64, members: &[i64], now: i64) -> Result<(i64, BookAs, Plan), E> {
+        // The resident asked for (themselves, or the one a worker acts for) must be a verified
+        // resident with a household: their community is the household's.
+        let (subject, on_behalf_of) = acting_for(conn, p).await?;
+        let (household, community) = crate::account::community::household_of(conn, subject).await?.ok_or(CommonError::NotVerified)?;
+        let by = BookAs { household, booked_by: Some(subject), actor: p.user_id, on_behalf_of, desk: on_behalf_of.is_some() };
+        let plan = plan(conn, community, session, members, household, false, now).await?;
+        Ok((community, by, plan))
     }
-    let by = BookAs { household, booked_by: Some(w.subject), actor: p.user_id, on_behalf_of: w.on_behalf_of, desk: w.on_behalf_of.is_some() };
-    let (booking_id, code, claimed) = book_in(&mut tx, community, session, members, &by, false, now).await?;
+    // SQLite: read on a reader connection, so that the one writer's turn is not spent reading.
+    // PostgreSQL: read in the transaction itself (one connection per request; the locks that
+    // matter are taken after the reads anyway).
+    let (mut tx, (community, by, plan)) = match db.backend() {
+        crate::infra::db::Backend::Sqlite => {
+            let mut conn = db.pool().acquire().await?;
+            let prepared = prepare(&mut conn, p, session, members, now).await?;
+            drop(conn);
+            (db.begin_write().await?, prepared)
+        }
+        crate::infra::db::Backend::Postgres => {
+            let mut tx = db.begin_write().await?;
+            let prepared = prepare(&mut tx, p, session, members, now).await?;
+            (tx, prepared)
+        }
+    };
+    let (booking_id, code, claimed) = book_in(&mut tx, community, &plan, &by, false, now).await?;
     tx.commit().await?;
     let state = match claimed {
         Claimed::Held { .. } => BookingState::Booked,
@@ -794,7 +846,8 @@ pub async fn walk_in(db: &Db, p: &Principal, session: i64, member: i64, client_i
     .fetch_optional(&mut *tx)
     .await?;
     let by = BookAs { household, booked_by: resident, actor: p.user_id, on_behalf_of: resident, desk: true };
-    let (booking, code, _) = book_in(&mut tx, community, session, &[member], &by, true, now).await?;
+    let plan = plan(&mut tx, community, session, &[member], household, true, now).await?;
+    let (booking, code, _) = book_in(&mut tx, community, &plan, &by, true, now).await?;
     sqlx::query("UPDATE service_booking_people SET checked_in_at = $2, checked_in_by = $3 WHERE booking_id = $1")
         .bind(booking)
         .bind(now)
@@ -1159,7 +1212,7 @@ pub async fn catalogue(db: &Db, p: &Principal, requested: Option<i64>) -> Result
         .await?;
     let mut svcs = Vec::new();
     for r in &rows {
-        svcs.push(svc_from(&mut conn, r).await?);
+        svcs.push(svc_from(&mut conn, r, 0).await?);
     }
     let mut services = Vec::new();
     for svc in &svcs {
