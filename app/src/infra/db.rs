@@ -20,15 +20,20 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite has one writer at a time. Its busy handler makes a waiting writer sleep and retry
-    /// (1, 2, 5, … 100 ms), so under load a writer can sleep long after the lock came free while
-    /// later ones take it. Write transactions therefore queue here first, in arrival order, and
-    /// reach `BEGIN IMMEDIATE` one at a time. (PostgreSQL locks rows, not the database: no gate.)
-    writer: Option<Arc<Mutex<()>>>,
-    /// SQLite: the one connection write transactions run on. Each connection keeps its own page
-    /// cache and drops it whenever another connection has written; with every write on one
-    /// connection, the writer's cache stays warm.
-    writes: Option<AnyPool>,
+    /// SQLite only: where write transactions run (PostgreSQL locks rows, not the database).
+    writer: Option<Writer>,
+}
+
+/// SQLite has one writer at a time. Its busy handler makes a waiting writer sleep and retry (1, 2,
+/// 5, … 100 ms), so under load a writer can sleep long after the lock came free while later ones
+/// take it. Write transactions therefore queue for `turn` first, in arrival order, and reach
+/// `BEGIN IMMEDIATE` one at a time, on `conn`: the one connection they all run on. (Each
+/// connection keeps its own page cache and drops it whenever another connection has written;
+/// with every write on one connection, the writer's cache stays warm.)
+#[derive(Clone, Debug)]
+struct Writer {
+    turn: Arc<Mutex<()>>,
+    conn: AnyPool,
 }
 
 /// A write transaction; for SQLite it holds the writer's turn until it commits or is dropped.
@@ -93,11 +98,11 @@ impl Db {
             }
         };
         let pool = options.clone().connect(&url).await?;
-        let (writer, writes) = match backend {
-            Backend::Sqlite => (Some(Arc::new(Mutex::new(()))), Some(options.max_connections(1).connect(&url).await?)),
-            Backend::Postgres => (None, None),
+        let writer = match backend {
+            Backend::Sqlite => Some(Writer { turn: Arc::new(Mutex::new(())), conn: options.max_connections(1).connect(&url).await? }),
+            Backend::Postgres => None,
         };
-        Ok(Db { pool, backend, writer, writes })
+        Ok(Db { pool, backend, writer })
     }
 
     pub fn backend(&self) -> Backend {
@@ -123,17 +128,14 @@ impl Db {
     /// not apply to a lock upgrade). `BEGIN IMMEDIATE` takes the lock up front, waiting up to
     /// busy_timeout, so a write transaction either starts with the lock or does not start.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        let turn = match &self.writer {
-            // As long as SQLite's busy_timeout would have waited for the lock, then the same refusal.
-            Some(m) => Some(tokio::time::timeout(Duration::from_secs(10), m.clone().lock_owned()).await.map_err(|_| sqlx::Error::PoolTimedOut)?),
-            None => None,
-        };
-        let tx = match (&self.writes, self.backend) {
-            (Some(writes), _) => writes.begin_with("BEGIN IMMEDIATE").await?,
-            (None, Backend::Sqlite) => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            (None, Backend::Postgres) => self.pool.begin().await?,
-        };
-        Ok(WriteTx { tx, _turn: turn })
+        match &self.writer {
+            Some(w) => {
+                // As long as SQLite's busy_timeout would have waited for the lock, then the same refusal.
+                let turn = tokio::time::timeout(Duration::from_secs(10), w.turn.clone().lock_owned()).await.map_err(|_| sqlx::Error::PoolTimedOut)?;
+                Ok(WriteTx { tx: w.conn.begin_with("BEGIN IMMEDIATE").await?, _turn: Some(turn) })
+            }
+            None => Ok(WriteTx { tx: self.pool.begin().await?, _turn: None }),
+        }
     }
 
     /// Whether the database answers (used by `/readyz`).
@@ -142,8 +144,8 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        if let Some(w) = &self.writes {
-            w.close().await;
+        if let Some(w) = &self.writer {
+            w.conn.close().await;
         }
         self.pool.close().await;
     }
