@@ -107,3 +107,75 @@ test("a daughter books for her father, the waitlist moves when she cancels, the 
   await expect(worker.getByTestId("roster-line").filter({ hasText: "王建国" }).getByTestId("roster-check")).toBeChecked();
   await axe(worker);
 });
+
+// The desk beyond the list (#13, point 6 and 7): the week's calendar leads to a session's desk; a
+// resident who came without booking is found by name and registered and checked in at once; a
+// booking's QR code is read by the camera where the browser offers BarcodeDetector (Chromium on
+// Linux has none: a stand-in detector and camera are put in the page, and they only answer what
+// the page asks — the page's own code opens the camera, reads and checks in); the printable list.
+test("the desk: calendar, a walk-in found by name, a QR code read by the camera, the printable list", async ({ browser }) => {
+  const worker = await phone(browser, "13800000021"); // 孙社工, 翠苑社区
+  await worker.goto("/services");
+  await worker.getByTestId("service-calendar").click();
+  await hydrated(worker);
+  await expect(worker.getByTestId("calendar-day")).toHaveCount(7);
+  await axe(worker);
+  // A lunch session after today (today's may be over): its desk.
+  let desk: string | null = null;
+  for (let i = 1; i < 7 && !desk; i++) {
+    const lunch = worker.getByTestId("calendar-day").nth(i).getByTestId("calendar-session").filter({ hasText: "长者食堂午餐" });
+    if ((await lunch.count()) > 0) desk = await lunch.first().getByTestId("calendar-desk").getAttribute("href");
+  }
+  expect(desk, "a lunch session this week").not.toBeNull();
+  const session = Number(desk!.split("/")[3]);
+
+  // 张秀英 books it in the app: her code is what the camera will see.
+  const zhang = await phone(browser, "13800000004");
+  const origin = new URL(zhang.url()).origin;
+  const catalogue = await (await zhang.request.post("/api/services/catalogue", { headers: { origin }, form: {} })).json();
+  const her = catalogue.members.find((m: { name: string }) => m.name === "张秀英");
+  const booked = await zhang.request.post("/api/services/book", { headers: { origin }, form: { session_id: String(session), members: String(her.id) } });
+  expect(booked.status()).toBe(200);
+  const code = (await booked.json()).code as string;
+
+  await worker.addInitScript((qr) => {
+    (window as any).BarcodeDetector = class {
+      async detect() {
+        return [{ rawValue: qr, format: "qr_code" }];
+      }
+    };
+    const camera = async () => {
+      const c = document.createElement("canvas");
+      c.width = 64;
+      c.height = 64;
+      c.getContext("2d")!.fillRect(0, 0, 64, 64);
+      return c.captureStream();
+    };
+    Object.defineProperty(navigator, "mediaDevices", { value: { getUserMedia: camera }, configurable: true });
+  }, code);
+  await worker.goto(desk!);
+  await hydrated(worker);
+  await worker.getByTestId("camera-start").click();
+  await expect(worker.getByTestId("checkin-result")).toContainText("张秀英");
+  await expect(worker.getByTestId("camera-start")).toBeVisible(); // the camera is closed again
+
+  // 孙桂兰 (86, no phone) came without booking.
+  await worker.getByTestId("walk-in").locator("summary").click();
+  await worker.getByTestId("walk-in-q").fill("孙桂兰");
+  await worker.getByTestId("walk-in-find").click();
+  const line = worker.getByTestId("walk-in-person").filter({ hasText: "孙桂兰" });
+  await expect(line).toContainText("¥8");
+  await axe(worker);
+  await line.getByTestId("walk-in-do").click();
+  await expect(worker.getByTestId("walk-in-result")).toContainText("孙桂兰");
+  await expect(worker.getByTestId("roster-line").filter({ hasText: "孙桂兰" }).getByTestId("roster-check")).toBeChecked();
+  await expect(worker.getByTestId("roster-line").filter({ hasText: "张秀英" }).getByTestId("roster-check")).toBeChecked();
+
+  // The list to print: both, with their codes and prices, and the total due.
+  await worker.getByTestId("roster-link").click();
+  await expect(worker.getByTestId("roster-print")).toBeVisible();
+  await expect(worker.getByTestId("roster-row").filter({ hasText: "孙桂兰" })).toContainText("¥8");
+  await expect(worker.getByTestId("roster-row").filter({ hasText: "张秀英" })).toContainText(code);
+  await hydrated(worker);
+  await axe(worker);
+});

@@ -497,6 +497,8 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
                 ],
             ),
             case("services/stats", Worker, "another community", &[("community_id", i(wending))]),
+            case("services/calendar", Worker, "another community", &[("community_id", i(wending))]),
+            case("services/desk_people", Worker, "another community's session", &[("session_id", i(session_b)), ("q", "王".into())]),
             case("services/editor", Worker, "another community's service", &[("id", i(service_b))]),
             case("services/editor", Worker, "another community", &[("community_id", i(wending))]),
         ];

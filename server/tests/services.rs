@@ -614,3 +614,66 @@ async fn the_calendar_file_is_served_to_the_household_only() {
     assert_eq!(s.client.get(&url).header("cookie", b.header()).send().await.unwrap().status().as_u16(), 404);
     assert_eq!(s.client.get(&url).send().await.unwrap().status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn the_desk_finds_walk_ins_by_name_or_room_and_the_calendar_shows_the_week() {
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let r = s.residents("cuiyuan", "6幢", 2).await;
+        let mut w = worker(&s).await;
+        // Meals for 60 and over: the desk sees who may come and for how much.
+        let svc = new_service(
+            &s,
+            &mut w,
+            json!({ "rules": { "eligibility": { "min_age": 60, "max_age": null, "building_ids": [] }, "base_price_fen": 1200,
+            "bands": [{ "from_age": 80, "price_fen": 800 }], "party_limit": 2, "cancel_before_min": 60, "per_day": null, "per_week": null } }),
+        )
+        .await;
+        let sess = session(&s, &mut w, svc, 5).await;
+        let old = add_member(&s, r[0], "钱奶奶", Some(1940)).await;
+        let young = add_member(&s, r[1], "钱小宝", Some(2020)).await;
+        let sid = sess.to_string();
+        let (status, found) = s.call(&mut w, "services/desk_people", &[("session_id", &sid), ("q", "钱")]).await;
+        assert_eq!(status, 200, "{label}: {found}");
+        let people = found.as_array().unwrap();
+        let line = |id: i64| people.iter().find(|p| p["member_id"] == json!(id)).cloned().unwrap_or_else(|| panic!("{label}: {id} not in {found}"));
+        assert_eq!(line(old)["price_fen"], json!({ "Ok": 800 }), "{label}");
+        assert_eq!(line(young)["price_fen"], json!({ "Err": { "TooYoung": { "min": 60 } } }), "{label}");
+        // By room too; a search that matches nobody finds nobody; wildcards are only characters.
+        let room: String = sqlx::query_scalar("SELECT h.room FROM household_members m JOIN households h ON h.id = m.household_id WHERE m.id = $1")
+            .bind(old)
+            .fetch_one(s.db.pool())
+            .await
+            .unwrap();
+        let (_, by_room) = s.call(&mut w, "services/desk_people", &[("session_id", &sid), ("q", &room)]).await;
+        assert!(by_room.as_array().unwrap().iter().any(|p| p["member_id"] == json!(old)), "{label}: {by_room}");
+        for q in ["不存在的人", "%", "_"] {
+            let (status, none) = s.call(&mut w, "services/desk_people", &[("session_id", &sid), ("q", q)]).await;
+            assert_eq!((status, none.as_array().map(|a| a.len())), (200, Some(0)), "{label} {q}: {none}");
+        }
+        // A resident cannot search the community.
+        let mut resident = s.session_for(r[0]).await;
+        let (status, _) = s.call(&mut resident, "services/desk_people", &[("session_id", &sid), ("q", "钱")]).await;
+        assert_eq!(status, 403, "{label}");
+        // The walk-in found is registered and checked in; the desk then sees them as booked.
+        let (status, body) = s.call(&mut w, "services/walk_in", &[("session_id", &sid), ("member_id", &old.to_string()), ("client_id", "walk-0001")]).await;
+        assert_eq!(status, 200, "{label}: {body}");
+        let (_, found) = s.call(&mut w, "services/desk_people", &[("session_id", &sid), ("q", "钱奶奶")]).await;
+        assert_eq!(found[0]["booked"], json!(true), "{label}: {found}");
+        // The calendar: tomorrow's session with one place taken, on its day of the week.
+        let (status, cal) = s.call(&mut w, "services/calendar", &[]).await;
+        assert_eq!(status, 200, "{label}: {cal}");
+        let days = cal["days"].as_array().unwrap();
+        assert_eq!(days.len(), 7, "{label}");
+        assert_eq!(days[1][0], json!(day(1)), "{label}");
+        let ours = days[1][2].as_array().unwrap().iter().find(|c| c["session"]["id"] == json!(sess)).cloned().unwrap_or_else(|| panic!("{label}: {cal}"));
+        assert_eq!((&ours["session"]["taken"], &ours["session"]["capacity"]), (&json!(1), &json!(5)), "{label}");
+        assert!(days[0][2].as_array().unwrap().iter().all(|c| c["session"]["id"] != json!(sess)), "{label}");
+        let (_, next) = s.call(&mut w, "services/calendar", &[("from", cal["next"].as_str().unwrap())]).await;
+        assert_eq!(next["from"], json!(day(7)), "{label}: {next}");
+        let (status, _) = s.call(&mut resident, "services/calendar", &[]).await;
+        assert_eq!(status, 403, "{label}");
+        let (status, _) = s.call(&mut w, "services/calendar", &[("from", "2026-13-01")]).await;
+        assert_eq!(status, 400, "{label}");
+    }
+}

@@ -122,6 +122,22 @@ pub async fn check_in(session_id: i64, code: Option<String>, person_id: Option<i
     super::store::check_in(&ctx()?.db, &p, session_id, code.as_deref().filter(|c| !c.trim().is_empty()), person_id, &client_id).await.map_err(fail)
 }
 
+/// Residents of the session's community found by name or room, for a walk-in.
+#[server(endpoint = "services/desk_people")]
+pub async fn desk_people(session_id: i64, q: String) -> Result<Vec<DeskPerson>, ServiceError> {
+    use ssr::*;
+    let p = principal().await?;
+    super::store::desk_people(&ctx()?.db, &p, session_id, &q).await.map_err(fail)
+}
+
+/// A week of the community's sessions from `from` (`YYYY-MM-DD`; today when empty).
+#[server(endpoint = "services/calendar")]
+pub async fn week_of_sessions(community_id: Option<i64>, from: Option<String>) -> Result<SessionCalendar, ServiceError> {
+    use ssr::*;
+    let p = principal().await?;
+    super::store::calendar(&ctx()?.db, &p, community_id, from.as_deref()).await.map_err(fail)
+}
+
 #[server(endpoint = "services/walk_in")]
 pub async fn walk_in(session_id: i64, member_id: i64, client_id: String) -> Result<BookingReceipt, ServiceError> {
     use ssr::*;

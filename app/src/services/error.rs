@@ -13,6 +13,7 @@ pub enum Field {
     Place,
     Description,
     Reason,
+    Search,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
@@ -178,5 +179,6 @@ pub fn field_name(f: Field, l: crate::i18n::Locale) -> &'static str {
         Field::Place => td_string!(l, svc_field_place),
         Field::Description => td_string!(l, svc_field_description),
         Field::Reason => td_string!(l, need_field_reason),
+        Field::Search => td_string!(l, svc_field_search),
     }
 }

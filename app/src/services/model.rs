@@ -14,6 +14,8 @@ pub const TITLE: Limit = Limit::line(40);
 pub const PROVIDER: Limit = Limit::line(60);
 pub const PLACE: Limit = Limit::line(60);
 pub const DESCRIPTION: Limit = Limit::optional_text(1000);
+/// What the desk searches residents by (a name or a room).
+pub const SEARCH: Limit = Limit::line(20);
 pub use crate::kernel::text::REASON;
 
 /// A booking's code: this many characters (the column's CHECK says the same).

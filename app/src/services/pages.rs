@@ -42,7 +42,7 @@ pub fn category_name(c: Category, l: Locale) -> &'static str {
 }
 
 /// `2026-11-30 周一 11:30–12:30`.
-fn session_time(starts_at: i64, ends_at: i64, l: Locale) -> String {
+pub(super) fn session_time(starts_at: i64, ends_at: i64, l: Locale) -> String {
     let wd = match weekday(crate::time::day_of(starts_at)) {
         0 => td_string!(l, svc_mon),
         1 => td_string!(l, svc_tue),
@@ -82,7 +82,7 @@ fn prices_text(c: &ServiceCard, l: Locale) -> String {
     parts.join(td_string!(l, svc_list_sep))
 }
 
-fn why_not(w: Ineligible, l: Locale) -> String {
+pub(super) fn why_not(w: Ineligible, l: Locale) -> String {
     match w {
         Ineligible::NoBirthYear => td_string!(l, svc_why_no_birth_year).to_string(),
         Ineligible::TooYoung { min } => td_string!(l, svc_why_young, min = min).to_string(),
@@ -135,6 +135,7 @@ pub fn ServicesPage() -> impl IntoView {
                         <div class="row">
                             <A href="/services/mine" attr:class="button secondary" attr:data-testid="my-bookings">{td_string!(l, svc_mine)}</A>
                             {c.is_worker.then(|| view! {
+                                <A href="/services/calendar" attr:class="button secondary" attr:data-testid="service-calendar">{td_string!(l, svc_calendar)}</A>
                                 <A href="/services/new" attr:class="button secondary" attr:data-testid="service-new">{td_string!(l, svc_new)}</A>
                                 <A href="/services/settings" attr:class="button secondary">{td_string!(l, svc_settings)}</A>
                                 <A href="/services/stats" attr:class="button secondary">{td_string!(l, svc_stats)}</A>
@@ -488,18 +489,7 @@ pub fn BookingPage() -> impl IntoView {
 // ---------------------------------------------------------------------------------------------
 // The worker's check-in screen
 
-/// A fresh id for one check-in, so a retried request counts once.
-fn client_id() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let r = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
-        format!("ci-{:08x}{:08x}{:08x}", r(), r(), r())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        String::from("ci-server-rendered")
-    }
-}
+use super::desk::client_id;
 
 #[component]
 pub fn CheckInPage() -> impl IntoView {
@@ -507,7 +497,8 @@ pub fn CheckInPage() -> impl IntoView {
     let id = id_param();
     let check = ServerAction::<CheckIn>::new();
     let done = successes(check);
-    let data = Resource::new(move || (id(), done.get()), |(id, _)| roster_of_session(id));
+    let walked_in = RwSignal::new(0usize);
+    let data = Resource::new(move || (id(), done.get(), walked_in.get()), |(id, _, _)| roster_of_session(id));
     let search = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     view! {
@@ -524,6 +515,10 @@ pub fn CheckInPage() -> impl IntoView {
                         <p><A href=format!("/services/{}", roster.service_id)>{td_string!(l, svc_back)}</A></p>
                         <h1>{roster.service_title.clone()}</h1>
                         <p><strong>{session_time(roster.session.starts_at, roster.session.ends_at, l)}</strong>" · "{roster.place.clone()}</p>
+                        <p class="row">
+                            <A href=format!("/services/sessions/{sid}/roster") attr:class="button secondary" attr:data-testid="roster-link">{td_string!(l, svc_roster)}</A>
+                            <A href="/services/calendar" attr:class="button secondary">{td_string!(l, svc_calendar)}</A>
+                        </p>
                         <p data-testid="checkin-count">{td_string!(l, svc_checked_count, n = checked, total = roster.booked.len()).to_string()}</p>
                         <form class="row" data-testid="code-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                             ev.prevent_default();
@@ -536,6 +531,7 @@ pub fn CheckInPage() -> impl IntoView {
                             </label>
                             <button type="submit" class="button" data-testid="code-submit" disabled=move || check.pending().get()>{td_string!(l, svc_check_in)}</button>
                         </form>
+                        <super::desk::CameraScan session=sid check=check/>
                         {move || check.value().get().map(|r| match r {
                             Ok(c) if c.repeated || c.names.is_empty() => view! { <p class="hint" role="status">{td_string!(l, svc_already_in)}</p> }.into_any(),
                             Ok(c) => view! { <p class="ok" role="status" data-testid="checkin-result">{td_string!(l, svc_checked_names, names = c.names.join("、")).to_string()}</p> }.into_any(),
@@ -568,6 +564,7 @@ pub fn CheckInPage() -> impl IntoView {
                             <h2>{td_string!(l, svc_waitlist)}</h2>
                             <ol>{roster.waiting.iter().map(|(_, names, _)| view! { <li>{names.clone()}</li> }).collect_view()}</ol>
                         })}
+                        <super::desk::WalkIn session=sid registered=walked_in/>
                     }.into_any()
                 }
             })}

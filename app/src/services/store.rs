@@ -1491,6 +1491,78 @@ pub async fn roster(db: &Db, p: &Principal, session: i64) -> Result<SessionRoste
 // ---------------------------------------------------------------------------------------------
 // Statistics
 
+/// Residents of the session's community a worker may register as walk-ins: found by name or room
+/// (at most 20), each with what the session's service would charge them or why it cannot serve them.
+pub async fn desk_people(db: &Db, p: &Principal, session: i64, q: &str) -> Result<Vec<DeskPerson>, E> {
+    let q = checked(q, Field::Search, SEARCH)?;
+    let mut conn = db.pool().acquire().await?;
+    let s = load_session(&mut conn, session).await?.ok_or(CommonError::NotFound)?;
+    let svc = load_service(&mut conn, s.service_id).await?.ok_or(CommonError::NotFound)?;
+    let community = worker_community(&mut conn, p, Some(svc.community_id)).await?;
+    let escaped: String = q.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+    let pattern = format!("%{escaped}%");
+    let rows: Vec<(i64, String, Option<i64>, i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT m.id, m.name, m.birth_year, h.building_id, bl.name, h.unit, h.room, \
+           CAST((SELECT COUNT(*) FROM service_booking_people bp WHERE bp.member_id = m.id AND bp.session_id = $3 AND bp.active = 1) AS BIGINT) \
+         FROM household_members m JOIN households h ON h.id = m.household_id JOIN buildings bl ON bl.id = h.building_id \
+         WHERE bl.community_id = $1 AND m.status = 'confirmed' AND (m.name LIKE $2 ESCAPE '\\' OR h.room LIKE $2 ESCAPE '\\') \
+         ORDER BY m.name, bl.name, h.unit, h.room, m.id LIMIT 20",
+    )
+    .bind(community)
+    .bind(&pattern)
+    .bind(session)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(member_id, name, birth_year, building_id, building, unit, room, booked)| {
+            let checked = svc.rules.eligibility.check(birth_year, building_id, s.times.starts_at);
+            let age = checked.as_ref().ok().copied().flatten();
+            DeskPerson {
+                member_id,
+                name,
+                building,
+                unit,
+                room,
+                age,
+                price_fen: checked.map(|age| price_fen(svc.rules.base_price_fen, &svc.rules.bands, age)),
+                booked: booked > 0,
+            }
+        })
+        .collect())
+}
+
+/// The workers' calendar: a week of the community's sessions from `from` (default today), day by day.
+pub async fn calendar(db: &Db, p: &Principal, requested: Option<i64>, from: Option<&str>) -> Result<SessionCalendar, E> {
+    let now = now_ms();
+    let mut conn = db.pool().acquire().await?;
+    let community = worker_community(&mut conn, p, requested).await?;
+    let first = match from.filter(|f| !f.is_empty()) {
+        Some(f) => parse_day(f).ok_or(CommonError::InvalidInput)?,
+        None => day_of(now),
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT {}, v.title, v.place FROM service_sessions s JOIN services v ON v.id = s.service_id \
+         WHERE v.community_id = $1 AND s.day >= $2 AND s.day < $3 ORDER BY s.starts_at, v.title, s.id",
+        SESS_COLUMNS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ")
+    ))
+    .bind(community)
+    .bind(first)
+    .bind(first + 7)
+    .fetch_all(&mut *conn)
+    .await?;
+    let at = SESS_COLUMNS.split(", ").count();
+    let mut days: Vec<(String, i64, Vec<CalendarSession>)> = (first..first + 7).map(|d| (day_text(d), crate::time::weekday(d) + 1, Vec::new())).collect();
+    for r in &rows {
+        let s = sess_from(r)?;
+        let session = session_view(&mut conn, &s, now).await?;
+        if let Some(day) = days.get_mut((s.day - first) as usize) {
+            day.2.push(CalendarSession { service_id: s.service_id, service_title: r.try_get(at)?, place: r.try_get(at + 1)?, session });
+        }
+    }
+    Ok(SessionCalendar { community_id: community, from: day_text(first), previous: day_text(first - 7), next: day_text(first + 7), days })
+}
+
 /// The figures of a community's services for the month `[from, to)`.
 pub async fn month_figures(conn: &mut AnyConnection, community: i64, month: &str, from: i64, to: i64) -> Result<MonthStats, E> {
     let svcs: Vec<(i64, String)> =

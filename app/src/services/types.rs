@@ -273,3 +273,39 @@ pub struct EditorContext {
     pub buildings: Vec<(i64, String)>,
     pub form: Option<ServiceForm>,
 }
+
+/// A resident the desk found for a walk-in: who they are and whether this session may serve them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeskPerson {
+    pub member_id: i64,
+    pub name: String,
+    pub building: String,
+    pub unit: String,
+    pub room: String,
+    pub age: Option<i64>,
+    /// The price for them, or why the service cannot serve them.
+    pub price_fen: Result<i64, super::model::Ineligible>,
+    /// Already booked (or waiting) for this session.
+    pub booked: bool,
+}
+
+/// One session in the workers' calendar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalendarSession {
+    pub service_id: i64,
+    pub service_title: String,
+    pub place: String,
+    pub session: SessionView,
+}
+
+/// A week of a community's sessions, day by day (the workers' session calendar).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionCalendar {
+    pub community_id: i64,
+    /// The first day shown and the weeks before and after (`YYYY-MM-DD`).
+    pub from: String,
+    pub previous: String,
+    pub next: String,
+    /// Each of the seven days (`YYYY-MM-DD`, weekday 1 = Monday … 7) with its sessions by start.
+    pub days: Vec<(String, i64, Vec<CalendarSession>)>,
+}

@@ -73,6 +73,8 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("services/:id") view={leptos_router::Lazy::<crate::services::pages::ServiceRoute>::new()}/>
                         <Route path=path!("services/bookings/:id") view={leptos_router::Lazy::<crate::services::pages::BookingRoute>::new()}/>
                         <Route path=path!("services/sessions/:id/desk") view={leptos_router::Lazy::<crate::services::pages::CheckInRoute>::new()}/>
+                        <Route path=path!("services/sessions/:id/roster") view={leptos_router::Lazy::<crate::services::desk::RosterRoute>::new()}/>
+                        <Route path=path!("services/calendar") view={leptos_router::Lazy::<crate::services::desk::CalendarRoute>::new()}/>
                         <Route path=path!("activities") view=pages::ActivitiesPage/>
                         <Route path=path!("me") view={leptos_router::Lazy::<pages::MeRoute>::new()}/>
                         <Route path=path!("login") view={leptos_router::Lazy::<crate::account::pages::LoginRoute>::new()}/>
