@@ -14,8 +14,10 @@ const MAX_FIRST_DOWNLOAD = 250_000;
  * not that small yet (BENCHMARKS.md, "What a page costs"), so this bound only keeps it from
  * growing while #12 stays open. Raised from 470,000 on 2026-11-28, when services (#13) added
  * about 4.5 KB to what a page loads (its notification kinds and their strings in the main module;
- * the deliberation page measured 472,459 B): growth seen and recorded, not hidden. */
-const MAX_TOTAL_NOW = 475_000;
+ * the deliberation page measured 472,459 B): growth seen and recorded, not hidden. Raised again
+ * to 482,000 on 2026-11-28, when the services desk (#13: calendar, printable list, walk-ins,
+ * camera) added two lazy routes and their strings (a need's page measured 479,672 B). */
+const MAX_TOTAL_NOW = 482_000;
 
 type Load = { path: string; requests: number; bytes: number; first: number; wasm: number; fcp: number; hydrated: number };
 

@@ -68,13 +68,13 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("services/mine") view={leptos_router::Lazy::<crate::services::pages::MyBookingsRoute>::new()}/>
                         <Route path=path!("services/new") view={leptos_router::Lazy::<crate::services::worker::ServiceEditorRoute>::new()}/>
                         <Route path=path!("services/settings") view={leptos_router::Lazy::<crate::services::worker::ServiceSettingsRoute>::new()}/>
+                        <Route path=path!("services/calendar") view={leptos_router::Lazy::<crate::services::desk::CalendarRoute>::new()}/>
                         <Route path=path!("services/stats") view={leptos_router::Lazy::<crate::services::worker::ServiceStatsRoute>::new()}/>
                         <Route path=path!("services/:id/edit") view={leptos_router::Lazy::<crate::services::worker::ServiceEditorRoute>::new()}/>
                         <Route path=path!("services/:id") view={leptos_router::Lazy::<crate::services::pages::ServiceRoute>::new()}/>
                         <Route path=path!("services/bookings/:id") view={leptos_router::Lazy::<crate::services::pages::BookingRoute>::new()}/>
                         <Route path=path!("services/sessions/:id/desk") view={leptos_router::Lazy::<crate::services::pages::CheckInRoute>::new()}/>
                         <Route path=path!("services/sessions/:id/roster") view={leptos_router::Lazy::<crate::services::desk::RosterRoute>::new()}/>
-                        <Route path=path!("services/calendar") view={leptos_router::Lazy::<crate::services::desk::CalendarRoute>::new()}/>
                         <Route path=path!("activities") view=pages::ActivitiesPage/>
                         <Route path=path!("me") view={leptos_router::Lazy::<pages::MeRoute>::new()}/>
                         <Route path=path!("login") view={leptos_router::Lazy::<crate::account::pages::LoginRoute>::new()}/>
