@@ -564,11 +564,13 @@ pub fn CheckInPage() -> impl IntoView {
                             <h2>{td_string!(l, svc_waitlist)}</h2>
                             <ol>{roster.waiting.iter().map(|(_, names, _)| view! { <li>{names.clone()}</li> }).collect_view()}</ol>
                         })}
-                        <super::desk::WalkIn session=sid registered=walked_in/>
                     }.into_any()
                 }
             })}
         </Suspense>
+        // Outside the Suspense: the roster's refetch after a walk-in must not rebuild it (and drop
+        // the result it shows).
+        <super::desk::WalkIn session=id() registered=walked_in/>
     }
 }
 
