@@ -14,6 +14,7 @@ pub mod infra;
 pub mod kernel;
 pub mod needs;
 pub mod notifications;
+pub mod records;
 pub mod services;
 pub mod shell;
 pub mod time;

@@ -36,6 +36,13 @@ pub fn date(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// RFC 3339 in China Standard Time with milliseconds: `2026-12-05T12:30:00.123+08:00`.
+pub fn rfc3339(ms: i64) -> String {
+    let (y, m, d, min) = civil(ms);
+    let in_minute = ms.rem_euclid(60_000);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}+08:00", min / 60, min % 60, in_minute / 1000, in_minute % 1000)
+}
+
 /// The calendar year.
 pub fn year_of(ms: i64) -> i64 {
     civil(ms).0
@@ -130,6 +137,14 @@ pub fn time_of(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_is_beijing_time_with_its_offset() {
+        assert_eq!(rfc3339(0), "1970-01-01T08:00:00.000+08:00");
+        // 2026-11-26T16:00:00.123Z.
+        assert_eq!(rfc3339(1_795_708_800_123), "2026-11-27T00:00:00.123+08:00");
+        assert_eq!(rfc3339(1_795_708_800_000 - 1), "2026-11-26T23:59:59.999+08:00");
+    }
 
     #[test]
     fn dates_are_shown_in_china_standard_time() {

@@ -25,6 +25,16 @@ pub struct Config {
     /// secret of the records sync. Unset: official events stay queued in the outbox.
     pub records_url: Option<String>,
     pub records_secret: Option<String>,
+    /// `LINLI_RECORDS_SCHEDULE`: waits between attempts, e.g. `5s,5m,30m` (default: the Standard
+    /// Webhooks schedule 5s,5m,30m,2h,5h,10h,14h,20h,24h); tests compress it.
+    pub records_schedule_ms: Vec<i64>,
+    /// `LINLI_RECORDS_TIMEOUT_SECS`: how long one delivery attempt may take (default 15).
+    pub records_timeout_secs: u64,
+    /// `LINLI_RECORDS_EVERY_MS`: how often the relay looks for records to send (default 1000).
+    pub records_every_ms: u64,
+    /// `LINLI_INSTANCE`: this server's name in the relay's leases (default: host, process id and a
+    /// random suffix). Two instances on one database must not share it.
+    pub instance: String,
     /// `LINLI_SMS_URL` / `LINLI_SMS_TOKEN`: the SMS gateway (POST JSON, bearer token). Unset: the
     /// development sink (`<data dir>/sms.log` and the log).
     pub sms_url: Option<String>,
@@ -85,6 +95,19 @@ impl Config {
         if records_url.is_some() && records_secret.is_none() {
             return Err(ConfigError { name: "LINLI_RECORDS_SECRET", reason: "required when LINLI_RECORDS_URL is set (deliveries are signed)".into() });
         }
+        let records_schedule_ms = match get("LINLI_RECORDS_SCHEDULE").filter(|s| !s.is_empty()) {
+            None => app::records::model::STANDARD_SCHEDULE_MS.to_vec(),
+            Some(text) => app::records::model::parse_schedule(&text).map_err(|reason| ConfigError { name: "LINLI_RECORDS_SCHEDULE", reason })?,
+        };
+        let records_timeout_secs = number("LINLI_RECORDS_TIMEOUT_SECS", 15)?.max(1);
+        let records_every_ms = number("LINLI_RECORDS_EVERY_MS", 1000)?.max(10);
+        let instance = get("LINLI_INSTANCE").filter(|s| !s.is_empty()).unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+            format!("{host}-{}-{:08x}", std::process::id(), rand::random::<u32>())
+        });
+        if instance.chars().count() > 100 {
+            return Err(ConfigError { name: "LINLI_INSTANCE", reason: "at most 100 characters".into() });
+        }
         Ok(Config {
             addr,
             database_url,
@@ -95,6 +118,10 @@ impl Config {
             jwt_audience: get("LINLI_JWT_AUDIENCE").unwrap_or_else(|| "linli-web".into()),
             records_url,
             records_secret,
+            records_schedule_ms,
+            records_timeout_secs,
+            records_every_ms,
+            instance,
             sms_url: get("LINLI_SMS_URL").filter(|s| !s.is_empty()),
             sms_token: get("LINLI_SMS_TOKEN").filter(|s| !s.is_empty()),
             sms_timeout_ms,
@@ -139,6 +166,15 @@ mod tests {
     fn records_url_without_secret_is_refused() {
         let e = from(&[("LINLI_RECORDS_URL", "http://r/")]).unwrap_err();
         assert_eq!(e.name, "LINLI_RECORDS_SECRET");
+    }
+
+    #[test]
+    fn the_records_schedule_defaults_to_the_standard_one_and_can_be_compressed() {
+        assert_eq!(from(&[]).unwrap().records_schedule_ms, app::records::model::STANDARD_SCHEDULE_MS.to_vec());
+        assert_eq!(from(&[("LINLI_RECORDS_SCHEDULE", "10ms,1s")]).unwrap().records_schedule_ms, vec![10, 1000]);
+        assert_eq!(from(&[("LINLI_RECORDS_SCHEDULE", "soon")]).unwrap_err().name, "LINLI_RECORDS_SCHEDULE");
+        // Two instances started without a name get different ones.
+        assert_ne!(from(&[]).unwrap().instance, from(&[]).unwrap().instance);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod bench_data;
 pub mod bench_load;
 pub mod config;
 pub mod http;
+pub mod receiver;
 pub mod scheduler;
 pub mod seed;
 

@@ -17,6 +17,11 @@ const USAGE: &str = "usage: server <command>\n\n\
                    a booking rush (64 concurrent residents, one session of 50 places, each\n\
                    resident once) then many sessions for SECONDS (default 640 residents, 20 s),\n\
                    bookings/s and latency against a bare insert loop (DATABASE_URL)\n\
+  receiver [--fail-before SHARE] [--fail-after SHARE] [--delay-ms MS] [--down]\n\
+                   run the reference records receiver (LINLI_RECEIVER_ADDR, default\n\
+                   127.0.0.1:3100; LINLI_RECEIVER_DB, default <data dir>/receiver.db; the secret\n\
+                   is LINLI_RECORDS_SECRET), failing the given share of requests before or after\n\
+                   storing them, answering slowly, or down; POST /control changes that later\n\
   help             show this text\n";
 
 #[tokio::main]
@@ -38,6 +43,7 @@ async fn main() -> ExitCode {
             let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
             bench_bookings(n(1, 640), n(2, 20) as u64).await
         }
+        Some("receiver") => receiver(&args[1..]).await,
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             Ok(())
@@ -127,6 +133,30 @@ async fn bench_bookings(residents: usize, seconds: u64) -> Result<(), AnyError> 
     Ok(())
 }
 
+async fn receiver(args: &[String]) -> Result<(), AnyError> {
+    let config = Config::from_env()?;
+    let secret = config.records_secret.clone().ok_or("LINLI_RECORDS_SECRET is required: the receiver verifies signatures")?;
+    let mut faults = server::receiver::Faults::default();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().and_then(|v| v.parse::<f64>().ok()).ok_or(format!("{name} needs a number"));
+        match a.as_str() {
+            "--fail-before" => faults.fail_before = value(a)?,
+            "--fail-after" => faults.fail_after = value(a)?,
+            "--delay-ms" => faults.delay_ms = value(a)? as u64,
+            "--down" => faults.down = true,
+            other => return Err(format!("unknown receiver option {other:?}").into()),
+        }
+    }
+    let addr = std::env::var("LINLI_RECEIVER_ADDR").unwrap_or_else(|_| "127.0.0.1:3100".into());
+    let path = std::env::var("LINLI_RECEIVER_DB").map(std::path::PathBuf::from).unwrap_or_else(|_| config.data_dir.join("receiver.db"));
+    let r = server::receiver::Receiver::open(&path, &secret, faults.clone()).await?;
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    println!("Records receiver at http://{}/records (database {}; faults {faults:?})", listener.local_addr()?, path.display());
+    server::receiver::serve(listener, r, shutdown::signal()).await?;
+    Ok(())
+}
+
 async fn serve(demo: bool) -> Result<(), AnyError> {
     let config = Config::from_env()?;
     let db = open_db(&config).await?;
@@ -148,8 +178,24 @@ async fn serve(demo: bool) -> Result<(), AnyError> {
     // Opens, reminds and closes deliberations on time; its first pass catches up on whatever fell
     // due while the server was down.
     let scheduler = server::scheduler::spawn(db.clone(), Duration::from_secs(state.config.scheduler_secs));
+    // Delivers official records to the records platform, when one is configured.
+    let relay = match (&state.config.records_url, &state.config.records_secret) {
+        (Some(url), Some(secret)) => {
+            let c = &state.config;
+            let mut rc = app::records::relay::RelayConfig::new(url.clone(), secret, c.instance.clone());
+            rc.schedule_ms = c.records_schedule_ms.clone();
+            rc.timeout = Duration::from_secs(c.records_timeout_secs);
+            rc.lease_ms = rc.lease_ms.max(c.records_timeout_secs as i64 * 2000);
+            tracing::info!(url = %url, instance = %c.instance, "records relay on");
+            Some(server::scheduler::spawn_relay(db.clone(), app::records::relay::Relay::new(rc)?, Duration::from_millis(c.records_every_ms)))
+        }
+        _ => None,
+    };
     http::serve(listener, http::router(state), shutdown::signal(), grace).await?;
     scheduler.abort();
+    if let Some(r) = relay {
+        r.abort();
+    }
     db.close().await;
     tracing::info!("stopped");
     Ok(())

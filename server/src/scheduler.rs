@@ -44,3 +44,18 @@ pub fn spawn(db: Db, every: Duration) -> tokio::task::JoinHandle<()> {
         }
     })
 }
+
+/// The records relay: a pass every `every` (one instance's share of the work when several run on
+/// one database: streams are leased, see `app::records::store`), until the task is aborted.
+pub fn spawn_relay(db: Db, relay: app::records::relay::Relay, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match relay.pass(&db).await {
+                Ok(r) if r != Default::default() => tracing::info!(delivered = r.delivered, retried = r.retried, dead = r.dead, "records"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "records relay pass failed"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+}

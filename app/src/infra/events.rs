@@ -57,10 +57,11 @@ pub async fn append(conn: &mut AnyConnection, event: &NewEvent<'_>) -> Result<i6
         return Err(EventError::BadKind);
     }
     let state = if event.official { sync_state::PENDING } else { sync_state::NONE };
+    let seq = if event.official { Some(next_seq(&mut *conn, event.community_id.unwrap_or(0)).await?) } else { None };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO events (community_id, kind, subject_type, subject_id, actor_user_id, \
-         on_behalf_of_user_id, official, payload, created_at, sync_state) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+         on_behalf_of_user_id, official, payload, created_at, sync_state, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(event.community_id)
     .bind(event.kind)
@@ -72,9 +73,24 @@ pub async fn append(conn: &mut AnyConnection, event: &NewEvent<'_>) -> Result<i6
     .bind(event.payload.to_string())
     .bind(crate::infra::db::now_ms())
     .bind(state)
+    .bind(seq)
     .fetch_one(conn)
     .await?;
     Ok(id)
+}
+
+/// The next number of a community's official records (`stream` = community id, 0 for the
+/// district), taken in the caller's transaction: the upsert locks the stream's row until that
+/// transaction ends, so numbers follow commit order, and a rolled-back transaction gives its
+/// number back (no gaps). The receiver relies on both to apply records in order.
+async fn next_seq(conn: &mut AnyConnection, stream: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO record_streams (stream, last_seq) VALUES ($1, 1) \
+         ON CONFLICT (stream) DO UPDATE SET last_seq = record_streams.last_seq + 1 RETURNING last_seq",
+    )
+    .bind(stream)
+    .fetch_one(conn)
+    .await
 }
 
 /// A recorded event, as read back (audit views, the records relay, tests).
@@ -91,13 +107,14 @@ pub struct RecordEvent {
     pub payload: String,
     pub created_at: i64,
     pub sync_state: String,
+    pub seq: Option<i64>,
 }
 
 /// The events of a subject, oldest first.
 pub async fn for_subject(conn: &mut AnyConnection, subject_type: &str, subject_id: i64) -> Result<Vec<RecordEvent>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, community_id, kind, subject_type, subject_id, actor_user_id, \
-         on_behalf_of_user_id, official, payload, created_at, sync_state \
+         on_behalf_of_user_id, official, payload, created_at, sync_state, seq \
          FROM events WHERE subject_type = $1 AND subject_id = $2 ORDER BY id",
     )
     .bind(subject_type)
