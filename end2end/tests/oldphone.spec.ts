@@ -54,7 +54,9 @@ test("every page opened cold hydrates, with and without an unread notification, 
   expect(Number(unread)).toBeGreaterThanOrEqual(1);
   await resident.goto("/deliberations");
   const deliberation = await resident.getByTestId("delib-card").first().getByRole("link").first().getAttribute("href");
-  const paths = ["/", "/needs", `/needs/${id}`, "/needs/new", "/deliberations", deliberation!, "/notifications", "/me"];
+  await resident.goto("/services");
+  const service = await resident.getByTestId("service").first().getByRole("link").first().getAttribute("href");
+  const paths = ["/", "/needs", `/needs/${id}`, "/needs/new", "/deliberations", deliberation!, "/services", service!, "/services/mine", "/notifications", "/me"];
 
   // The widest window for the race, and the one that failed most (1 load in 2): a fast network
   // with the count answered at once, and a CPU slowed 6×, so hydration takes long.

@@ -58,7 +58,9 @@ test("each main page opened directly on the old phone: at most 15 requests, the 
   const deliberation = await resident.getByTestId("delib-card").first().getByRole("link").first().getAttribute("href");
   await resident.goto("/needs");
   const need = await resident.getByTestId("need-card").first().getByRole("link").first().getAttribute("href");
-  const paths = ["/", "/needs", need!, "/needs/new", "/deliberations", deliberation!, "/notifications", "/me"];
+  await resident.goto("/services");
+  const service = await resident.getByTestId("service").first().getByRole("link").first().getAttribute("href");
+  const paths = ["/", "/needs", need!, "/needs/new", "/deliberations", deliberation!, "/services", service!, "/services/mine", "/notifications", "/me"];
   await hydrated(resident);
   await resident.waitForLoadState("networkidle"); // nothing of this page is counted for the first
   const errors = pageErrors(resident);
