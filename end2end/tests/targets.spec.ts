@@ -46,7 +46,7 @@ for (const elderly of [false, true]) {
       await page.goto("/deliberations");
       const deliberation = await page.getByTestId("delib-card").first().getByRole("link").first().getAttribute("href");
       const paths = ["/", "/needs", need!, "/needs/new", "/deliberations", deliberation!, "/services", "/activities", "/notifications", "/me"];
-      if (page === worker) paths.push("/worker", "/worker/needs", "/deliberations/new", `${deliberation}/desk`);
+      if (page === worker) paths.push("/worker", "/worker/needs", "/deliberations/new", `${deliberation}/desk`, "/records");
       for (const path of paths) {
         await page.goto(path);
         await hydrated(page);

@@ -28,8 +28,16 @@ pub struct Config {
     /// `LINLI_RECORDS_SCHEDULE`: waits between attempts, e.g. `5s,5m,30m` (default: the Standard
     /// Webhooks schedule 5s,5m,30m,2h,5h,10h,14h,20h,24h); tests compress it.
     pub records_schedule_ms: Vec<i64>,
+    /// `LINLI_RECORDS_RECONCILE_URL`: where the receiver lists the records it applied (for the
+    /// reconciliation report). Default: the reference receiver's `/applied` beside
+    /// `LINLI_RECORDS_URL` when that ends in `/records`.
+    pub records_applied_url: Option<String>,
     /// `LINLI_RECORDS_TIMEOUT_SECS`: how long one delivery attempt may take (default 15).
     pub records_timeout_secs: u64,
+    /// `LINLI_RECORDS_LEASE_MS`: how long a stream claimed by this instance stays its own without
+    /// renewal (default 60000; at least twice the attempt timeout). A killed instance's streams
+    /// are taken over by another after this; the same instance restarted takes them back at once.
+    pub records_lease_ms: i64,
     /// `LINLI_RECORDS_EVERY_MS`: how often the relay looks for records to send (default 1000).
     pub records_every_ms: u64,
     /// `LINLI_INSTANCE`: this server's name in the relay's leases (default: host, process id and a
@@ -99,7 +107,11 @@ impl Config {
             None => app::records::model::STANDARD_SCHEDULE_MS.to_vec(),
             Some(text) => app::records::model::parse_schedule(&text).map_err(|reason| ConfigError { name: "LINLI_RECORDS_SCHEDULE", reason })?,
         };
+        let records_applied_url = get("LINLI_RECORDS_RECONCILE_URL")
+            .filter(|s| !s.is_empty())
+            .or_else(|| records_url.as_deref().and_then(|u| u.strip_suffix("/records")).map(|base| format!("{base}/applied")));
         let records_timeout_secs = number("LINLI_RECORDS_TIMEOUT_SECS", 15)?.max(1);
+        let records_lease_ms = number("LINLI_RECORDS_LEASE_MS", 60_000)?.max(100) as i64;
         let records_every_ms = number("LINLI_RECORDS_EVERY_MS", 1000)?.max(10);
         let instance = get("LINLI_INSTANCE").filter(|s| !s.is_empty()).unwrap_or_else(|| {
             let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
@@ -119,7 +131,9 @@ impl Config {
             records_url,
             records_secret,
             records_schedule_ms,
+            records_applied_url,
             records_timeout_secs,
+            records_lease_ms,
             records_every_ms,
             instance,
             sms_url: get("LINLI_SMS_URL").filter(|s| !s.is_empty()),

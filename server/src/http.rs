@@ -14,7 +14,7 @@ use axum::{
     Form, Router,
     body::Body,
     extract::DefaultBodyLimit,
-    extract::{FromRef, Path, Request, State},
+    extract::{FromRef, Path, Query, Request, State},
     http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
@@ -71,6 +71,7 @@ impl AppState {
                 sms,
                 blobs: Arc::new(FsBlobStore { dir: config.data_dir.join("media") }),
                 proxies: Arc::new(config.trusted_proxies.clone()),
+                records_applied_url: config.records_applied_url.clone(),
             },
             db,
             config: Arc::new(config),
@@ -148,6 +149,8 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/prefs", post(set_prefs))
         .route("/media/needs/{key}", get(need_photo))
         .route("/services/bookings/{id}/calendar.ics", get(booking_calendar))
+        .route("/records/v1/events", get(pull_records))
+        .route("/open-data/{district}/{community}/results", get(open_results))
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .merge(packs.as_ref().map(|p| p.routes()).unwrap_or_default())
         .nest_service("/pkg", pkg)
@@ -235,6 +238,74 @@ async fn booking_calendar(State(state): State<AppState>, Path(id): Path<i64>, he
             .into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+#[derive(Deserialize)]
+struct PullQuery {
+    community: String,
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// The pull API: `GET /records/v1/events?community=CODE&after=SEQ[&limit=N]` with
+/// `Authorization: Bearer <key of the district>`. Records in `seq` order, the same envelope as
+/// the push; `next_after` is where the next page starts (absent at the end).
+async fn pull_records(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<PullQuery>) -> Response {
+    let json_error = |status: StatusCode, error: &str| (status, axum::Json(serde_json::json!({ "error": error }))).into_response();
+    let key = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or_default();
+    let district = match app::records::access::key_district(&state.db, key.trim()).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return json_error(StatusCode::UNAUTHORIZED, "a live API key of the district is required (Authorization: Bearer …)"),
+        Err(_) => return json_error(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    };
+    let limit = q.limit.unwrap_or(100);
+    match app::records::access::pull(&state.db, district, &q.community, q.after.unwrap_or(0), limit).await {
+        Ok(Some(records)) => {
+            let full = records.len() as i64 == limit.clamp(1, app::records::model::PAGE_MAX);
+            let next_after = records.last().filter(|_| full).map(|r| r.seq);
+            axum::Json(serde_json::json!({ "records": records, "next_after": next_after })).into_response()
+        }
+        Ok(None) => json_error(StatusCode::NOT_FOUND, "no such community in the key's district"),
+        Err(_) => json_error(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+#[derive(Deserialize)]
+struct OpenQuery {
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+/// Open data, no login: `GET /open-data/{district}/{community}/results?from=YYYY-MM-DD&to=YYYY-MM-DD&format=csv|json`
+/// — a community's official results made between the two days (Beijing time, both included;
+/// default the last 365 days), without personal data (the records' own fields).
+async fn open_results(State(state): State<AppState>, Path((district, community)): Path<(String, String)>, Query(q): Query<OpenQuery>) -> Response {
+    let day = |s: &Option<String>| s.as_deref().filter(|s| !s.is_empty()).map(|s| app::time::parse_day(s).ok_or(()));
+    let (Ok(from), Ok(to)) = (day(&q.from).transpose(), day(&q.to).transpose()) else {
+        return (StatusCode::BAD_REQUEST, "from and to are days: YYYY-MM-DD").into_response();
+    };
+    let now = app::infra::db::now_ms();
+    let to_ms = to.map(|d| app::time::day_start(d) + 86_400_000).unwrap_or(now + 1);
+    let from_ms = from.map(app::time::day_start).unwrap_or(to_ms - 365 * 86_400_000);
+    let records = match app::records::access::open_results(&state.db, &district, &community, from_ms, to_ms).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    };
+    if q.format.as_deref() == Some("json") {
+        return ([(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"))], axum::Json(records)).into_response();
+    }
+    let name = format!("linli-{district}-{community}-results.csv");
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).unwrap_or(HeaderValue::from_static("attachment"))),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
+        ],
+        app::records::model::results_csv(&records),
+    )
+        .into_response()
 }
 
 /// Liveness: the process answers.

@@ -17,11 +17,11 @@ const USAGE: &str = "usage: server <command>\n\n\
                    a booking rush (64 concurrent residents, one session of 50 places, each\n\
                    resident once) then many sessions for SECONDS (default 640 residents, 20 s),\n\
                    bookings/s and latency against a bare insert loop (DATABASE_URL)\n\
-  receiver [--fail-before SHARE] [--fail-after SHARE] [--delay-ms MS] [--down]\n\
+  receiver [--fail-before SHARE] [--fail-after SHARE] [--delay-ms MS] [--down] [--refuse]\n\
                    run the reference records receiver (LINLI_RECEIVER_ADDR, default\n\
                    127.0.0.1:3100; LINLI_RECEIVER_DB, default <data dir>/receiver.db; the secret\n\
                    is LINLI_RECORDS_SECRET), failing the given share of requests before or after\n\
-                   storing them, answering slowly, or down; POST /control changes that later\n\
+                   storing them, answering slowly, down, or refusing; POST /control changes that\n\
   help             show this text\n";
 
 #[tokio::main]
@@ -145,6 +145,7 @@ async fn receiver(args: &[String]) -> Result<(), AnyError> {
             "--fail-after" => faults.fail_after = value(a)?,
             "--delay-ms" => faults.delay_ms = value(a)? as u64,
             "--down" => faults.down = true,
+            "--refuse" => faults.refuse = true,
             other => return Err(format!("unknown receiver option {other:?}").into()),
         }
     }
@@ -185,7 +186,7 @@ async fn serve(demo: bool) -> Result<(), AnyError> {
             let mut rc = app::records::relay::RelayConfig::new(url.clone(), secret, c.instance.clone());
             rc.schedule_ms = c.records_schedule_ms.clone();
             rc.timeout = Duration::from_secs(c.records_timeout_secs);
-            rc.lease_ms = rc.lease_ms.max(c.records_timeout_secs as i64 * 2000);
+            rc.lease_ms = c.records_lease_ms.max(c.records_timeout_secs as i64 * 2000);
             tracing::info!(url = %url, instance = %c.instance, "records relay on");
             Some(server::scheduler::spawn_relay(db.clone(), app::records::relay::Relay::new(rc)?, Duration::from_millis(c.records_every_ms)))
         }

@@ -8,7 +8,7 @@
 //! - keeps everything in its own SQLite file;
 //! - can be told to fail a share of requests before taking them (503), or after taking them
 //!   (500: the record is stored but the answer is lost — the sender will send it again), to answer
-//!   slowly, or to be down (503 to everything) — from the command line or `POST /control` on
+//!   slowly, to be down (503 to everything) or to refuse every record (422) — from the command line or `POST /control` on
 //!   loopback, so that tests, the benchmark and the demo see what faults do.
 //!
 //! `GET /status` lists each stream's applied-through number and held records; `GET /applied`
@@ -41,6 +41,8 @@ pub struct Faults {
     pub delay_ms: u64,
     /// Answer every request 503.
     pub down: bool,
+    /// Refuse every record for good (422): what a platform does with a record it will not take.
+    pub refuse: bool,
 }
 
 pub struct Receiver {
@@ -179,6 +181,10 @@ async fn records(State(r): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes
     }
     if faults.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.delay_ms)).await;
+    }
+    if faults.refuse {
+        r.log(id.as_deref(), StatusCode::UNPROCESSABLE_ENTITY, "refused").await;
+        return (StatusCode::UNPROCESSABLE_ENTITY, "refused (injected)").into_response();
     }
     if rand::random::<f64>() < faults.fail_before {
         r.log(id.as_deref(), StatusCode::SERVICE_UNAVAILABLE, "failed before").await;

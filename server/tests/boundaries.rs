@@ -30,6 +30,7 @@ const NO_FOREIGN_IDS: &[(&str, &str)] = &[
     ("needs/queue", "the worker's own community"),
     ("needs/settings", "numbers, for the worker's own community"),
     ("services/mine", "the caller's own household's bookings"),
+    ("records/create_key", "a name, into the district admin's own district"),
     ("needs/list", "`category` only filters the caller's own community's list (another's category lists nothing)"),
 ];
 
@@ -183,6 +184,34 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
             "INSERT INTO need_categories (district_id, code, name_zh, name_en, sort) VALUES ($1, 'x_only', '外区类别', 'Other district', 99) RETURNING id",
         )
         .bind(other_district)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+
+        // A dead letter of 文鼎苑's records, and a pull-API key of the other district.
+        let dead_b = {
+            let mut tx = s.db.begin_write().await.unwrap();
+            let e = app::infra::events::NewEvent {
+                community_id: Some(wending),
+                kind: "need.answer",
+                subject_type: "need",
+                subject_id: Some(need_b),
+                actor_user_id: None,
+                on_behalf_of_user_id: None,
+                official: true,
+                payload: json!({}),
+            };
+            let id = app::infra::events::append(&mut tx, &e).await.unwrap();
+            sqlx::query("UPDATE events SET sync_state = 'dead' WHERE id = $1").bind(id).execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+            id
+        };
+        let key_x: i64 = sqlx::query_scalar(
+            "INSERT INTO records_api_keys (district_id, name, key_hash, prefix, created_by, created_at) VALUES ($1, '外区', $2, 'lr_x', $3, 0) RETURNING id",
+        )
+        .bind(other_district)
+        .bind("0".repeat(64))
+        .bind(w_b)
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -501,6 +530,10 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
             case("services/desk_people", Worker, "another community's session", &[("session_id", i(session_b)), ("q", "王".into())]),
             case("services/editor", Worker, "another community's service", &[("id", i(service_b))]),
             case("services/editor", Worker, "another community", &[("community_id", i(wending))]),
+            case("records/overview", Worker, "another community", &[("community_id", i(wending))]),
+            case("records/reconcile", Worker, "another community", &[("community_id", i(wending))]),
+            case("records/redeliver", Worker, "another community's dead letter", &[("event_id", i(dead_b))]),
+            case("records/revoke_key", Worker, "another district's key", &[("key_id", i(key_x))]),
         ];
 
         // Every registered function is either tried here or listed as naming no row of anyone else's.

@@ -33,6 +33,7 @@ fn limits() -> Vec<(&'static str, Limit, &'static str, &'static str)> {
         ("service description", app::services::model::DESCRIPTION, "services", "description"),
         ("session cancel reason", app::services::model::REASON.optional(), "service_sessions", "cancel_reason"),
         ("booking cancel reason", app::services::model::REASON.optional(), "service_bookings", "cancel_reason"),
+        ("records key name", app::records::model::KEY_NAME, "records_api_keys", "name"),
         // needs::model::ANSWER (needs.answer, need_updates.text): added by migration 0005, tried
         // on the databases below.
     ]

@@ -237,7 +237,7 @@ async fn every_record_arrives_once_and_in_order_through_a_receiver_down_failing_
         // Up, but failing a third of requests before taking them, a fifth after (answer lost),
         // and slow; two instances deliver side by side while new records keep coming.
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-        let running = receiver_on(Some(listener), Faults { fail_before: 0.3, fail_after: 0.2, delay_ms: 5, down: false }).await;
+        let running = receiver_on(Some(listener), Faults { fail_before: 0.3, fail_after: 0.2, delay_ms: 5, ..Faults::default() }).await;
         let adding = {
             let db = db.clone();
             let cs = cs.clone();
@@ -393,5 +393,359 @@ async fn a_stream_is_delivered_by_one_instance_at_a_time_and_taken_over_when_a_l
         let r = until_settled(&db, &[&other], Duration::from_secs(30)).await;
         assert_eq!(r.delivered as usize, store::counts(&db, None).await.unwrap().delivered as usize, "{label}");
         assert_eq!(running.receiver.status().await.unwrap().received as usize, r.delivered as usize, "{label}");
+    }
+}
+
+/// The records screen's functions, the pull API and the open data, through HTTP, on both
+/// databases: each answers whom it should and refuses everyone else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_records_screen_the_pull_api_and_the_open_data_answer_only_whom_they_should() {
+    for (label, db) in common::databases().await {
+        let running = receiver_on(None, Faults::default()).await;
+        let s = common::live::start_with(db.clone(), &[("LINLI_RECORDS_URL", &running.url), ("LINLI_RECORDS_SECRET", SECRET)]).await;
+        let cuiyuan: i64 = sqlx::query_scalar("SELECT id FROM communities WHERE code = 'cuiyuan'").fetch_one(db.pool()).await.unwrap();
+        let wending: i64 = sqlx::query_scalar("SELECT id FROM communities WHERE code = 'wending'").fetch_one(db.pool()).await.unwrap();
+        // A need answered through the app is an official record.
+        let mut worker = s.login("13800000020").await;
+        let mut li = s.login("13800000002").await;
+        let form = [("category_id", "1"), ("title", "记录测试：北门路灯"), ("body", "北门路灯坏了。"), ("place", "北门"), ("photo_ids", ""), ("channel", "")];
+        let (st, need) = s.call(&mut li, "needs/submit", &form).await;
+        assert_eq!(st, 200, "{label}: {need}");
+        let need = need.as_i64().unwrap();
+        for (action, text) in [("publish", ""), ("accept", "已采纳，下周更换。")] {
+            let (st, b) = s.call(&mut worker, "needs/act", &[("id", &need.to_string()), ("action", action), ("text", text)]).await;
+            assert_eq!(st, 200, "{label}: {action}: {b}");
+        }
+        let base = seqs(&db, cuiyuan).await.len() as i64;
+        for i in 0..5 {
+            official(&db, cuiyuan, i, true).await;
+        }
+        official(&db, wending, 9, true).await;
+        // Delivered (by a relay like the server's), then one of them refused for good.
+        until_settled(&db, &[&relay(&running.url, "instance-a", SECRET)], Duration::from_secs(30)).await;
+        let dead_seq = base + 2;
+        sqlx::query("UPDATE events SET sync_state = 'dead', sync_last_error = '401 no v1 signature matches' WHERE community_id = $1 AND seq = $2")
+            .bind(cuiyuan)
+            .bind(dead_seq)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let dead_id: i64 =
+            sqlx::query_scalar("SELECT id FROM events WHERE community_id = $1 AND seq = $2").bind(cuiyuan).bind(dead_seq).fetch_one(db.pool()).await.unwrap();
+        let wending_event: i64 =
+            sqlx::query_scalar("SELECT id FROM events WHERE community_id = $1 AND official = 1").bind(wending).fetch_one(db.pool()).await.unwrap();
+
+        let accepted: Vec<serde_json::Value> = running
+            .receiver
+            .applied(None)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::from_str::<serde_json::Value>(&r.body).unwrap())
+            .filter(|r| r["kind"] == "need.accept")
+            .collect();
+        assert_eq!(accepted.len(), 1, "{label}: {accepted:?}");
+        assert_follows_its_schema(&accepted[0]);
+        assert_eq!((accepted[0]["data"]["need_id"].as_i64(), accepted[0]["data"]["answer"].as_str()), (Some(need), Some("已采纳，下周更换。")), "{label}");
+
+        // A worker sees their community only, with the dead letter; a resident nothing.
+        let (st, o) = s.call(&mut worker, "records/overview", &[]).await;
+        assert_eq!(st, 200, "{label}: {o}");
+        assert_eq!(o["communities"].as_array().unwrap().len(), 1, "{label}");
+        assert_eq!(o["totals"]["dead"], 1, "{label}");
+        assert_eq!(o["dead"][0]["event_id"], dead_id, "{label}");
+        assert!(o["keys"].is_null(), "{label}: keys are the district admin's");
+        let (st, _) = s.call(&mut worker, "records/overview", &[("community_id", &wending.to_string())]).await;
+        assert_eq!(st, 404, "{label}: another community");
+        let mut resident = s.login("13800000001").await;
+        let (st, _) = s.call(&mut resident, "records/overview", &[]).await;
+        assert_eq!(st, 403, "{label}");
+        let (st, _) = s.call(&mut resident, "records/redeliver", &[("event_id", &dead_id.to_string())]).await;
+        assert_eq!(st, 404, "{label}: a resident cannot redeliver");
+        let (st, _) = s.call(&mut worker, "records/redeliver", &[("event_id", &wending_event.to_string())]).await;
+        assert_eq!(st, 404, "{label}: another community's record");
+
+        // Reconciliation with the receiver: it has every record (the dead letter too: it arrived
+        // before it was marked dead here), we count one fewer delivered; nothing is missing,
+        // extra or out of order.
+        let (st, r) = s.call(&mut worker, "records/reconcile", &[]).await;
+        assert_eq!(st, 200, "{label}: {r}");
+        assert_eq!(r["received"], base + 5, "{label}: {r}");
+        assert_eq!(r["delivered"], base + 4, "{label}: {r}");
+        assert_eq!(
+            (r["missing"].as_array().unwrap().len(), r["extra"].as_array().unwrap().len(), r["out_of_order"].as_array().unwrap().len()),
+            (0, 0, 0),
+            "{label}: {r}"
+        );
+        // A record the receiver lost shows as missing.
+        sqlx::query("DELETE FROM received WHERE stream LIKE '%/cuiyuan' AND seq = $1").bind(base + 4).execute(running.receiver.pool()).await.unwrap();
+        let (_, r) = s.call(&mut worker, "records/reconcile", &[]).await;
+        assert_eq!(r["missing"], serde_json::json!([base + 4]), "{label}: {r}");
+
+        // Redelivery: once per press.
+        let (st, body) = s.call(&mut worker, "records/redeliver", &[("event_id", &dead_id.to_string())]).await;
+        assert_eq!(st, 200, "{label}: {body}");
+        let (st, body) = s.call(&mut worker, "records/redeliver", &[("event_id", &dead_id.to_string())]).await;
+        assert_eq!(st, 409, "{label}: {body}");
+
+        // The district admin: every community, and the keys.
+        let mut admin = s.login("13800000030").await;
+        let (st, o) = s.call(&mut admin, "records/overview", &[]).await;
+        assert_eq!(st, 200, "{label}: {o}");
+        assert_eq!(o["communities"].as_array().unwrap().len(), 2, "{label}");
+        assert_eq!(o["keys"], serde_json::json!([]), "{label}");
+        let (st, _) = s.call(&mut worker, "records/create_key", &[("name", "省平台")]).await;
+        assert_eq!(st, 403, "{label}: a worker makes no keys");
+        let (st, _) = s.call(&mut admin, "records/create_key", &[("name", "")]).await;
+        assert_eq!(st, 400, "{label}");
+        let (st, k) = s.call(&mut admin, "records/create_key", &[("name", "省平台")]).await;
+        assert_eq!(st, 200, "{label}: {k}");
+        let secret = k["secret"].as_str().unwrap().to_string();
+        let stored: Vec<String> = sqlx::query_scalar("SELECT key_hash FROM records_api_keys").fetch_all(db.pool()).await.unwrap();
+        assert!(stored.len() == 1 && stored[0] != secret && !stored[0].contains(&secret[3..]), "{label}: only a hash is kept");
+
+        // Pull: the key's district only, paged, the same envelope as the push.
+        let pull = |key: Option<String>, q: String| {
+            let req = s.client.get(s.url(&format!("/records/v1/events?{q}")));
+            let req = match key {
+                Some(k) => req.header("authorization", format!("Bearer {k}")),
+                None => req,
+            };
+            async move {
+                let res = req.send().await.unwrap();
+                let status = res.status().as_u16();
+                (status, res.json::<serde_json::Value>().await.unwrap_or_default())
+            }
+        };
+        assert_eq!(pull(None, "community=cuiyuan".into()).await.0, 401, "{label}");
+        assert_eq!(pull(Some("lr_guessed".into()), "community=cuiyuan".into()).await.0, 401, "{label}");
+        assert_eq!(pull(Some(secret.clone()), "community=nowhere".into()).await.0, 404, "{label}");
+        let mut got = Vec::new();
+        let mut after = 0;
+        loop {
+            let (st, page) = pull(Some(secret.clone()), format!("community=cuiyuan&after={after}&limit=2")).await;
+            assert_eq!(st, 200, "{label}: {page}");
+            for r in page["records"].as_array().unwrap() {
+                assert_follows_its_schema(r);
+                got.push(r["seq"].as_i64().unwrap());
+            }
+            match page["next_after"].as_i64() {
+                Some(n) => after = n,
+                None => break,
+            }
+        }
+        assert_eq!(got, (1..=base + 5).collect::<Vec<_>>(), "{label}");
+        // Revoked: refused at once; a second revoke says so.
+        let key_id = k["key"]["id"].as_i64().unwrap().to_string();
+        assert_eq!(s.call(&mut admin, "records/revoke_key", &[("key_id", &key_id)]).await.0, 200, "{label}");
+        assert_eq!(s.call(&mut admin, "records/revoke_key", &[("key_id", &key_id)]).await.0, 409, "{label}");
+        assert_eq!(pull(Some(secret.clone()), "community=cuiyuan".into()).await.0, 401, "{label}");
+
+        // Open data, no login: CSV (with BOM) and JSON, by date range; nothing personal.
+        let today = app::time::date(server::db::now_ms());
+        let res = s.client.get(s.url(&format!("/open-data/330106/cuiyuan/results?from={today}&to={today}"))).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{label}");
+        let csv = res.text().await.unwrap();
+        assert!(csv.starts_with("\u{feff}seq,occurred_at,kind"), "{label}");
+        assert_eq!(csv.trim_end().lines().count() as i64, 1 + base + 5, "{label}: {csv}");
+        let res = s.client.get(s.url("/open-data/330106/cuiyuan/results?format=json&from=2000-01-01&to=2000-12-31")).send().await.unwrap();
+        assert_eq!(res.json::<serde_json::Value>().await.unwrap(), serde_json::json!([]), "{label}: nothing made in 2000");
+        assert_eq!(s.client.get(s.url("/open-data/330106/nowhere/results")).send().await.unwrap().status(), 404, "{label}");
+        assert_eq!(s.client.get(s.url("/open-data/330106/cuiyuan/results?from=yesterday")).send().await.unwrap().status(), 400, "{label}");
+        let phones: Vec<String> = sqlx::query_scalar("SELECT phone FROM users WHERE phone IS NOT NULL").fetch_all(db.pool()).await.unwrap();
+        assert!(!phones.iter().any(|p| csv.contains(p.as_str())), "{label}");
+    }
+}
+
+/// Two server instances on one database pass the scheduler at the same moment: every step is done
+/// once (one result per deliberation, its official record numbered once; no session generated
+/// twice).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_passing_the_scheduler_at_once_do_each_step_once() {
+    for (label, db) in common::databases().await {
+        server::seed::seed_demo(&db).await.unwrap();
+        let now = server::db::now_ms();
+        for at in [now, now + 400 * 86_400_000, now + 800 * 86_400_000] {
+            let (a, b) = futures_util::future::join(app::deliberation::store::tick(&db, None, at), app::deliberation::store::tick(&db, None, at)).await;
+            assert!(a.is_ok() || b.is_ok(), "{label}: {a:?} {b:?}");
+        }
+        let (a, b) = futures_util::future::join(server::scheduler::run_services(&db, now), server::scheduler::run_services(&db, now)).await;
+        assert!(a.is_ok() || b.is_ok(), "{label}: {a:?} {b:?}");
+        let (a, b) =
+            futures_util::future::join(server::scheduler::run_services(&db, now + 86_400_000), server::scheduler::run_services(&db, now + 86_400_000)).await;
+        assert!(a.is_ok() || b.is_ok(), "{label}: {a:?} {b:?}");
+
+        let deliberations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberations").fetch_one(db.pool()).await.unwrap();
+        let results: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT subject_id, COUNT(*) FROM events WHERE kind = 'deliberation.result_published' GROUP BY subject_id ORDER BY subject_id")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        assert!(deliberations >= 2, "{label}");
+        assert_eq!(results.len() as i64, deliberations, "{label}: every deliberation closed");
+        assert!(results.iter().all(|(_, n)| *n == 1), "{label}: {results:?}");
+        let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM service_sessions").fetch_one(db.pool()).await.unwrap();
+        assert!(sessions > 0, "{label}");
+        let twice: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT service_id, starts_at FROM service_sessions GROUP BY service_id, starts_at HAVING COUNT(*) > 1) t",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(twice, 0, "{label}: a session generated twice");
+        let s = seqs(&db, communities(&db).await[0]).await;
+        assert_eq!(s, (1..=s.len() as i64).collect::<Vec<_>>(), "{label}");
+    }
+}
+
+/// The receiver refuses what it should: a changed body, a wrong secret, a stale or future
+/// timestamp; a record sent again is taken once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_receiver_refuses_tampered_wrongly_signed_and_stale_deliveries() {
+    let running = receiver_on(None, Faults::default()).await;
+    let client = reqwest::Client::new();
+    let env = app::records::model::Envelope {
+        id: "evt_330106_1".into(),
+        kind: "need.answer".into(),
+        schema_version: 1,
+        community: app::records::model::Community { district: "330106".into(), code: "cuiyuan".into(), name: "翠苑社区".into() },
+        seq: 1,
+        occurred_at: "2026-12-05T10:00:00.000+08:00".into(),
+        data: serde_json::json!({ "need_id": 1, "title": "路灯", "from_status": "accepted", "to_status": "accepted", "answer": "已修" }),
+    };
+    let body = serde_json::to_vec(&env).unwrap();
+    let now = server::db::now_ms() / 1000;
+    let key = app::records::sign::key(SECRET);
+    let send = |body: Vec<u8>, ts: i64, sig: String| {
+        let req = client
+            .post(&running.url)
+            .header("webhook-id", "evt_330106_1")
+            .header("webhook-timestamp", ts.to_string())
+            .header("webhook-signature", sig)
+            .body(body);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    let signed = |ts: i64, b: &[u8]| app::records::sign::sign(&key, "evt_330106_1", ts, b);
+    let mut tampered = body.clone();
+    let at = tampered.iter().position(|b| *b == b'1').unwrap();
+    tampered[at] = b'2';
+    assert_eq!(send(tampered, now, signed(now, &body)).await, 401, "a changed body");
+    assert_eq!(
+        send(body.clone(), now, app::records::sign::sign(&app::records::sign::key("whsec_d3Jvbmc="), "evt_330106_1", now, &body)).await,
+        401,
+        "a wrong secret"
+    );
+    assert_eq!(send(body.clone(), now - 301, signed(now - 301, &body)).await, 401, "a stale timestamp");
+    assert_eq!(send(body.clone(), now + 301, signed(now + 301, &body)).await, 401, "a timestamp from the future");
+    assert_eq!(running.receiver.status().await.unwrap().received, 0);
+    assert_eq!(send(body.clone(), now, signed(now, &body)).await, 200);
+    assert_eq!(send(body.clone(), now, signed(now, &body)).await, 200, "sent again: taken once");
+    let status = running.receiver.status().await.unwrap();
+    assert_eq!((status.received, status.duplicates), (1, 1));
+}
+
+/// The real server binary, delivering to `url` from `database_url`, with the retry schedule
+/// compressed (sixty 10 ms waits) and short leases.
+fn spawn_server(database_url: &str, url: &str, instance: &str) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("LINLI_DATA_DIR", common::temp_dir())
+        .env("LINLI_ADDR", "127.0.0.1:0")
+        .env("LINLI_RECORDS_URL", url)
+        .env("LINLI_RECORDS_SECRET", SECRET)
+        .env("LINLI_RECORDS_SCHEDULE", vec!["10ms"; 60].join(","))
+        .env("LINLI_RECORDS_EVERY_MS", "20")
+        .env("LINLI_RECORDS_LEASE_MS", "1000")
+        .env("LINLI_INSTANCE", instance)
+        .env("LINLI_SCHEDULER_SECS", "3600")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn until(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
+    let started = Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < limit, "{what}: not after {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// 10,000 official records in ten communities; the receiver fails 30 % of requests at random; the
+/// server delivering them is killed with SIGKILL three times mid-delivery (on PostgreSQL a second
+/// instance keeps delivering beside it). At the end the receiver has applied every record once,
+/// in `seq` order per community.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_thousand_records_arrive_once_and_in_order_though_the_server_is_killed_three_times() {
+    const RECORDS: usize = 10_000;
+    for (label, db, database_url) in common::databases_with_urls().await {
+        server::seed::seed_demo(&db).await.unwrap();
+        let district: i64 = sqlx::query_scalar("SELECT id FROM districts ORDER BY id LIMIT 1").fetch_one(db.pool()).await.unwrap();
+        let mut tx = db.begin_write().await.unwrap();
+        for i in 0..8 {
+            sqlx::query("INSERT INTO communities (district_id, code, name_zh, name_en) VALUES ($1, $2, $3, $4)")
+                .bind(district)
+                .bind(format!("k{i}"))
+                .bind(format!("测试{i}"))
+                .bind(format!("Test {i}"))
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let cs = communities(&db).await;
+        for chunk in (0..RECORDS).collect::<Vec<_>>().chunks(500) {
+            let mut tx = db.begin_write().await.unwrap();
+            for i in chunk {
+                let e = NewEvent {
+                    community_id: Some(cs[i % cs.len()]),
+                    kind: "need.answer",
+                    subject_type: "need",
+                    subject_id: Some(*i as i64),
+                    actor_user_id: None,
+                    on_behalf_of_user_id: None,
+                    official: true,
+                    payload: serde_json::json!({ "from": "accepted", "to": "accepted", "text": "答复", "title": "需求" }),
+                };
+                events::append(&mut tx, &e).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+        let running = receiver_on(None, Faults { fail_before: 0.3, ..Faults::default() }).await;
+        let mut a = spawn_server(&database_url, &running.url, "instance-a");
+        let mut b = (label == "postgres").then(|| spawn_server(&database_url, &running.url, "instance-b"));
+        for (n, at) in [1_500i64, 4_000, 7_000].into_iter().enumerate() {
+            let r = running.receiver.clone();
+            until(&format!("{label}: {at} received"), Duration::from_secs(240), async || r.status().await.unwrap().received >= at).await;
+            a.kill().unwrap();
+            a.wait().unwrap();
+            // On SQLite the same instance comes back and takes its streams back at once; on
+            // PostgreSQL the other instance takes them over when the leases run out, and the killed
+            // one comes back under a new name.
+            let name = if b.is_some() { format!("instance-a{n}") } else { "instance-a".to_string() };
+            a = spawn_server(&database_url, &running.url, &name);
+        }
+        let d = db.clone();
+        until(&format!("{label}: all delivered"), Duration::from_secs(300), async || store::counts(&d, None).await.unwrap().pending == 0).await;
+        a.kill().unwrap();
+        a.wait().unwrap();
+        if let Some(b) = b.as_mut() {
+            b.kill().unwrap();
+            b.wait().unwrap();
+        }
+        let counts = store::counts(&db, None).await.unwrap();
+        assert_eq!((counts.delivered, counts.dead), (RECORDS as i64, 0), "{label}");
+        let keys = stream_keys(&db).await;
+        let mut expected = HashMap::new();
+        for c in &cs {
+            expected.insert(keys[c].clone(), seqs(&db, *c).await.len() as i64);
+        }
+        assert_applied_in_order(label, &running.receiver, &expected).await;
+        let status = running.receiver.status().await.unwrap();
+        assert_eq!(status.received, RECORDS as i64, "{label}");
+        assert!(status.requests > status.received, "{label}: failures were injected ({status:?})");
     }
 }

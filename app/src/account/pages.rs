@@ -180,6 +180,7 @@ pub fn AccountPanel() -> impl IntoView {
                         <div class="row">
                             <A href="/worker" attr:class="button">{t!(i18n, worker_title)}</A>
                             <A href="/worker/needs" attr:class="button" attr:data-testid="worker-needs-link">{t!(i18n, worker_needs_link)}</A>
+                            <A href="/records" attr:class="button secondary" attr:data-testid="worker-records-link">{t!(i18n, worker_records_link)}</A>
                         </div>
                     })}
                     {verified_resident.then(|| view! { <Family household add=add_member/> })}

@@ -23,4 +23,7 @@ pub struct AppContext {
     pub blobs: Arc<dyn blobs::BlobStore>,
     /// The reverse proxies whose forwarding headers are believed (the client's address).
     pub proxies: Arc<net::TrustedProxies>,
+    /// Where the records receiver lists what it has applied (`?stream=district/code`), for the
+    /// reconciliation report; `None` when there is none to ask.
+    pub records_applied_url: Option<String>,
 }

@@ -2,6 +2,12 @@
 //! retry schedule with its jitter, and what each answer of the receiver means.
 use serde::{Deserialize, Serialize};
 
+/// A pull-API key's name (`records_api_keys.name`).
+pub const KEY_NAME: crate::kernel::text::Limit = crate::kernel::text::Limit::line(40);
+
+/// The most records one pull returns.
+pub const PAGE_MAX: i64 = 500;
+
 /// The version of the envelope and of every record kind's `data` (docs/records/*.schema.json).
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -127,6 +133,56 @@ pub fn classify(status: Option<u16>) -> Outcome {
     }
 }
 
+/// Open data as CSV (UTF-8 with a BOM, so that Excel reads the Chinese): one line per record —
+/// seq, time, kind, the subject's id, its title, and the record's data as JSON.
+pub fn results_csv(records: &[Envelope]) -> String {
+    fn field(s: &str) -> String {
+        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    }
+    let mut out = String::from("\u{feff}seq,occurred_at,kind,subject_id,title,data\r\n");
+    for r in records {
+        let subject = ["need_id", "deliberation_id"].iter().find_map(|k| r.data.get(*k).and_then(serde_json::Value::as_i64));
+        let title = r.data.get("title").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let line = [
+            r.seq.to_string(),
+            r.occurred_at.clone(),
+            r.kind.clone(),
+            subject.map(|s| s.to_string()).unwrap_or_default(),
+            title.to_string(),
+            r.data.to_string(),
+        ];
+        out.push_str(&line.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// Compares what the receiver has with the outbox: `outbox` is every record of the community as
+/// (seq, id, delivered), `received` the receiver's (seq, id) in the order it applied them.
+pub fn reconcile(community: &str, outbox: &[(i64, String, bool)], received: &[(i64, String)]) -> super::types::Reconciliation {
+    use std::collections::{HashMap, HashSet};
+    let ours: HashMap<&str, i64> = outbox.iter().map(|(seq, id, _)| (id.as_str(), *seq)).collect();
+    let theirs: HashSet<&str> = received.iter().map(|(_, id)| id.as_str()).collect();
+    let missing = outbox.iter().filter(|(_, id, delivered)| *delivered && !theirs.contains(id.as_str())).map(|(seq, _, _)| *seq).collect();
+    let extra = received.iter().filter(|(seq, id)| ours.get(id.as_str()) != Some(seq)).map(|(_, id)| id.clone()).collect();
+    let mut out_of_order = Vec::new();
+    let mut last = 0;
+    for (seq, _) in received {
+        if *seq != last + 1 {
+            out_of_order.push(*seq);
+        }
+        last = *seq;
+    }
+    super::types::Reconciliation {
+        community: community.to_string(),
+        received: received.len() as i64,
+        delivered: outbox.iter().filter(|(_, _, d)| *d).count() as i64,
+        missing,
+        extra,
+        out_of_order,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +235,45 @@ mod tests {
         for s in [300, 301, 400, 401, 403, 404, 409, 410, 413, 422] {
             assert_eq!(classify(Some(s)), Outcome::Dead, "{s}");
         }
+    }
+
+    #[test]
+    fn open_data_csv_quotes_what_needs_quoting() {
+        let r = Envelope {
+            id: "evt_d_1".into(),
+            kind: "need.answer".into(),
+            schema_version: 1,
+            community: Community { district: "d".into(), code: "c".into(), name: "翠苑".into() },
+            seq: 3,
+            occurred_at: "2026-12-05T10:00:00.000+08:00".into(),
+            data: serde_json::json!({ "need_id": 7, "title": "修路灯, \"北门\"" }),
+        };
+        let csv = results_csv(&[r]);
+        let mut lines = csv.split("\r\n");
+        assert_eq!(lines.next(), Some("\u{feff}seq,occurred_at,kind,subject_id,title,data"));
+        let line = lines.next().unwrap();
+        assert!(line.starts_with("3,2026-12-05T10:00:00.000+08:00,need.answer,7,\"修路灯, \"\"北门\"\"\","), "{line}");
+        assert_eq!(lines.next(), Some(""));
+    }
+
+    #[test]
+    fn reconciliation_names_what_is_missing_extra_and_out_of_order() {
+        let id = |n: i64| format!("evt_d_{n}");
+        let outbox: Vec<(i64, String, bool)> = (1..=5).map(|n| (n, id(n), n <= 4)).collect();
+        // All there, in order: nothing to report (5 is not delivered yet: not missing).
+        let all: Vec<(i64, String)> = (1..=4).map(|n| (n, id(n))).collect();
+        let r = reconcile("c", &outbox, &all);
+        assert_eq!((r.received, r.delivered), (4, 4));
+        assert!(r.missing.is_empty() && r.extra.is_empty() && r.out_of_order.is_empty(), "{r:?}");
+        // 3 lost, an id we never sent, and 4 applied before 2.
+        let odd = vec![(1, id(1)), (4, id(4)), (2, id(2)), (9, "evt_x_9".to_string())];
+        let r = reconcile("c", &outbox, &odd);
+        assert_eq!(r.missing, vec![3]);
+        assert_eq!(r.extra, vec!["evt_x_9".to_string()]);
+        assert_eq!(r.out_of_order, vec![4, 2, 9]);
+        // The right id under another seq is extra too.
+        let r = reconcile("c", &outbox, &[(2, id(1))]);
+        assert_eq!(r.extra, vec![id(1)]);
     }
 
     #[test]

@@ -46,19 +46,20 @@ fn envelope(row: &EventRow) -> Envelope {
 }
 
 /// Takes the lease of up to `limit` streams whose first pending record is due at `now` and that
-/// no live lease holds; returns their numbers.
+/// no live lease of another instance holds (an instance restarted under its name takes its own
+/// streams back at once); returns their numbers.
 pub async fn claim_streams(db: &Db, owner: &str, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
     let lock = if db.backend() == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
     let sql = format!(
         "SELECT s.stream FROM record_streams s \
-         WHERE (s.lease_until IS NULL OR s.lease_until < $1) \
+         WHERE (s.lease_until IS NULL OR s.lease_until < $1 OR s.lease_owner = $3) \
          AND EXISTS (SELECT 1 FROM events e WHERE COALESCE(e.community_id, 0) = s.stream AND e.sync_state = 'pending' \
              AND COALESCE(e.sync_next_at, 0) <= $1 \
              AND NOT EXISTS (SELECT 1 FROM events p WHERE COALESCE(p.community_id, 0) = s.stream AND p.sync_state = 'pending' AND p.seq < e.seq)) \
          ORDER BY s.stream LIMIT $2{lock}"
     );
     let mut tx = db.begin_write().await?;
-    let streams: Vec<i64> = sqlx::query_scalar(&sql).bind(now).bind(limit).fetch_all(&mut *tx).await?;
+    let streams: Vec<i64> = sqlx::query_scalar(&sql).bind(now).bind(limit).bind(owner).fetch_all(&mut *tx).await?;
     for s in &streams {
         sqlx::query("UPDATE record_streams SET lease_owner = $1, lease_until = $2 WHERE stream = $3")
             .bind(owner)
@@ -172,16 +173,9 @@ pub async fn redeliver(db: &Db, event_id: i64, community: i64, by: i64, on_behal
     Ok(n == 1)
 }
 
-/// Where a community's records stand (`None`: every community).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Counts {
-    pub pending: i64,
-    pub delivered: i64,
-    pub dead: i64,
-    /// When the oldest pending record was made (ms UTC).
-    pub oldest_pending_at: Option<i64>,
-}
+pub use super::types::Counts;
 
+/// Where a community's records stand (`None`: every community).
 pub async fn counts(db: &Db, community: Option<i64>) -> Result<Counts, sqlx::Error> {
     let (pending, delivered, dead, oldest): (i64, i64, i64, Option<i64>) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(CASE WHEN sync_state = 'pending' THEN 1 ELSE 0 END), 0) AS BIGINT), \
@@ -200,5 +194,12 @@ pub async fn counts(db: &Db, community: Option<i64>) -> Result<Counts, sqlx::Err
 pub async fn records_after(db: &Db, community: i64, after: i64, limit: i64) -> Result<Vec<Envelope>, sqlx::Error> {
     let sql = format!("{SELECT_RECORD} WHERE e.community_id = $1 AND e.official = 1 AND e.seq > $2 ORDER BY e.seq LIMIT $3");
     let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(community).bind(after).bind(limit).fetch_all(db.pool()).await?;
+    Ok(rows.iter().map(envelope).collect())
+}
+
+/// A community's records made in `[from, to)`, in order (open data; at most 5,000).
+pub async fn records_between(db: &Db, community: i64, from: i64, to: i64) -> Result<Vec<Envelope>, sqlx::Error> {
+    let sql = format!("{SELECT_RECORD} WHERE e.community_id = $1 AND e.official = 1 AND e.created_at >= $2 AND e.created_at < $3 ORDER BY e.seq LIMIT 5000");
+    let rows: Vec<EventRow> = sqlx::query_as(&sql).bind(community).bind(from).bind(to).fetch_all(db.pool()).await?;
     Ok(rows.iter().map(envelope).collect())
 }

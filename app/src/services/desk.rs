@@ -120,6 +120,9 @@ pub fn WalkIn(session: i64, registered: RwSignal<usize>) -> impl IntoView {
     let q = RwSignal::new(String::new());
     let find = ServerAction::<DeskPeople>::new();
     let walk = ServerAction::<WalkIn>::new();
+    // Who the last registration was for, kept from the press (the action's input is gone once
+    // it has answered).
+    let walked = RwSignal::new(String::new());
     let done = successes(walk);
     Effect::new(move |_| registered.set(done.get()));
     view! {
@@ -149,6 +152,7 @@ pub fn WalkIn(session: i64, registered: RwSignal<usize>) -> impl IntoView {
                         <ul class="roster" data-testid="walk-in-people">
                             {people.into_iter().map(|x| {
                                 let mid = x.member_id;
+                                let name = x.name.clone();
                                 let home = format!("{}{}-{}", x.building, x.unit, x.room);
                                 let note = match (&x.price_fen, x.booked) {
                                     (_, true) => td_string!(l, svc_walk_in_booked).to_string(),
@@ -161,7 +165,10 @@ pub fn WalkIn(session: i64, registered: RwSignal<usize>) -> impl IntoView {
                                         <span>{x.name.clone()}" · "{home}{x.age.map(|a| format!(" · {a}"))}" · "{note}</span>
                                         {can.then(|| view! {
                                             <button type="button" class="button" data-testid="walk-in-do" disabled=move || walk.pending().get()
-                                                on:click=move |_| { walk.dispatch(WalkIn { session_id: session, member_id: mid, client_id: client_id() }); }>
+                                                on:click=move |_| {
+                                                    walked.set(name.clone());
+                                                    walk.dispatch(WalkIn { session_id: session, member_id: mid, client_id: client_id() });
+                                                }>
                                                 {td_string!(l, svc_walk_in_do)}
                                             </button>
                                         })}
@@ -176,11 +183,7 @@ pub fn WalkIn(session: i64, registered: RwSignal<usize>) -> impl IntoView {
                 let l = i18n.get_locale();
                 walk.value().get().map(|r| match r {
                     Ok(_) => {
-                        let name = find.value().get_untracked().and_then(|r| r.ok()).and_then(|people| {
-                            let id = walk.input().get_untracked().map(|w| w.member_id);
-                            people.into_iter().find(|p| Some(p.member_id) == id).map(|p| p.name)
-                        });
-                        view! { <p class="ok" role="status" data-testid="walk-in-result">{td_string!(l, svc_walk_in_done, name = name.unwrap_or_default()).to_string()}</p> }.into_any()
+                        view! { <p class="ok" role="status" data-testid="walk-in-result">{td_string!(l, svc_walk_in_done, name = walked.get()).to_string()}</p> }.into_any()
                     }
                     Err(e) => crate::ui::widgets::error_view(e, l),
                 })

@@ -76,6 +76,7 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("services/sessions/:id/desk") view={leptos_router::Lazy::<crate::services::pages::CheckInRoute>::new()}/>
                         <Route path=path!("services/sessions/:id/roster") view={leptos_router::Lazy::<crate::services::desk::RosterRoute>::new()}/>
                         <Route path=path!("activities") view=pages::ActivitiesPage/>
+                        <Route path=path!("records") view={leptos_router::Lazy::<crate::records::pages::RecordsRoute>::new()}/>
                         <Route path=path!("me") view={leptos_router::Lazy::<pages::MeRoute>::new()}/>
                         <Route path=path!("login") view={leptos_router::Lazy::<crate::account::pages::LoginRoute>::new()}/>
                         <Route path=path!("worker") view={leptos_router::Lazy::<crate::account::worker::WorkerRoute>::new()}/>

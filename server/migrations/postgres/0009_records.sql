@@ -30,3 +30,17 @@ CREATE UNIQUE INDEX events_record_seq ON events (COALESCE(community_id, 0), seq)
 ALTER TABLE events ADD CONSTRAINT events_official_seq CHECK ((official = 1) = (seq IS NOT NULL));
 -- The relay's work list: a community's pending events in order.
 CREATE INDEX events_pending_seq ON events (COALESCE(community_id, 0), seq) WHERE sync_state = 'pending';
+
+-- Keys of the pull API (`GET /records/v1/events`), one district each, made and revoked by its
+-- district admin. Only the SHA-256 of a key is kept (a key is 32 random bytes: nothing to guess);
+-- its first characters are kept to tell keys apart on the screen.
+CREATE TABLE records_api_keys (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    district_id BIGINT NOT NULL REFERENCES districts(id),
+    name        TEXT NOT NULL CHECK (char_length(name) BETWEEN 1 AND 40),
+    key_hash    TEXT NOT NULL UNIQUE CHECK (char_length(key_hash) = 64),
+    prefix      TEXT NOT NULL CHECK (char_length(prefix) BETWEEN 1 AND 16),
+    created_by  BIGINT NOT NULL REFERENCES users(id),
+    created_at  BIGINT NOT NULL,
+    revoked_at  BIGINT
+);

@@ -33,3 +33,17 @@ BEGIN
 END;
 -- The relay's work list: a community's pending events in order.
 CREATE INDEX events_pending_seq ON events (COALESCE(community_id, 0), seq) WHERE sync_state = 'pending';
+
+-- Keys of the pull API (`GET /records/v1/events`), one district each, made and revoked by its
+-- district admin. Only the SHA-256 of a key is kept (a key is 32 random bytes: nothing to guess);
+-- its first characters are kept to tell keys apart on the screen.
+CREATE TABLE records_api_keys (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    district_id INTEGER NOT NULL REFERENCES districts(id),
+    name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 40),
+    key_hash    TEXT NOT NULL UNIQUE CHECK (length(key_hash) = 64),
+    prefix      TEXT NOT NULL CHECK (length(prefix) BETWEEN 1 AND 16),
+    created_by  INTEGER NOT NULL REFERENCES users(id),
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+);

@@ -26,14 +26,22 @@ pub fn temp_dir() -> PathBuf {
 
 /// A migrated, empty SQLite database in a new file.
 pub async fn sqlite() -> Db {
-    let path = temp_dir().join("test.db");
-    let db = Db::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    sqlite_with_url().await.0
+}
+
+async fn sqlite_with_url() -> (Db, String) {
+    let url = format!("sqlite://{}", temp_dir().join("test.db").display());
+    let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
-    db
+    (db, url)
 }
 
 /// A migrated, empty PostgreSQL database, if the run has a server.
 pub async fn postgres() -> Option<Db> {
+    postgres_with_url().await.map(|(db, _)| db)
+}
+
+async fn postgres_with_url() -> Option<(Db, String)> {
     let Ok(admin_url) = std::env::var("LINLI_TEST_POSTGRES_URL") else {
         if std::env::var("LINLI_REQUIRE_POSTGRES").as_deref() == Ok("1") {
             panic!("LINLI_REQUIRE_POSTGRES=1 but LINLI_TEST_POSTGRES_URL is not set");
@@ -46,9 +54,10 @@ pub async fn postgres() -> Option<Db> {
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await.unwrap();
     admin.close().await;
     let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
-    let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
+    let url = format!("{base}/{name}");
+    let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
-    Some(db)
+    Some((db, url))
 }
 
 /// One fresh database per backend of this run, labelled for assertion messages.
@@ -56,6 +65,16 @@ pub async fn databases() -> Vec<(&'static str, Db)> {
     let mut all = vec![("sqlite", sqlite().await)];
     if let Some(pg) = postgres().await {
         all.push(("postgres", pg));
+    }
+    all
+}
+
+/// `databases`, with the URL of each (for a server process started by the test).
+pub async fn databases_with_urls() -> Vec<(&'static str, Db, String)> {
+    let (db, url) = sqlite_with_url().await;
+    let mut all = vec![("sqlite", db, url)];
+    if let Some((db, url)) = postgres_with_url().await {
+        all.push(("postgres", db, url));
     }
     all
 }
