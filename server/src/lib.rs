@@ -5,6 +5,7 @@
 pub mod bench_ballots;
 pub mod bench_bookings;
 pub mod bench_data;
+pub mod bench_records;
 pub mod bench_load;
 pub mod config;
 pub mod http;

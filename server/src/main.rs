@@ -17,6 +17,10 @@ const USAGE: &str = "usage: server <command>\n\n\
                    a booking rush (64 concurrent residents, one session of 50 places, each\n\
                    resident once) then many sessions for SECONDS (default 640 residents, 20 s),\n\
                    bookings/s and latency against a bare insert loop (DATABASE_URL)\n\
+  bench-records [RECORDS OUTAGE_SECS PER_SEC]\n\
+                   records delivered per second to the reference receiver (default 10000\n\
+                   records), then the catch-up after the receiver was down OUTAGE_SECS (default\n\
+                   600) while PER_SEC records a second kept coming (default 2)\n\
   receiver [--fail-before SHARE] [--fail-after SHARE] [--delay-ms MS] [--down] [--refuse]\n\
                    run the reference records receiver (LINLI_RECEIVER_ADDR, default\n\
                    127.0.0.1:3100; LINLI_RECEIVER_DB, default <data dir>/receiver.db; the secret\n\
@@ -44,6 +48,10 @@ async fn main() -> ExitCode {
             bench_bookings(n(1, 640), n(2, 20) as u64).await
         }
         Some("receiver") => receiver(&args[1..]).await,
+        Some("bench-records") => {
+            let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+            bench_records(n(1, 10_000), n(2, 600) as u64, n(3, 2)).await
+        }
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             Ok(())
@@ -130,6 +138,24 @@ async fn bench_bookings(residents: usize, seconds: u64) -> Result<(), AnyError> 
         );
     }
     tracing::info!(?r, "booking benchmark");
+    Ok(())
+}
+
+async fn bench_records(records: usize, outage_secs: u64, per_sec: usize) -> Result<(), AnyError> {
+    let config = Config::from_env()?;
+    let r = server::bench_records::run(config, records, outage_secs, per_sec).await?;
+    println!(
+        "| {} | {} | {:.1} s | {:.0}/s | {} s | {} | {:.0} s | {} |",
+        r.backend,
+        r.records,
+        r.steady_seconds,
+        r.per_sec(),
+        r.outage_seconds,
+        r.during_outage,
+        r.catch_up_seconds,
+        r.schedule
+    );
+    tracing::info!(?r, "records benchmark");
     Ok(())
 }
 

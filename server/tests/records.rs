@@ -216,6 +216,9 @@ async fn every_record_arrives_once_and_in_order_through_a_receiver_down_failing_
         // The seeded deliberations are opened and closed: real results, official events.
         app::deliberation::store::tick(&db, None, server::db::now_ms() + 400 * 86_400_000).await.unwrap();
         app::deliberation::store::tick(&db, None, server::db::now_ms() + 800 * 86_400_000).await.unwrap();
+        // And a month of services: the scheduler sends the month's figures once it is over.
+        let report = server::scheduler::run_services(&db, server::db::now_ms() + 40 * 86_400_000).await.unwrap();
+        assert!(report.months >= 1, "{label}: {report:?}");
         for i in 0..40 {
             official(&db, cs[i % 2], i as i64, true).await;
         }
@@ -271,6 +274,7 @@ async fn every_record_arrives_once_and_in_order_through_a_receiver_down_failing_
         // What left: real deliberation results among them, with no phone number anywhere.
         let applied = running.receiver.applied(None).await.unwrap();
         assert!(applied.iter().any(|r| r.kind == "deliberation.result_published"), "{label}");
+        assert!(applied.iter().any(|r| r.kind == "service.monthly_statistics"), "{label}");
         let phones: Vec<String> = sqlx::query_scalar("SELECT phone FROM users WHERE phone IS NOT NULL").fetch_all(db.pool()).await.unwrap();
         assert!(phones.len() > 5, "{label}");
         for r in &applied {
