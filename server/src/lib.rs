@@ -5,8 +5,8 @@
 pub mod bench_ballots;
 pub mod bench_bookings;
 pub mod bench_data;
-pub mod bench_records;
 pub mod bench_load;
+pub mod bench_records;
 pub mod config;
 pub mod http;
 pub mod receiver;
