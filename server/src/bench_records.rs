@@ -37,7 +37,8 @@ impl Report {
     }
 }
 
-async fn add(db: &Db, communities: &[i64], from: usize, n: usize) -> Result<(), AnyError> {
+/// `n` official records (numbered `from`…), spread over `communities`, in one transaction.
+pub async fn add_records(db: &Db, communities: &[i64], from: usize, n: usize) -> Result<(), AnyError> {
     let mut tx = db.begin_write().await?;
     for i in from..from + n {
         let e = NewEvent {
@@ -56,6 +57,23 @@ async fn add(db: &Db, communities: &[i64], from: usize, n: usize) -> Result<(), 
     Ok(())
 }
 
+/// `n` more communities (codes `{prefix}0`…) in the first district; returns every community's id.
+pub async fn add_communities(db: &Db, prefix: &str, n: usize) -> Result<Vec<i64>, AnyError> {
+    let district: i64 = sqlx::query_scalar("SELECT id FROM districts ORDER BY id LIMIT 1").fetch_one(db.pool()).await?;
+    let mut tx = db.begin_write().await?;
+    for i in 0..n {
+        sqlx::query("INSERT INTO communities (district_id, code, name_zh, name_en) VALUES ($1, $2, $3, $4)")
+            .bind(district)
+            .bind(format!("{prefix}{i}"))
+            .bind(format!("测试{i}"))
+            .bind(format!("Test {i}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(sqlx::query_scalar("SELECT id FROM communities ORDER BY id").fetch_all(db.pool()).await?)
+}
+
 async fn pending(db: &Db) -> Result<i64, AnyError> {
     Ok(store::counts(db, None).await?.pending)
 }
@@ -64,19 +82,7 @@ pub async fn run(config: Config, records: usize, outage_secs: u64, per_sec: usiz
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
     crate::seed::seed_demo(&db).await?;
-    let district: i64 = sqlx::query_scalar("SELECT id FROM districts ORDER BY id LIMIT 1").fetch_one(db.pool()).await?;
-    let mut tx = db.begin_write().await?;
-    for i in 0..8 {
-        sqlx::query("INSERT INTO communities (district_id, code, name_zh, name_en) VALUES ($1, $2, $3, $4)")
-            .bind(district)
-            .bind(format!("bench{i}"))
-            .bind(format!("压测{i}"))
-            .bind(format!("Bench {i}"))
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    let communities: Vec<i64> = sqlx::query_scalar("SELECT id FROM communities ORDER BY id").fetch_all(db.pool()).await?;
+    let communities = add_communities(&db, "bench", 8).await?;
 
     let secret = "whsec_YmVuY2htYXJrIHNlY3JldA==";
     let receiver = Receiver::open(&config.data_dir.join(format!("bench-receiver-{}.db", now_ms())), secret, Faults::default()).await?;
@@ -89,7 +95,7 @@ pub async fn run(config: Config, records: usize, outage_secs: u64, per_sec: usiz
     let every = Duration::from_millis(config.records_every_ms);
 
     for at in (0..records).step_by(500) {
-        add(&db, &communities, at, 500.min(records - at)).await?;
+        add_records(&db, &communities, at, 500.min(records - at)).await?;
     }
     let relay_db = db.clone();
     let relay_task = tokio::spawn(async move {
@@ -110,7 +116,7 @@ pub async fn run(config: Config, records: usize, outage_secs: u64, per_sec: usiz
     let outage = Instant::now();
     let mut added = 0;
     while outage.elapsed() < Duration::from_secs(outage_secs) {
-        add(&db, &communities, records + added, per_sec).await?;
+        add_records(&db, &communities, records + added, per_sec).await?;
         added += per_sec;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

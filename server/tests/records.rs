@@ -347,20 +347,7 @@ async fn a_refused_record_is_dead_at_once_and_a_worker_redelivers_it_once_per_pr
 async fn a_stream_is_delivered_by_one_instance_at_a_time_and_taken_over_when_a_lease_runs_out() {
     for (label, db) in common::databases().await {
         server::seed::seed_demo(&db).await.unwrap();
-        let district: i64 = sqlx::query_scalar("SELECT id FROM districts ORDER BY id LIMIT 1").fetch_one(db.pool()).await.unwrap();
-        let mut tx = db.begin_write().await.unwrap();
-        for i in 0..12 {
-            sqlx::query("INSERT INTO communities (district_id, code, name_zh, name_en) VALUES ($1, $2, $3, $4)")
-                .bind(district)
-                .bind(format!("t{i}"))
-                .bind(format!("测试{i}"))
-                .bind(format!("Test {i}"))
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-        }
-        tx.commit().await.unwrap();
-        let cs = communities(&db).await;
+        let cs = server::bench_records::add_communities(&db, "t", 12).await.unwrap();
         for (i, c) in cs.iter().enumerate() {
             official(&db, *c, i as i64, true).await;
         }
@@ -687,36 +674,9 @@ async fn ten_thousand_records_arrive_once_and_in_order_though_the_server_is_kill
     const RECORDS: usize = 10_000;
     for (label, db, database_url) in common::databases_with_urls().await {
         server::seed::seed_demo(&db).await.unwrap();
-        let district: i64 = sqlx::query_scalar("SELECT id FROM districts ORDER BY id LIMIT 1").fetch_one(db.pool()).await.unwrap();
-        let mut tx = db.begin_write().await.unwrap();
-        for i in 0..8 {
-            sqlx::query("INSERT INTO communities (district_id, code, name_zh, name_en) VALUES ($1, $2, $3, $4)")
-                .bind(district)
-                .bind(format!("k{i}"))
-                .bind(format!("测试{i}"))
-                .bind(format!("Test {i}"))
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-        }
-        tx.commit().await.unwrap();
-        let cs = communities(&db).await;
-        for chunk in (0..RECORDS).collect::<Vec<_>>().chunks(500) {
-            let mut tx = db.begin_write().await.unwrap();
-            for i in chunk {
-                let e = NewEvent {
-                    community_id: Some(cs[i % cs.len()]),
-                    kind: "need.answer",
-                    subject_type: "need",
-                    subject_id: Some(*i as i64),
-                    actor_user_id: None,
-                    on_behalf_of_user_id: None,
-                    official: true,
-                    payload: serde_json::json!({ "from": "accepted", "to": "accepted", "text": "答复", "title": "需求" }),
-                };
-                events::append(&mut tx, &e).await.unwrap();
-            }
-            tx.commit().await.unwrap();
+        let cs = server::bench_records::add_communities(&db, "k", 8).await.unwrap();
+        for at in (0..RECORDS).step_by(500) {
+            server::bench_records::add_records(&db, &cs, at, 500).await.unwrap();
         }
         let running = receiver_on(None, Faults { fail_before: 0.3, ..Faults::default() }).await;
         let mut a = spawn_server(&database_url, &running.url, "instance-a");
