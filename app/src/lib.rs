@@ -8,6 +8,7 @@
 // `t!`, `td_string!`, `use_i18n`, `Locale`, `I18nContextProvider`.
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod account;
+pub mod activities;
 pub mod deliberation;
 #[cfg(feature = "ssr")]
 pub mod infra;
@@ -18,6 +19,7 @@ pub mod records;
 pub mod services;
 pub mod shell;
 pub mod time;
+pub mod timebank;
 pub mod ui;
 
 use leptos::prelude::*;

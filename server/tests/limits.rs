@@ -34,6 +34,18 @@ fn limits() -> Vec<(&'static str, Limit, &'static str, &'static str)> {
         ("session cancel reason", app::services::model::REASON.optional(), "service_sessions", "cancel_reason"),
         ("booking cancel reason", app::services::model::REASON.optional(), "service_bookings", "cancel_reason"),
         ("records key name", app::records::model::KEY_NAME, "records_api_keys", "name"),
+        ("activity title", app::activities::model::TITLE, "activities", "title"),
+        ("activity description", app::activities::model::DESCRIPTION, "activities", "description"),
+        ("activity place", app::activities::model::PLACE, "activities", "place"),
+        ("activity report", app::activities::model::REPORT, "activities", "report"),
+        ("activity return reason", app::activities::model::REASON.optional(), "activities", "return_reason"),
+        ("activity cancel reason", app::activities::model::REASON.optional(), "activities", "cancel_reason"),
+        ("volunteer role name", app::activities::model::ROLE_NAME, "activity_roles", "name"),
+        ("volunteer skills", app::activities::model::SKILLS, "volunteer_applications", "skills"),
+        ("volunteer availability", app::activities::model::AVAILABILITY, "volunteer_applications", "availability"),
+        ("volunteer decision reason", app::activities::model::REASON.optional(), "volunteer_applications", "reason"),
+        ("hours entry reason", app::activities::model::REASON.optional(), "activity_volunteers", "hours_reason"),
+        ("time bank correction reason", app::timebank::model::CORRECTION_REASON.optional(), "timebank_entries", "reason"),
         // needs::model::ANSWER (needs.answer, need_updates.text): added by migration 0005, tried
         // on the databases below.
     ]

@@ -16,6 +16,26 @@
 //! its own write transaction (`Db::begin_write`) and records what the claims mean (a booking,
 //! a sign-up) and whom to tell.
 
+/// Where booking or signing up stands: before it opens, open, or closed (from `closes_at` on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Window {
+    NotYet,
+    Open,
+    Closed,
+}
+
+impl Window {
+    pub fn at(opens_at: i64, closes_at: i64, now: i64) -> Window {
+        if now < opens_at {
+            Window::NotYet
+        } else if now < closes_at {
+            Window::Open
+        } else {
+            Window::Closed
+        }
+    }
+}
+
 /// The claims promoted when `free` places came free, from the waiting claims `(id, places)` in
 /// their order: each that fits, in order (a claim too big for what is left is passed over, not
 /// the ones behind it).

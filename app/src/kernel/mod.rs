@@ -7,11 +7,13 @@
 //! - `stored`: `str_enum!`, enums stored as text (an unknown stored value is an error);
 //! - `roles`: the roles of a membership;
 //! - `sql` (ssr): `$N` placeholders for queries built at run time, on both databases;
+//! - `audience`: who may take part (an age range, buildings), for services and activities;
 //! - `capacity`: places and the waitlist (pools and claims; the database holds the count), for
 //!   service bookings and activity sign-ups alike.
 //!
 //! The kernel depends on `infra` and, for reading the session token, on `account::session`; it
 //! knows no other capability.
+pub mod audience;
 pub mod capacity;
 pub mod error;
 #[cfg(feature = "ssr")]

@@ -7,7 +7,7 @@
 //! January — "turning 60 this year" is 60. A service's age range is inclusive at both ends.
 use crate::kernel::stored::str_enum;
 use crate::kernel::text::Limit;
-use crate::time::{Day, day_of, day_start, days_in_month, weekday, year_of, ymd};
+use crate::time::{Day, day_of, day_start, days_in_month, weekday, ymd};
 use serde::{Deserialize, Serialize};
 
 pub const TITLE: Limit = Limit::line(40);
@@ -62,60 +62,8 @@ impl Category {
 // ---------------------------------------------------------------------------------------------
 // Eligibility and price
 
-/// The person's age at a session starting at `starts_at` (module doc).
-pub fn age_at(birth_year: i64, starts_at: i64) -> i64 {
-    year_of(starts_at) - birth_year
-}
-
-/// Who a service is for: an inclusive age range (either end open) and, if not empty, the
-/// buildings whose households it serves.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Eligibility {
-    pub min_age: Option<i64>,
-    pub max_age: Option<i64>,
-    pub building_ids: Vec<i64>,
-}
-
-/// Why a person may not be served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Ineligible {
-    /// The service has an age range and the roster has no birth year for them.
-    NoBirthYear,
-    TooYoung {
-        min: i64,
-    },
-    TooOld {
-        max: i64,
-    },
-    /// Their building is not among those the service serves.
-    Building,
-    /// Not a confirmed member of a verified household.
-    NotConfirmed,
-}
-
-impl Eligibility {
-    /// The person's age at the session (if known) when they may be served.
-    pub fn check(&self, birth_year: Option<i64>, building: i64, starts_at: i64) -> Result<Option<i64>, Ineligible> {
-        if !self.building_ids.is_empty() && !self.building_ids.contains(&building) {
-            return Err(Ineligible::Building);
-        }
-        let age = birth_year.map(|b| age_at(b, starts_at));
-        if self.min_age.is_some() || self.max_age.is_some() {
-            let a = age.ok_or(Ineligible::NoBirthYear)?;
-            if let Some(min) = self.min_age
-                && a < min
-            {
-                return Err(Ineligible::TooYoung { min });
-            }
-            if let Some(max) = self.max_age
-                && a > max
-            {
-                return Err(Ineligible::TooOld { max });
-            }
-        }
-        Ok(age)
-    }
-}
+/// Who may be served is the kernel's audience rule, shared with activities.
+pub use crate::kernel::audience::{Eligibility, Ineligible, age_at};
 
 /// A price from an age on: `from_age` and up (until the next band) pays `price_fen`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -312,22 +260,11 @@ pub struct SessionTimes {
     pub closes_at: i64,
 }
 
-/// Where booking stands at `now`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Window {
-    NotYet,
-    Open,
-    Closed,
-}
+pub use crate::kernel::capacity::Window;
 
+/// Where booking a session stands at `now`.
 pub fn window(t: &SessionTimes, now: i64) -> Window {
-    if now < t.opens_at {
-        Window::NotYet
-    } else if now < t.closes_at {
-        Window::Open
-    } else {
-        Window::Closed
-    }
+    Window::at(t.opens_at, t.closes_at, now)
 }
 
 /// Whether a resident may still cancel a booking of a session starting at `starts_at`.
@@ -511,26 +448,6 @@ mod tests {
 
     fn at(s: &str) -> i64 {
         local_to_ms(s).unwrap()
-    }
-
-    #[test]
-    fn age_is_the_sessions_year_minus_the_birth_year() {
-        // Born 1966: 60 at every session of 2026, from 1 January (Beijing), 59 the evening before.
-        assert_eq!(age_at(1966, at("2026-01-01T00:00")), 60);
-        assert_eq!(age_at(1966, at("2025-12-31T23:59")), 59);
-        let meals = Eligibility { min_age: Some(60), max_age: None, building_ids: vec![] };
-        assert_eq!(meals.check(Some(1966), 1, at("2026-03-01T11:30")), Ok(Some(60)));
-        assert_eq!(meals.check(Some(1967), 1, at("2026-12-31T11:30")), Err(Ineligible::TooYoung { min: 60 }));
-        assert_eq!(meals.check(None, 1, at("2026-03-01T11:30")), Err(Ineligible::NoBirthYear));
-        // 托育 for ages 0–3: a child born 2023 is 3 in 2026 (served), 4 in 2027 (not).
-        let infants = Eligibility { min_age: Some(0), max_age: Some(3), building_ids: vec![] };
-        assert_eq!(infants.check(Some(2023), 1, at("2026-12-31T09:00")), Ok(Some(3)));
-        assert_eq!(infants.check(Some(2023), 1, at("2027-01-01T09:00")), Err(Ineligible::TooOld { max: 3 }));
-        assert_eq!(infants.check(Some(2027), 1, at("2026-06-01T09:00")), Err(Ineligible::TooYoung { min: 0 }));
-        // Open to all ages: no birth year needed; buildings.
-        let open = Eligibility { min_age: None, max_age: None, building_ids: vec![4, 5] };
-        assert_eq!(open.check(None, 5, at("2026-06-01T09:00")), Ok(None));
-        assert_eq!(open.check(None, 6, at("2026-06-01T09:00")), Err(Ineligible::Building));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use super::notices::ServiceNotice;
 use super::types::*;
 use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
+use crate::kernel::audience::household_people;
 use crate::kernel::capacity::{self, CapacityError, Claimed};
 use crate::kernel::error::CommonError;
 use crate::kernel::guard::{Principal, acting_for, home_community, is_worker, worker_community};
@@ -586,26 +587,6 @@ struct BookAs {
     desk: bool,
 }
 
-/// A member of a household, as booking needs them.
-struct Person {
-    id: i64,
-    name: String,
-    birth_year: Option<i64>,
-    building: i64,
-    confirmed: bool,
-}
-
-async fn people_of(conn: &mut AnyConnection, household: i64) -> Result<Vec<Person>, sqlx::Error> {
-    let rows: Vec<(i64, String, Option<i64>, i64, String)> = sqlx::query_as(
-        "SELECT m.id, m.name, m.birth_year, h.building_id, m.status FROM household_members m JOIN households h ON h.id = m.household_id \
-         WHERE m.household_id = $1 AND m.status <> 'rejected' ORDER BY m.id",
-    )
-    .bind(household)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().map(|(id, name, birth_year, building, status)| Person { id, name, birth_year, building, confirmed: status == "confirmed" }).collect())
-}
-
 const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
 fn new_code() -> String {
@@ -650,7 +631,7 @@ async fn plan(conn: &mut AnyConnection, community: i64, session: i64, members: &
     if ids.len() as i64 > svc.rules.party_limit {
         return Err(E::PartyTooLarge { max: svc.rules.party_limit });
     }
-    let household = people_of(conn, household).await?;
+    let household = household_people(conn, household).await?;
     let mut people = Vec::new();
     for id in &ids {
         let person = household.iter().find(|m| m.id == *id).ok_or(E::NotYourHousehold)?;
@@ -1233,7 +1214,7 @@ pub async fn catalogue(db: &Db, p: &Principal, requested: Option<i64>) -> Result
             .flatten();
         let rel: Vec<(i64, String)> =
             sqlx::query_as("SELECT id, relationship FROM household_members WHERE household_id = $1").bind(household).fetch_all(&mut *conn).await?;
-        for m in people_of(&mut conn, household).await?.into_iter().filter(|m| m.confirmed) {
+        for m in household_people(&mut conn, household).await?.into_iter().filter(|m| m.confirmed) {
             let may = svcs.iter().filter(|s| s.active && s.rules.eligibility.check(m.birth_year, m.building, now).is_ok()).map(|s| s.id).collect();
             members.push(MemberChoice {
                 id: m.id,
@@ -1271,7 +1252,7 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<ServiceDetail, E>
     let at = sessions.iter().find(|s| !s.cancelled).map_or(now, |s| s.starts_at);
     let mut members = Vec::new();
     if let Some((household, _)) = viewer_household(&mut conn, p, svc.community_id).await? {
-        for m in people_of(&mut conn, household).await? {
+        for m in household_people(&mut conn, household).await? {
             let price = if m.confirmed {
                 svc.rules.eligibility.check(m.birth_year, m.building, at).map(|age| price_fen(svc.rules.base_price_fen, &svc.rules.bands, age))
             } else {

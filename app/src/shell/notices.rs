@@ -4,7 +4,13 @@ use crate::notifications::notice::Registry;
 use crate::notifications::pages::NotificationsPage;
 use leptos::prelude::*;
 
-pub const NOTICES: Registry = Registry(&[crate::needs::notices::KINDS, crate::deliberation::notices::KINDS, crate::services::notices::KINDS]);
+pub const NOTICES: Registry = Registry(&[
+    crate::needs::notices::KINDS,
+    crate::deliberation::notices::KINDS,
+    crate::services::notices::KINDS,
+    crate::activities::notices::KINDS,
+    crate::activities::notices::VOLUNTEER_KINDS,
+]);
 
 /// 消息 with every capability's kinds (its own WASM chunk, with the kinds' code).
 #[component]

@@ -1,0 +1,168 @@
+-- Activities and the time bank (志愿活动 / 时间银行). Volunteers are residents a worker approved
+-- (the `volunteer` membership); an activity's participants and each volunteer role are kernel
+-- capacity pools (0007_capacity.sql), so sign-ups share the services' places and waitlist rules.
+-- The time bank is an append-only ledger per person (a household member, so hours can go to a
+-- parent without a phone); `timebank_accounts.balance` is the ledger's sum, kept in the same
+-- transaction and never below zero. Hours are counted in half hours. Times in ms UTC.
+
+CREATE TABLE volunteer_applications (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    community_id  BIGINT NOT NULL REFERENCES communities(id),
+    user_id       BIGINT NOT NULL REFERENCES users(id),
+    skills        TEXT NOT NULL CHECK (char_length(skills) BETWEEN 1 AND 200),
+    availability  TEXT NOT NULL CHECK (char_length(availability) BETWEEN 1 AND 200),
+    -- pending → approved | declined; approved → suspended.
+    status        TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'declined', 'suspended')),
+    reason        TEXT CHECK (reason IS NULL OR char_length(reason) BETWEEN 1 AND 200),
+    decided_by    BIGINT REFERENCES users(id),
+    decided_at    BIGINT,
+    created_at    BIGINT NOT NULL
+);
+-- One open application (pending or approved) per person and community.
+CREATE UNIQUE INDEX volunteer_applications_open ON volunteer_applications (community_id, user_id) WHERE status IN ('pending', 'approved');
+
+CREATE TABLE activities (
+    id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    community_id     BIGINT NOT NULL REFERENCES communities(id),
+    organiser_id     BIGINT NOT NULL REFERENCES users(id),
+    category         TEXT NOT NULL CHECK (category IN ('environment', 'elderly', 'children', 'culture', 'patrol', 'other')),
+    title            TEXT NOT NULL CHECK (char_length(title) BETWEEN 1 AND 40),
+    description      TEXT NOT NULL CHECK (char_length(description) BETWEEN 1 AND 2000),
+    place            TEXT NOT NULL CHECK (char_length(place) BETWEEN 1 AND 60),
+    starts_at        BIGINT NOT NULL,
+    ends_at          BIGINT NOT NULL,
+    signup_opens_at  BIGINT NOT NULL,
+    signup_closes_at BIGINT NOT NULL,
+    -- The age range of the person taking part, inclusive (kernel::audience); NULL: open.
+    min_age          BIGINT CHECK (min_age IS NULL OR min_age BETWEEN 0 AND 130),
+    max_age          BIGINT CHECK (max_age IS NULL OR max_age BETWEEN 0 AND 130),
+    -- The participants' places (capacity = the pool's).
+    pool_id          BIGINT NOT NULL UNIQUE REFERENCES capacity_pools(id),
+    -- draft → submitted → published | returned (→ submitted again); published → cancelled.
+    status           TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'returned', 'published', 'cancelled')),
+    return_reason    TEXT CHECK (return_reason IS NULL OR char_length(return_reason) BETWEEN 1 AND 200),
+    cancel_reason    TEXT CHECK (cancel_reason IS NULL OR char_length(cancel_reason) BETWEEN 1 AND 200),
+    decided_by       BIGINT REFERENCES users(id),
+    decided_at       BIGINT,
+    report           TEXT CHECK (report IS NULL OR char_length(report) BETWEEN 1 AND 2000),
+    -- When the activity's figures went out as an official event (once).
+    figures_at       BIGINT,
+    created_at       BIGINT NOT NULL,
+    updated_at       BIGINT NOT NULL,
+    CHECK (ends_at > starts_at),
+    CHECK (signup_closes_at > signup_opens_at),
+    CHECK (signup_closes_at <= ends_at)
+);
+CREATE INDEX activities_community ON activities (community_id, status, starts_at);
+
+-- A volunteer role (e.g. 2 helpers): its count is its pool's capacity.
+CREATE TABLE activity_roles (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    activity_id  BIGINT NOT NULL REFERENCES activities(id),
+    name         TEXT NOT NULL CHECK (char_length(name) BETWEEN 1 AND 20),
+    pool_id      BIGINT NOT NULL UNIQUE REFERENCES capacity_pools(id),
+    UNIQUE (activity_id, name)
+);
+
+-- A resident's sign-up for members of their household: one claim for all of them.
+CREATE TABLE activity_signups (
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    activity_id    BIGINT NOT NULL REFERENCES activities(id),
+    household_id   BIGINT NOT NULL REFERENCES households(id),
+    claim_id       BIGINT NOT NULL UNIQUE REFERENCES capacity_claims(id),
+    booked_by      BIGINT REFERENCES users(id),
+    actor_user_id  BIGINT NOT NULL REFERENCES users(id),
+    code           TEXT NOT NULL UNIQUE CHECK (char_length(code) = 6),
+    created_at     BIGINT NOT NULL,
+    cancelled_at   BIGINT
+);
+CREATE INDEX activity_signups_household ON activity_signups (household_id, activity_id);
+
+CREATE TABLE activity_signup_people (
+    signup_id      BIGINT NOT NULL REFERENCES activity_signups(id),
+    activity_id    BIGINT NOT NULL REFERENCES activities(id),
+    member_id      BIGINT NOT NULL REFERENCES household_members(id),
+    active         BIGINT NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    checked_in_at  BIGINT,
+    checked_in_by  BIGINT REFERENCES users(id),
+    PRIMARY KEY (signup_id, member_id)
+);
+-- A person takes part once.
+CREATE UNIQUE INDEX activity_signup_people_once ON activity_signup_people (activity_id, member_id) WHERE active = 1;
+
+-- A volunteer in a role: one claim on the role's pool (held, never waiting). Hours come from
+-- check-in and check-out; a worker verifies them, which writes the `earned` ledger entry.
+CREATE TABLE activity_volunteers (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    activity_id     BIGINT NOT NULL REFERENCES activities(id),
+    role_id         BIGINT NOT NULL REFERENCES activity_roles(id),
+    user_id         BIGINT NOT NULL REFERENCES users(id),
+    -- Whose time bank the hours go to (the volunteer's own roster entry).
+    member_id       BIGINT NOT NULL REFERENCES household_members(id),
+    claim_id        BIGINT NOT NULL UNIQUE REFERENCES capacity_claims(id),
+    code            TEXT NOT NULL UNIQUE CHECK (char_length(code) = 6),
+    created_at      BIGINT NOT NULL,
+    cancelled_at    BIGINT,
+    checked_in_at   BIGINT,
+    checked_out_at  BIGINT,
+    -- Set at check-out (activities::model::half_hours) or by a worker's edit (with a reason).
+    half_hours      BIGINT CHECK (half_hours IS NULL OR half_hours BETWEEN 0 AND 480),
+    hours_reason    TEXT CHECK (hours_reason IS NULL OR char_length(hours_reason) BETWEEN 1 AND 200),
+    verified_by     BIGINT REFERENCES users(id),
+    verified_at     BIGINT,
+    CHECK (checked_out_at IS NULL OR checked_in_at IS NOT NULL)
+);
+-- A volunteer takes one role per activity.
+CREATE UNIQUE INDEX activity_volunteers_once ON activity_volunteers (activity_id, user_id) WHERE cancelled_at IS NULL;
+
+-- A community's time-bank rule: the most half hours one person may earn in a calendar year.
+CREATE TABLE timebank_settings (
+    community_id       BIGINT PRIMARY KEY REFERENCES communities(id),
+    yearly_cap         BIGINT NOT NULL CHECK (yearly_cap BETWEEN 1 AND 100000)
+);
+
+CREATE TABLE timebank_accounts (
+    member_id     BIGINT PRIMARY KEY REFERENCES household_members(id),
+    community_id  BIGINT NOT NULL REFERENCES communities(id),
+    -- Half hours: always the sum of the member's entries.
+    balance       BIGINT NOT NULL DEFAULT 0 CHECK (balance >= 0)
+);
+
+-- The ledger: never updated, never deleted (the triggers below). A correction is a new entry
+-- reversing an earlier one, with a reason.
+CREATE TABLE timebank_entries (
+    id                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id         BIGINT NOT NULL REFERENCES timebank_accounts(member_id),
+    community_id      BIGINT NOT NULL REFERENCES communities(id),
+    kind              TEXT NOT NULL CHECK (kind IN ('earned', 'spent', 'refunded', 'transferred', 'corrected')),
+    -- Signed half hours; the balance after this entry.
+    half_hours        BIGINT NOT NULL CHECK (half_hours <> 0),
+    balance_after     BIGINT NOT NULL CHECK (balance_after >= 0),
+    -- The calendar year in Beijing (the yearly cap counts earned entries of a year).
+    year              BIGINT NOT NULL,
+    volunteer_id      BIGINT REFERENCES activity_volunteers(id),
+    booking_id        BIGINT REFERENCES service_bookings(id),
+    counterpart_id    BIGINT REFERENCES household_members(id),
+    reverses_id       BIGINT REFERENCES timebank_entries(id),
+    reason            TEXT CHECK (reason IS NULL OR char_length(reason) BETWEEN 1 AND 200),
+    by_user_id        BIGINT NOT NULL REFERENCES users(id),
+    created_at        BIGINT NOT NULL,
+    CHECK ((kind = 'earned') = (volunteer_id IS NOT NULL)),
+    CHECK ((kind IN ('spent', 'refunded')) = (booking_id IS NOT NULL)),
+    CHECK ((kind = 'transferred') = (counterpart_id IS NOT NULL)),
+    CHECK ((kind = 'corrected') = (reverses_id IS NOT NULL AND reason IS NOT NULL))
+);
+CREATE INDEX timebank_entries_member ON timebank_entries (member_id, id);
+-- An activity's hours are earned once; an entry is reversed at most once; a booking is paid
+-- and refunded at most once.
+CREATE UNIQUE INDEX timebank_earned_once ON timebank_entries (volunteer_id) WHERE kind = 'earned';
+CREATE UNIQUE INDEX timebank_reversed_once ON timebank_entries (reverses_id) WHERE kind = 'corrected';
+CREATE UNIQUE INDEX timebank_booking_once ON timebank_entries (booking_id, kind) WHERE booking_id IS NOT NULL;
+
+CREATE FUNCTION timebank_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the time bank ledger is append-only';
+END
+$$;
+CREATE TRIGGER timebank_entries_no_change BEFORE UPDATE OR DELETE ON timebank_entries
+    FOR EACH ROW EXECUTE FUNCTION timebank_entries_append_only();

@@ -1,0 +1,414 @@
+//! Activities and the time bank on both databases, through the store as the server functions
+//! call it: volunteers applied for and approved, an activity drafted, published, signed up for
+//! (the kernel's waitlist, promoted when a place comes free), roles within their counts,
+//! check-in and out giving hours, hours verified into an append-only ledger that never goes below
+//! zero — also under 200 concurrent spends — and 500 concurrent sign-ups for 30 places.
+mod common;
+
+use app::activities::error::ActivityError as E;
+use app::activities::model::{Category, RoleSpec, Times};
+use app::activities::store as act;
+use app::activities::types::*;
+use app::kernel::error::{CommonError, Failure as _};
+use app::kernel::guard::{Membership, Principal, Role};
+use app::timebank::model::{EntryKind, Refusal};
+use server::db::{Db, now_ms};
+
+async fn principal(db: &Db, phone_or_id: impl Into<Who>) -> Principal {
+    let user: i64 = match phone_or_id.into() {
+        Who::Phone(p) => sqlx::query_scalar("SELECT id FROM users WHERE phone = $1").bind(p).fetch_one(db.pool()).await.unwrap(),
+        Who::Id(id) => id,
+    };
+    // Their first login verifies a resident against the roster.
+    let phone: String = sqlx::query_scalar("SELECT phone FROM users WHERE id = $1").bind(user).fetch_one(db.pool()).await.unwrap();
+    let mut conn = db.pool().acquire().await.unwrap();
+    app::account::store::verify_by_roster(&mut conn, user, &phone).await.unwrap();
+    drop(conn);
+    let rows: Vec<(String, Option<i64>, Option<i64>, i64)> =
+        sqlx::query_as("SELECT role, community_id, district_id, verified FROM memberships WHERE user_id = $1 ORDER BY id")
+            .bind(user)
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    let memberships =
+        rows.into_iter().map(|(r, c, d, v)| Membership { role: Role::parse(&r).unwrap(), community_id: c, district_id: d, verified: v == 1 }).collect();
+    Principal { user_id: user, phone: String::new(), session_id: 0, memberships }
+}
+
+enum Who {
+    Phone(&'static str),
+    Id(i64),
+}
+
+impl From<&'static str> for Who {
+    fn from(p: &'static str) -> Self {
+        Who::Phone(p)
+    }
+}
+
+impl From<i64> for Who {
+    fn from(id: i64) -> Self {
+        Who::Id(id)
+    }
+}
+
+async fn one(db: &Db, sql: &str, id: i64) -> i64 {
+    sqlx::query_scalar(sql).bind(id).fetch_one(db.pool()).await.unwrap()
+}
+
+async fn member_of(db: &Db, user: i64) -> i64 {
+    one(db, "SELECT member_id FROM memberships WHERE user_id = $1 AND role = 'resident'", user).await
+}
+
+/// The refusal is `expected`, with a clear message in both languages.
+fn refused<T: std::fmt::Debug>(label: &str, r: Result<T, E>, expected: E) {
+    let e = r.expect_err(label);
+    assert_eq!(e, expected, "{label}");
+    use app::i18n::Locale;
+    let (zh, en) = (e.message(Locale::zh_CN), e.message(Locale::en));
+    assert!(!zh.is_empty() && !en.is_empty() && zh != en, "{label}: {zh} / {en}");
+}
+
+/// Started two hours ago, ends in an hour; sign-up open since yesterday until the end.
+fn form(capacity: i64, roles: &[(&str, i64)]) -> ActivityForm {
+    let now = now_ms();
+    ActivityForm {
+        title: "楼道清洁".into(),
+        category: Category::Environment,
+        description: "一起打扫 1 幢楼道".into(),
+        place: "翠苑 1 幢".into(),
+        times: Times { starts_at: now - 2 * 3_600_000, ends_at: now + 3_600_000, signup_opens_at: now - 86_400_000, signup_closes_at: now + 3_600_000 },
+        capacity,
+        min_age: None,
+        max_age: None,
+        roles: roles.iter().map(|(n, c)| RoleSpec { name: n.to_string(), count: *c }).collect(),
+    }
+}
+
+async fn published(db: &Db, organiser: &Principal, worker: &Principal, f: &ActivityForm) -> i64 {
+    let id = act::create(db, organiser, f, None).await.unwrap();
+    act::submit(db, organiser, id).await.unwrap();
+    act::decide(db, worker, id, true, None).await.unwrap();
+    id
+}
+
+async fn events_count(db: &Db) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(db.pool()).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_volunteer_runs_an_activity_and_her_verified_hours_reach_the_time_bank() {
+    for (label, db) in common::databases().await {
+        server::seed::seed_demo(&db).await.unwrap();
+        let worker = principal(&db, "13800000020").await;
+        let zhang = principal(&db, "13800000004").await; // 张秀英, resident of 翠苑
+        let wang = principal(&db, "13800000001").await; // 王芳
+        let li = principal(&db, "13800000002").await; // 李强
+        let zhao = principal(&db, "13800000003").await; // 赵敏, 文鼎苑
+        let wending_worker = {
+            // A worker of the other community.
+            let mut p = principal(&db, "13800000003").await;
+            p.memberships = vec![Membership { role: Role::Worker, community_id: p.memberships[0].community_id, district_id: None, verified: false }];
+            p
+        };
+
+        // Not a volunteer yet: may not organise. Applies; a worker of another community may not
+        // decide; hers does.
+        let before = events_count(&db).await;
+        refused(&format!("{label}: not a volunteer"), act::create(&db, &zhang, &form(1, &[]), None).await, E::NotVolunteer);
+        assert_eq!(events_count(&db).await, before, "{label}: nothing written");
+        let application = act::apply(&db, &zhang, "会理发", "周末上午").await.unwrap();
+        refused(&format!("{label}: twice"), act::apply(&db, &zhang, "会理发", "周末上午").await, E::AlreadyApplied);
+        refused(
+            &format!("{label}: other community's worker"),
+            act::decide_application(&db, &wending_worker, application, true, None).await,
+            E::Common(CommonError::Forbidden),
+        );
+        refused(&format!("{label}: decline needs a reason"), act::decide_application(&db, &worker, application, false, Some(" ")).await, E::ReasonRequired);
+        act::decide_application(&db, &worker, application, true, None).await.unwrap();
+        let zhang = principal(&db, zhang.user_id).await;
+        assert!(zhang.memberships.iter().any(|m| m.role == Role::Volunteer), "{label}: approved");
+
+        // She drafts an activity with two roles; a worker publishes it.
+        let f = form(1, &[("帮手", 2), ("摄影", 1)]);
+        let activity = act::create(&db, &zhang, &f, None).await.unwrap();
+        refused(
+            &format!("{label}: draft not open"),
+            act::sign_up(&db, &wang, activity, &[member_of(&db, wang.user_id).await]).await,
+            E::Common(CommonError::NotFound),
+        );
+        refused(&format!("{label}: only submitted are decided"), act::decide(&db, &worker, activity, true, None).await, E::WrongState);
+        act::submit(&db, &zhang, activity).await.unwrap();
+        refused(&format!("{label}: a resident does not publish"), act::decide(&db, &wang, activity, true, None).await, E::Common(CommonError::Forbidden));
+        act::decide(&db, &worker, activity, true, None).await.unwrap();
+        assert_eq!(one(&db, "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'act_published'", zhang.user_id).await, 1, "{label}");
+
+        // 王芳 takes the one place; 李强 waits (1st); 赵敏 of the other community does not see it;
+        // someone else's household member is refused.
+        let wang_member = member_of(&db, wang.user_id).await;
+        let li_member = member_of(&db, li.user_id).await;
+        let first = act::sign_up(&db, &wang, activity, &[wang_member]).await.unwrap();
+        assert_eq!(first.state, SignUpState::SignedUp, "{label}");
+        refused(&format!("{label}: twice"), act::sign_up(&db, &wang, activity, &[wang_member]).await, E::AlreadySignedUp { name: "王芳".into() });
+        refused(&format!("{label}: not her household"), act::sign_up(&db, &wang, activity, &[li_member]).await, E::NotYourHousehold);
+        refused(
+            &format!("{label}: other community"),
+            act::sign_up(&db, &zhao, activity, &[member_of(&db, zhao.user_id).await]).await,
+            E::Common(CommonError::NotFound),
+        );
+        let second = act::sign_up(&db, &li, activity, &[li_member]).await.unwrap();
+        assert_eq!(second.state, SignUpState::Waiting { position: 1 }, "{label}");
+        refused(&format!("{label}: leave another's"), act::leave(&db, &li, first.signup_id).await, E::Common(CommonError::NotFound));
+        act::leave(&db, &wang, first.signup_id).await.unwrap();
+        assert_eq!(
+            one(&db, "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'act_promoted'", li.user_id).await,
+            1,
+            "{label}: promoted and told"
+        );
+        assert_eq!(
+            one(
+                &db,
+                "SELECT COUNT(*) FROM activity_signups s JOIN capacity_claims c ON c.id = s.claim_id WHERE s.id = $1 AND c.state = 'held'",
+                second.signup_id
+            )
+            .await,
+            1,
+            "{label}"
+        );
+
+        // Roles: within their counts; one role each; only approved volunteers of the community.
+        let roles: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM activity_roles WHERE activity_id = $1 ORDER BY id").bind(activity).fetch_all(db.pool()).await.unwrap();
+        let zhang_role = act::take_role(&db, &zhang, activity, roles[0]).await.unwrap();
+        refused(&format!("{label}: one role each"), act::take_role(&db, &zhang, activity, roles[1]).await, E::AlreadyInRole);
+        refused(&format!("{label}: not a volunteer"), act::take_role(&db, &wang, activity, roles[1]).await, E::NotVolunteer);
+        let chen = principal(&db, "13800000010").await; // 陈志愿, volunteer
+        act::take_role(&db, &chen, activity, roles[1]).await.unwrap();
+        let a2 = act::apply(&db, &wang, "摄影", "周末").await.unwrap();
+        act::decide_application(&db, &worker, a2, true, None).await.unwrap();
+        let wang = principal(&db, wang.user_id).await;
+        refused(&format!("{label}: role full"), act::take_role(&db, &wang, activity, roles[1]).await, E::RoleFull);
+        assert_eq!(one(&db, "SELECT COUNT(*) FROM activity_volunteers WHERE role_id = $1", roles[1]).await, 1, "{label}: nothing written");
+        refused(&format!("{label}: role of another activity"), act::take_role(&db, &wang, activity + 1000, roles[1]).await, E::Common(CommonError::NotFound));
+
+        // Check-in: 李强 by his code; she checks herself in (two hours and five minutes ago, as
+        // the clock is set back here) and out now: clipped to the activity, 2 h = 4 half hours.
+        let code: String = sqlx::query_scalar("SELECT code FROM activity_signups WHERE id = $1").bind(second.signup_id).fetch_one(db.pool()).await.unwrap();
+        refused(
+            &format!("{label}: a resident does not check in"),
+            act::check_in(&db, &li, activity, Some(&code), None, false).await,
+            E::Common(CommonError::Forbidden),
+        );
+        let r = act::check_in(&db, &zhang, activity, Some(&code.to_lowercase()), None, false).await.unwrap();
+        assert_eq!(r, CheckedIn::Participants { names: vec!["李强".into()], already: false }, "{label}");
+        let r = act::check_in(&db, &zhang, activity, None, Some(li_member), false).await.unwrap();
+        assert_eq!(r, CheckedIn::Participants { names: vec!["李强".into()], already: true }, "{label}: once");
+        refused(&format!("{label}: unknown code"), act::check_in(&db, &zhang, activity, Some("ZZZZZZ"), None, false).await, E::UnknownCode);
+        let my_code: String = sqlx::query_scalar("SELECT code FROM activity_volunteers WHERE id = $1").bind(zhang_role).fetch_one(db.pool()).await.unwrap();
+        refused(&format!("{label}: out before in"), act::check_in(&db, &zhang, activity, Some(&my_code), None, true).await, E::NotCheckedIn);
+        act::check_in(&db, &zhang, activity, Some(&my_code), None, false).await.unwrap();
+        sqlx::query("UPDATE activity_volunteers SET checked_in_at = $2 WHERE id = $1")
+            .bind(zhang_role)
+            .bind(now_ms() - 2 * 3_600_000 - 300_000)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let r = act::check_in(&db, &zhang, activity, Some(&my_code), None, true).await.unwrap();
+        assert!(matches!(r, CheckedIn::Volunteer { out: true, half_hours: Some(4), .. }), "{label}: {r:?}");
+
+        // 陈志愿 never checked out: no hours to verify until the worker enters them with a reason.
+        let chen_role = one(&db, "SELECT id FROM activity_volunteers WHERE user_id = $1", chen.user_id).await;
+        refused(&format!("{label}: no hours"), act::verify_hours(&db, &worker, activity, &[zhang_role, chen_role]).await, E::NoHours);
+        assert_eq!(
+            one(&db, "SELECT COUNT(*) FROM timebank_entries WHERE member_id = $1", member_of(&db, zhang.user_id).await).await,
+            0,
+            "{label}: nothing half-done"
+        );
+        refused(&format!("{label}: only workers verify"), act::verify_hours(&db, &zhang, activity, &[zhang_role]).await, E::Common(CommonError::Forbidden));
+        act::set_hours(&db, &worker, chen_role, 6, "忘记签退，按签到表").await.unwrap();
+        // The yearly cap is 2 h (4 half hours): 陈志愿's 6 are credited as 4.
+        act::set_yearly_cap(&db, &worker, None, 4).await.unwrap();
+        let v = act::verify_hours(&db, &worker, activity, &[zhang_role, chen_role]).await.unwrap();
+        assert_eq!(v.iter().map(|v| (v.credited, v.recorded)).collect::<Vec<_>>(), vec![(4, 4), (4, 6)], "{label}");
+        refused(&format!("{label}: verified once"), act::verify_hours(&db, &worker, activity, &[zhang_role]).await, E::WrongState);
+        let zm = member_of(&db, zhang.user_id).await;
+        let balance = |m: i64| one(&db, "SELECT balance FROM timebank_accounts WHERE member_id = $1", m);
+        assert_eq!(balance(zm).await, 4, "{label}");
+
+        // She gives 1 h to her mother (added to her household here).
+        let household = one(&db, "SELECT household_id FROM household_members WHERE id = $1", zm).await;
+        let mother: i64 = sqlx::query_scalar(
+            "INSERT INTO household_members (household_id, name, birth_year, relationship, status) VALUES ($1, '张母', 1935, '母亲', 'confirmed') RETURNING id",
+        )
+        .bind(household)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(act::transfer(&db, &zhang, mother, 2).await.unwrap(), 2, "{label}");
+        assert_eq!(balance(mother).await, 2, "{label}");
+        refused(&format!("{label}: not household"), act::transfer(&db, &zhang, li_member, 1).await, E::Ledger(Refusal::NotInHousehold));
+        refused(&format!("{label}: more than she has"), act::transfer(&db, &zhang, mother, 3).await, E::Ledger(Refusal::Insufficient { balance: 2 }));
+
+        // A worker corrects her earned entry by −1 with a reason; the entry itself stays.
+        let earned = one(&db, "SELECT id FROM timebank_entries WHERE member_id = $1 AND kind = 'earned'", zm).await;
+        refused(&format!("{label}: reason"), act::correct(&db, &worker, earned, -1, "").await, E::ReasonRequired);
+        refused(&format!("{label}: other community's worker"), act::correct(&db, &wending_worker, earned, -1, "记错").await, E::Common(CommonError::Forbidden));
+        refused(
+            &format!("{label}: not below what is left"),
+            act::correct(&db, &worker, earned, -3, "记错").await,
+            E::Ledger(Refusal::Insufficient { balance: 2 }),
+        );
+        act::correct(&db, &worker, earned, -1, "签到时间记错").await.unwrap();
+        assert_eq!(balance(zm).await, 1, "{label}");
+        // The balance is the ledger's sum; the ledger cannot be changed.
+        let sum = one(&db, "SELECT CAST(SUM(half_hours) AS BIGINT) FROM timebank_entries WHERE member_id = $1", zm).await;
+        assert_eq!(sum, 1, "{label}");
+        let kinds: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM timebank_entries WHERE member_id = $1 ORDER BY id").bind(zm).fetch_all(db.pool()).await.unwrap();
+        assert_eq!(kinds, [EntryKind::Earned, EntryKind::Transferred, EntryKind::Corrected].map(|k| k.as_str().to_string()), "{label}");
+        assert!(
+            sqlx::query("UPDATE timebank_entries SET half_hours = 100 WHERE id = $1").bind(earned).execute(db.pool()).await.is_err(),
+            "{label}: append-only"
+        );
+        assert!(sqlx::query("DELETE FROM timebank_entries WHERE id = $1").bind(earned).execute(db.pool()).await.is_err(), "{label}: append-only");
+        assert!(
+            sqlx::query("UPDATE timebank_accounts SET balance = -1 WHERE member_id = $1").bind(zm).execute(db.pool()).await.is_err(),
+            "{label}: never below zero"
+        );
+
+        // A change of place tells everyone; cancelling needs a reason and tells them all.
+        let mut moved = f.clone();
+        moved.place = "翠苑 2 幢".into();
+        act::update(&db, &zhang, activity, &moved).await.unwrap();
+        assert_eq!(one(&db, "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'act_changed'", li.user_id).await, 1, "{label}");
+        refused(&format!("{label}: reason"), act::cancel(&db, &zhang, activity, " ").await, E::ReasonRequired);
+        refused(&format!("{label}: a resident does not cancel"), act::cancel(&db, &li, activity, "下雨").await, E::Common(CommonError::Forbidden));
+        assert_eq!(act::cancel(&db, &zhang, activity, "下雨").await.unwrap(), 3, "{label}: one sign-up, two volunteers");
+        assert_eq!(one(&db, "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'act_cancelled'", li.user_id).await, 1, "{label}");
+        refused(&format!("{label}: cancelled"), act::sign_up(&db, &wang, activity, &[wang_member]).await, E::Cancelled);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn five_hundred_concurrent_signups_take_exactly_thirty_places_and_the_rest_wait_in_order() {
+    for (label, db) in common::databases().await {
+        server::seed::seed_demo(&db).await.unwrap();
+        let worker = principal(&db, "13800000020").await;
+        let community = worker.memberships.iter().find(|m| m.role == Role::Worker).unwrap().community_id.unwrap();
+        let users = {
+            let mut conn = db.pool().acquire().await.unwrap();
+            server::bench_data::residents_of_new_building(&mut conn, community, "活动楼", "1370000", 500, None).await.unwrap().1
+        };
+        let activity = published(&db, &worker, &worker, &form(30, &[])).await;
+        let mut tasks = Vec::new();
+        for u in users {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let p = principal(&db, u).await;
+                let m = member_of(&db, u).await;
+                act::sign_up(&db, &p, activity, &[m]).await
+            }));
+        }
+        let (mut held, mut waiting) = (0, Vec::new());
+        for t in tasks {
+            match t.await.unwrap().unwrap_or_else(|e| panic!("{label}: {e:?}")) {
+                SignUpReceipt { state: SignUpState::SignedUp, .. } => held += 1,
+                SignUpReceipt { state: SignUpState::Waiting { position }, signup_id, .. } => waiting.push((signup_id, position)),
+            }
+        }
+        let pool = one(&db, "SELECT pool_id FROM activities WHERE id = $1", activity).await;
+        assert_eq!((held, one(&db, "SELECT taken FROM capacity_pools WHERE id = $1", pool).await), (30, 30), "{label}");
+        let order: Vec<i64> = sqlx::query_scalar(
+            "SELECT s.id FROM activity_signups s JOIN capacity_claims c ON c.id = s.claim_id WHERE s.activity_id = $1 AND c.state = 'waiting' ORDER BY c.seq",
+        )
+        .bind(activity)
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(order.len(), 470, "{label}");
+        for (i, id) in order.iter().enumerate() {
+            assert_eq!(waiting.iter().find(|(s, _)| s == id).unwrap().1, i as i64 + 1, "{label}: sign-up {id} told its place in line");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_concurrent_spends_never_take_a_balance_below_zero() {
+    for (label, db) in common::databases().await {
+        server::seed::seed_demo(&db).await.unwrap();
+        let zhang = principal(&db, "13800000004").await;
+        let member = member_of(&db, zhang.user_id).await;
+        let community = one(&db, "SELECT community_id FROM memberships WHERE user_id = $1 AND role = 'resident'", zhang.user_id).await;
+        // 50 half hours in the bank (a worker's verified activity, posted directly here).
+        {
+            let mut tx = db.begin_write().await.unwrap();
+            // Earned entries come from a volunteer's role in an activity: one is made here.
+            let pool = app::kernel::capacity::create_pool(&mut tx, 1, 0).await.unwrap();
+            let claim = app::kernel::capacity::claim(&mut tx, pool, 1, 0).await.unwrap().claim();
+            let act_id: i64 = sqlx::query_scalar(
+                "INSERT INTO activities (community_id, organiser_id, category, title, description, place, starts_at, ends_at, signup_opens_at, signup_closes_at, pool_id, status, created_at, updated_at) \
+                 VALUES ($1, $2, 'other', 't', 'd', 'p', 10, 20, 0, 20, $3, 'published', 0, 0) RETURNING id",
+            )
+            .bind(community)
+            .bind(zhang.user_id)
+            .bind(pool)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+            let role_pool = app::kernel::capacity::create_pool(&mut tx, 1, 0).await.unwrap();
+            let role: i64 = sqlx::query_scalar("INSERT INTO activity_roles (activity_id, name, pool_id) VALUES ($1, 'r', $2) RETURNING id")
+                .bind(act_id)
+                .bind(role_pool)
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+            let vol: i64 = sqlx::query_scalar(
+                "INSERT INTO activity_volunteers (activity_id, role_id, user_id, member_id, claim_id, code, created_at) VALUES ($1, $2, $3, $4, $5, 'AAAAAA', 0) RETURNING id",
+            )
+            .bind(act_id)
+            .bind(role)
+            .bind(zhang.user_id)
+            .bind(member)
+            .bind(claim)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+            let (posted, _) = app::timebank::store::earn(&mut tx, member, community, vol, 50, zhang.user_id).await.unwrap().unwrap();
+            assert_eq!(posted.balance, 50, "{label}");
+            tx.commit().await.unwrap();
+        }
+        // 200 spends of 1 half hour each, at once: exactly 50 accepted, each an entry; never below zero.
+        let mut tasks = Vec::new();
+        for _ in 0..200 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = db.begin_write().await.unwrap();
+                let p = app::timebank::store::Posting::new(member, community, EntryKind::Transferred, -1, 1);
+                let p = app::timebank::store::Posting { counterpart: Some(member), ..p };
+                let r = app::timebank::store::post(&mut tx, &p).await.unwrap();
+                if r.is_ok() {
+                    tx.commit().await.unwrap();
+                }
+                r
+            }));
+        }
+        let mut accepted = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(posted) => {
+                    assert!(posted.balance >= 0, "{label}");
+                    accepted += 1;
+                }
+                Err(r) => assert_eq!(r, Refusal::Insufficient { balance: 0 }, "{label}"),
+            }
+        }
+        assert_eq!(accepted, 50, "{label}");
+        assert_eq!(one(&db, "SELECT balance FROM timebank_accounts WHERE member_id = $1", member).await, 0, "{label}");
+        assert_eq!(
+            one(&db, "SELECT CAST(SUM(half_hours) AS BIGINT) FROM timebank_entries WHERE member_id = $1", member).await,
+            0,
+            "{label}: the ledger sums to it"
+        );
+        assert_eq!(one(&db, "SELECT COUNT(*) FROM timebank_entries WHERE member_id = $1 AND kind = 'transferred'", member).await, 50, "{label}");
+    }
+}
