@@ -31,6 +31,9 @@ const NO_FOREIGN_IDS: &[(&str, &str)] = &[
     ("needs/settings", "numbers, for the worker's own community"),
     ("services/mine", "the caller's own household's bookings"),
     ("records/create_key", "a name, into the district admin's own district"),
+    ("activities/list", "`category` only filters the caller's own community's list"),
+    ("activities/volunteer_apply", "skills and availability, for the caller's own community"),
+    ("timebank/mine", "the caller's own time bank"),
     ("needs/list", "`category` only filters the caller's own community's list (another's category lists nothing)"),
 ];
 
@@ -286,6 +289,36 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
         let wang_member = scalar(&s, "SELECT member_id FROM memberships WHERE user_id = $1 AND role = 'resident'", &[wang]).await;
         let wang_father = scalar(&s, "SELECT id FROM household_members WHERE name = '王建国'", &[]).await;
 
+        // Activities: one published in each community (by its worker), a sign-up, a volunteer in a
+        // role with verified hours (a ledger entry) in 文鼎苑.
+        let activity_form = json!({ "title": "楼道清洁", "category": "Environment", "description": "一起打扫", "place": "1幢",
+            "times": { "starts_at": now + 86_400_000, "ends_at": now + 90_000_000, "signup_opens_at": now - 60_000, "signup_closes_at": now + 86_400_000 },
+            "capacity": 10, "min_age": null, "max_age": null, "roles": [{ "name": "帮手", "count": 2 }] })
+        .to_string();
+        let publish = async |jar: &mut common::live::Jar| {
+            let id = ok(&s, jar, "activities/save", &[("form", &activity_form)]).await.as_i64().unwrap();
+            ok(&s, jar, "activities/submit", &[("id", &id.to_string())]).await;
+            ok(&s, jar, "activities/decide", &[("id", &id.to_string()), ("approve", "true")]).await;
+            id
+        };
+        let activity_b = publish(&mut worker_b).await;
+        let activity_a = publish(&mut worker).await;
+        let signup_b =
+            ok(&s, &mut zhao_jar, "activities/sign_up", &[("activity_id", &activity_b.to_string()), ("members", &zhao_member.to_string())]).await["signup_id"]
+                .as_i64()
+                .unwrap();
+        let signup_code_b: String = sqlx::query_scalar("SELECT code FROM activity_signups WHERE id = $1").bind(signup_b).fetch_one(&pool).await.unwrap();
+        let application_b = ok(&s, &mut zhao_jar, "activities/volunteer_apply", &[("skills", "打扫"), ("availability", "周末")]).await.as_i64().unwrap();
+        ok(&s, &mut worker_b, "activities/decide_volunteer", &[("application_id", &application_b.to_string()), ("approve", "true")]).await;
+        let role_b = scalar(&s, "SELECT id FROM activity_roles WHERE activity_id = $1", &[activity_b]).await;
+        let volunteer_b = ok(&s, &mut zhao_jar, "activities/take_role", &[("activity_id", &activity_b.to_string()), ("role_id", &role_b.to_string())])
+            .await
+            .as_i64()
+            .unwrap();
+        ok(&s, &mut worker_b, "activities/set_hours", &[("volunteer_id", &volunteer_b.to_string()), ("half_hours", "2"), ("reason", "按签到表")]).await;
+        ok(&s, &mut worker_b, "activities/verify", &[("activity_id", &activity_b.to_string()), ("volunteers", &volunteer_b.to_string())]).await;
+        let entry_b = scalar(&s, "SELECT MAX(id) FROM timebank_entries WHERE community_id = $1", &[wending]).await;
+
         let i = |v: i64| v.to_string();
         use Who::*;
         let cases = vec![
@@ -534,6 +567,38 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
             case("records/reconcile", Worker, "another community", &[("community_id", i(wending))]),
             case("records/redeliver", Worker, "another community's dead letter", &[("event_id", i(dead_b))]),
             case("records/revoke_key", Worker, "another district's key", &[("key_id", i(key_x))]),
+            case("activities/get", Resident, "another community's activity", &[("id", i(activity_b))]),
+            case("activities/save", Worker, "another community's activity", &[("id", i(activity_b)), ("form", activity_form.clone())]),
+            case("activities/submit", Worker, "another community's activity", &[("id", i(activity_b))]),
+            case("activities/decide", Worker, "another community's activity", &[("id", i(activity_b)), ("approve", "false".into()), ("reason", "重写".into())]),
+            case("activities/cancel", Worker, "another community's activity", &[("id", i(activity_b)), ("reason", "下雨".into())]),
+            case("activities/sign_up", Resident, "another community's activity", &[("activity_id", i(activity_b)), ("members", i(wang_member))]),
+            with_control(
+                case("activities/sign_up", Resident, "a member of another household", &[("activity_id", i(activity_a)), ("members", i(zhao_member))]),
+                &[("activity_id", i(activity_a)), ("members", i(wang_member))],
+            ),
+            case("activities/leave", Resident, "another household's sign-up", &[("signup_id", i(signup_b))]),
+            case("activities/take_role", Resident, "another community's role", &[("activity_id", i(activity_b)), ("role_id", i(role_b))]),
+            case("activities/take_role", Worker, "a role of another activity", &[("activity_id", i(activity_a)), ("role_id", i(role_b))]),
+            case("activities/leave_role", Resident, "another volunteer's role", &[("volunteer_id", i(volunteer_b))]),
+            case("activities/desk", Worker, "another community's activity", &[("activity_id", i(activity_b))]),
+            case("activities/check_in", Worker, "another community's activity", &[("activity_id", i(activity_b)), ("code", signup_code_b.clone())]),
+            case("activities/check_in", Worker, "a code of another activity", &[("activity_id", i(activity_a)), ("code", signup_code_b.clone())]),
+            case("activities/check_in", Worker, "a person not signed up here", &[("activity_id", i(activity_a)), ("member_id", i(zhao_member))]),
+            case(
+                "activities/set_hours",
+                Worker,
+                "another community's volunteer",
+                &[("volunteer_id", i(volunteer_b)), ("half_hours", "2".into()), ("reason", "改".into())],
+            ),
+            case("activities/verify", Worker, "a volunteer of another activity", &[("activity_id", i(activity_a)), ("volunteers", i(volunteer_b))]),
+            case("activities/review", Worker, "another community", &[("community_id", i(wending))]),
+            case("activities/decide_volunteer", Worker, "another community's application", &[("application_id", i(application_b)), ("approve", "true".into())]),
+            case("activities/suspend_volunteer", Worker, "another community's volunteer", &[("application_id", i(application_b)), ("reason", "测试".into())]),
+            case("timebank/transfer", Resident, "a member of another household", &[("to_member", i(zhao_member)), ("half_hours", "1".into())]),
+            case("timebank/correct", Worker, "another community's entry", &[("entry_id", i(entry_b)), ("delta", "-1".into()), ("reason", "记错".into())]),
+            case("timebank/cap", Worker, "another community", &[("community_id", i(wending)), ("cap", "10".into())]),
+            case("timebank/community", Worker, "another community", &[("community_id", i(wending))]),
         ];
 
         // Every registered function is either tried here or listed as naming no row of anyone else's.

@@ -70,6 +70,9 @@ pub enum ActivityError {
     /// Hours cannot be verified without a check-out (or the worker's entry).
     #[error("no hours to verify")]
     NoHours,
+    /// More hours than the activity lasted (or fewer than none).
+    #[error("at most {max} half hours")]
+    HoursOutOfRange { max: i64 },
     #[error("the time bank refused: {0:?}")]
     Ledger(Refusal),
     #[error("a reason is required")]
@@ -128,6 +131,7 @@ impl Failure for ActivityError {
             | ActivityError::BelowTaken { .. }
             | ActivityError::NoHours
             | ActivityError::Ledger(_) => 409,
+            ActivityError::HoursOutOfRange { .. } => 400,
             _ => 400,
         }
     }
@@ -174,6 +178,7 @@ impl Failure for ActivityError {
             ActivityError::NotHeld => td_string!(l, act_err_not_held).to_string(),
             ActivityError::BelowTaken { taken } => td_string!(l, act_err_below_taken, taken = *taken).to_string(),
             ActivityError::NoHours => td_string!(l, act_err_no_hours).to_string(),
+            ActivityError::HoursOutOfRange { max } => td_string!(l, act_err_hours_range, hours = hours(*max)).to_string(),
             ActivityError::Ledger(r) => match r {
                 Refusal::Insufficient { balance } => td_string!(l, tb_err_insufficient, balance = hours(*balance)).to_string(),
                 Refusal::YearlyCap { cap } => td_string!(l, tb_err_cap, cap = hours(*cap)).to_string(),

@@ -836,7 +836,7 @@ pub async fn set_hours(db: &Db, p: &Principal, volunteer: i64, half_hours: i64, 
     }
     let most = (a.times.ends_at - a.times.starts_at) / 1_800_000;
     if !(0..=most).contains(&half_hours) {
-        return Err(E::Ledger(crate::timebank::model::Refusal::Amount));
+        return Err(E::HoursOutOfRange { max: most });
     }
     sqlx::query("UPDATE activity_volunteers SET half_hours = $2, hours_reason = $3 WHERE id = $1")
         .bind(volunteer)
@@ -988,4 +988,348 @@ pub async fn set_yearly_cap(db: &Db, p: &Principal, community: Option<i64>, cap:
     events::append(&mut tx, &event(community, "timebank.cap_set", "community", community, Some(p.user_id), serde_json::json!({ "yearly_cap": cap }))).await?;
     tx.commit().await?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the screens show
+
+const CARD: &str = "SELECT a.id, a.title, a.category, a.place, a.starts_at, a.ends_at, a.signup_opens_at, a.signup_closes_at, p.capacity, p.taken, \
+     (SELECT COUNT(*) FROM capacity_claims c WHERE c.pool_id = a.pool_id AND c.state = 'waiting'), a.status, a.min_age, a.max_age \
+     FROM activities a JOIN capacity_pools p ON p.id = a.pool_id";
+
+fn card(r: &sqlx::any::AnyRow) -> Result<ActivityCard, E> {
+    Ok(ActivityCard {
+        id: r.try_get(0)?,
+        title: r.try_get(1)?,
+        category: Category::parse(&r.try_get::<String, _>(2)?).ok_or(CommonError::Internal)?,
+        place: r.try_get(3)?,
+        starts_at: r.try_get(4)?,
+        ends_at: r.try_get(5)?,
+        signup_opens_at: r.try_get(6)?,
+        signup_closes_at: r.try_get(7)?,
+        capacity: r.try_get(8)?,
+        taken: r.try_get(9)?,
+        waiting: r.try_get(10)?,
+        status: Status::parse(&r.try_get::<String, _>(11)?).ok_or(CommonError::Internal)?,
+        min_age: r.try_get(12)?,
+        max_age: r.try_get(13)?,
+    })
+}
+
+async fn cards(conn: &mut AnyConnection, filter: &str, args: &[i64]) -> Result<Vec<ActivityCard>, E> {
+    let sql = format!("{CARD} WHERE {filter}");
+    let mut q = sqlx::query(&sql);
+    for a in args {
+        q = q.bind(*a);
+    }
+    q.fetch_all(&mut *conn).await?.iter().map(card).collect()
+}
+
+async fn may_apply(conn: &mut AnyConnection, p: &Principal, community: i64) -> Result<bool, E> {
+    let verified = crate::kernel::guard::standing(conn, p.user_id, community).await?.verified;
+    let open: i64 = sqlx::query_scalar(
+        "SELECT CAST((SELECT COUNT(*) FROM volunteer_applications WHERE community_id = $1 AND user_id = $2 AND status IN ('pending', 'approved')) \
+         + (SELECT COUNT(*) FROM memberships WHERE community_id = $1 AND user_id = $2 AND role = 'volunteer') AS BIGINT)",
+    )
+    .bind(community)
+    .bind(p.user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(verified && open == 0)
+}
+
+/// The 活动 tab of the viewer's community: published activities not yet ended (those of one
+/// category if asked), soonest first; an organiser's own unpublished ones.
+pub async fn list(db: &Db, p: &Principal, category: Option<Category>) -> Result<ActivityList, E> {
+    let mut conn = db.pool().acquire().await?;
+    let (subject, _) = crate::kernel::guard::acting_for(&mut conn, p).await?;
+    let community = crate::kernel::guard::home_community(&mut conn, p, subject, None).await?;
+    let now = now_ms();
+    let mut upcoming =
+        cards(&mut conn, "a.community_id = $1 AND a.status = 'published' AND a.ends_at > $2 ORDER BY a.starts_at, a.id", &[community, now]).await?;
+    if let Some(c) = category {
+        upcoming.retain(|a| a.category == c);
+    }
+    let mine = cards(
+        &mut conn,
+        "a.community_id = $1 AND a.organiser_id = $2 AND a.status IN ('draft', 'submitted', 'returned') ORDER BY a.id DESC",
+        &[community, p.user_id],
+    )
+    .await?;
+    Ok(ActivityList {
+        upcoming,
+        mine,
+        can_organise: may_organise(&mut conn, p, community).await?,
+        is_worker: is_worker(&mut conn, p, community).await?,
+        may_apply: may_apply(&mut conn, p, community).await?,
+    })
+}
+
+/// An activity's page. Published (or cancelled) ones are seen by the community's members; drafts
+/// only by their organiser and the community's workers; anyone else is told it does not exist.
+pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<ActivityDetail, E> {
+    let mut conn = db.pool().acquire().await?;
+    let a = load(&mut conn, id).await?;
+    let is_worker = is_worker(&mut conn, p, a.community).await?;
+    let is_organiser = a.organiser == p.user_id;
+    let (subject, _) = crate::kernel::guard::acting_for(&mut conn, p).await?;
+    let member = crate::kernel::guard::standing(&mut conn, subject, a.community).await?.member;
+    let visible = match a.status {
+        Status::Published | Status::Cancelled => member || is_worker,
+        _ => is_organiser || is_worker,
+    };
+    if !visible {
+        return Err(CommonError::NotFound.into());
+    }
+    let c = cards(&mut conn, "a.id = $1", &[id]).await?.pop().ok_or(CommonError::NotFound)?;
+    let row: (String, String, String, Option<String>, Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT a.category, a.description, COALESCE(u.display_name, ''), a.return_reason, a.cancel_reason, a.report FROM activities a JOIN users u ON u.id = a.organiser_id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let roles: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT r.id, r.name, p.capacity, p.taken FROM activity_roles r JOIN capacity_pools p ON p.id = r.pool_id WHERE r.activity_id = $1 ORDER BY r.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let roles: Vec<RoleView> = roles.into_iter().map(|(id, name, count, taken)| RoleView { id, name, count, taken }).collect();
+    // The household's members and sign-ups.
+    let mut members = Vec::new();
+    let mut my_signups = Vec::new();
+    if let Some((household, _)) = crate::account::community::household_of(&mut conn, subject).await?.filter(|(_, c)| *c == a.community) {
+        let active: Vec<(i64,)> =
+            sqlx::query_as("SELECT member_id FROM activity_signup_people WHERE activity_id = $1 AND active = 1").bind(id).fetch_all(&mut *conn).await?;
+        for person in household_people(&mut conn, household).await? {
+            let may = if person.confirmed {
+                a.audience.check(person.birth_year, person.building, a.times.starts_at).map(|_| ())
+            } else {
+                Err(crate::kernel::audience::Ineligible::NotConfirmed)
+            };
+            members.push(MemberChoice {
+                member_id: person.id,
+                name: person.name.clone(),
+                age: person.birth_year.map(|b| crate::kernel::audience::age_at(b, a.times.starts_at)),
+                may,
+                signed_up: active.iter().any(|(m,)| *m == person.id),
+            });
+        }
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT s.id, s.code, s.claim_id FROM activity_signups s WHERE s.activity_id = $1 AND s.household_id = $2 AND s.cancelled_at IS NULL ORDER BY s.id",
+        )
+        .bind(id)
+        .bind(household)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (signup, code, claim) in rows {
+            let names: Vec<(String,)> = sqlx::query_as(
+                "SELECT m.name FROM activity_signup_people sp JOIN household_members m ON m.id = sp.member_id WHERE sp.signup_id = $1 ORDER BY m.id",
+            )
+            .bind(signup)
+            .fetch_all(&mut *conn)
+            .await?;
+            let (_, state, _, position) = capacity::claim_state(&mut conn, claim).await?;
+            let state = match (state, position) {
+                (capacity::ClaimState::Waiting, Some(position)) => SignUpState::Waiting { position },
+                _ => SignUpState::SignedUp,
+            };
+            my_signups.push(MySignUp { signup_id: signup, code, names: names.into_iter().map(|(n,)| n).collect(), state });
+        }
+    }
+    let mine: Option<(i64, String, String, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT v.id, r.name, v.code, v.checked_in_at, v.checked_out_at, v.half_hours, v.verified_at FROM activity_volunteers v JOIN activity_roles r ON r.id = v.role_id \
+         WHERE v.activity_id = $1 AND v.user_id = $2 AND v.cancelled_at IS NULL",
+    )
+    .bind(id)
+    .bind(p.user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let my_role = mine.map(|(volunteer_id, role, code, checked_in_at, checked_out_at, half_hours, verified)| MyRole {
+        volunteer_id,
+        role,
+        code,
+        checked_in_at,
+        checked_out_at,
+        half_hours,
+        verified: verified.is_some(),
+    });
+    let is_volunteer = p.memberships.iter().any(|m| m.role == Role::Volunteer && m.community_id == Some(a.community));
+    let form = ActivityForm {
+        title: a.title.clone(),
+        category: c.category,
+        description: row.1.clone(),
+        place: a.place.clone(),
+        times: a.times,
+        capacity: c.capacity,
+        min_age: a.audience.min_age,
+        max_age: a.audience.max_age,
+        roles: roles.iter().map(|r| RoleSpec { name: r.name.clone(), count: r.count }).collect(),
+    };
+    Ok(ActivityDetail {
+        card: c,
+        description: row.1,
+        organiser: row.2,
+        return_reason: row.3,
+        cancel_reason: row.4,
+        report: row.5,
+        roles,
+        members,
+        my_signups,
+        my_role,
+        is_organiser,
+        is_worker,
+        is_volunteer,
+        form,
+        window: a.times.window(now_ms()),
+        ended: now_ms() >= a.times.ends_at,
+    })
+}
+
+/// The organiser's (or a worker's) list of an activity: participants (held places) and volunteers.
+pub async fn desk(db: &Db, p: &Principal, id: i64) -> Result<Desk, E> {
+    let mut conn = db.pool().acquire().await?;
+    let a = load(&mut conn, id).await?;
+    let is_worker = organiser_or_worker(&mut conn, p, &a).await?;
+    let c = cards(&mut conn, "a.id = $1", &[id]).await?.pop().ok_or(CommonError::NotFound)?;
+    let participants: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT m.id, m.name, h.unit, h.room, sp.checked_in_at FROM activity_signup_people sp JOIN activity_signups s ON s.id = sp.signup_id \
+         JOIN capacity_claims c ON c.id = s.claim_id JOIN household_members m ON m.id = sp.member_id JOIN households h ON h.id = m.household_id \
+         WHERE sp.activity_id = $1 AND sp.active = 1 AND c.state = 'held' ORDER BY m.name, m.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let volunteers: Vec<(i64, String, String, String, Option<i64>, Option<i64>, Option<i64>, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT v.id, m.name, r.name, v.code, v.checked_in_at, v.checked_out_at, v.half_hours, v.hours_reason, v.verified_at FROM activity_volunteers v \
+         JOIN activity_roles r ON r.id = v.role_id JOIN household_members m ON m.id = v.member_id WHERE v.activity_id = $1 AND v.cancelled_at IS NULL ORDER BY r.id, v.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Desk {
+        card: c,
+        participants: participants
+            .into_iter()
+            .map(|(member_id, name, unit, room, at)| DeskParticipant { member_id, name, room: format!("{unit}-{room}"), checked_in: at.is_some() })
+            .collect(),
+        volunteers: volunteers
+            .into_iter()
+            .map(|(volunteer_id, name, role, code, checked_in_at, checked_out_at, half_hours, hours_reason, verified)| DeskVolunteer {
+                volunteer_id,
+                name,
+                role,
+                code,
+                checked_in_at,
+                checked_out_at,
+                half_hours,
+                hours_reason,
+                verified: verified.is_some(),
+            })
+            .collect(),
+        is_worker,
+    })
+}
+
+fn application_view(r: (i64, String, String, String, String, Option<String>, i64)) -> Result<ApplicationView, E> {
+    Ok(ApplicationView {
+        id: r.0,
+        name: r.1,
+        skills: r.2,
+        availability: r.3,
+        status: ApplicationStatus::parse(&r.4).ok_or(CommonError::Internal)?,
+        reason: r.5,
+        at: r.6,
+    })
+}
+
+const APPLICATION: &str = "SELECT a.id, COALESCE(u.display_name, u.phone), a.skills, a.availability, a.status, a.reason, a.created_at \
+     FROM volunteer_applications a JOIN users u ON u.id = a.user_id";
+
+/// A worker's queue in their community (or the one asked for, where they work).
+pub async fn review(db: &Db, p: &Principal, community: Option<i64>) -> Result<Review, E> {
+    let mut conn = db.pool().acquire().await?;
+    let community = worker_community(&mut conn, p, community).await?;
+    let apps = |status: &'static str| format!("{APPLICATION} WHERE a.community_id = $1 AND a.status = '{status}' ORDER BY a.id");
+    let pending: Vec<(i64, String, String, String, String, Option<String>, i64)> =
+        sqlx::query_as(&apps("pending")).bind(community).fetch_all(&mut *conn).await?;
+    let approved: Vec<(i64, String, String, String, String, Option<String>, i64)> =
+        sqlx::query_as(&apps("approved")).bind(community).fetch_all(&mut *conn).await?;
+    let submitted = cards(&mut conn, "a.community_id = $1 AND a.status = 'submitted' ORDER BY a.id", &[community]).await?;
+    let to_verify = cards(
+        &mut conn,
+        "a.community_id = $1 AND a.status = 'published' AND a.ends_at <= $2 AND EXISTS (SELECT 1 FROM activity_volunteers v WHERE v.activity_id = a.id \
+         AND v.cancelled_at IS NULL AND v.verified_at IS NULL AND v.checked_in_at IS NOT NULL) ORDER BY a.starts_at",
+        &[community, now_ms()],
+    )
+    .await?;
+    Ok(Review {
+        applications: pending.into_iter().map(application_view).collect::<Result<_, _>>()?,
+        volunteers: approved.into_iter().map(application_view).collect::<Result<_, _>>()?,
+        submitted,
+        to_verify,
+        yearly_cap: ledger::yearly_cap(&mut conn, community).await?,
+    })
+}
+
+const ENTRY: &str = "SELECT e.id, m.name, e.kind, e.half_hours, e.balance_after, e.created_at, e.reason, \
+     COALESCE((SELECT a.title FROM activity_volunteers v JOIN activities a ON a.id = v.activity_id WHERE v.id = e.volunteer_id), \
+              (SELECT s.title FROM service_bookings b JOIN service_sessions x ON x.id = b.session_id JOIN services s ON s.id = x.service_id WHERE b.id = e.booking_id)) \
+     FROM timebank_entries e JOIN household_members m ON m.id = e.member_id";
+
+async fn entries(conn: &mut AnyConnection, filter: &str, arg: i64) -> Result<Vec<EntryView>, E> {
+    let rows: Vec<(i64, String, String, i64, i64, i64, Option<String>, Option<String>)> =
+        sqlx::query_as(&format!("{ENTRY} WHERE {filter} ORDER BY e.id DESC LIMIT 200")).bind(arg).fetch_all(&mut *conn).await?;
+    rows.into_iter()
+        .map(|(id, member, kind, half_hours, balance_after, at, reason, about)| {
+            Ok(EntryView { id, member, kind: EntryKind::parse(&kind).ok_or(CommonError::Internal)?, half_hours, balance_after, at, reason, about })
+        })
+        .collect()
+}
+
+/// The viewer's application, balance and ledger, and whom they may give hours to.
+pub async fn my_bank(db: &Db, p: &Principal) -> Result<MyBank, E> {
+    let mut conn = db.pool().acquire().await?;
+    let (subject, _) = crate::kernel::guard::acting_for(&mut conn, p).await?;
+    let community = crate::kernel::guard::home_community(&mut conn, p, subject, None).await?;
+    let app: Option<(i64, String, String, String, String, Option<String>, i64)> =
+        sqlx::query_as(&format!("{APPLICATION} WHERE a.community_id = $1 AND a.user_id = $2 ORDER BY a.id DESC LIMIT 1"))
+            .bind(community)
+            .bind(subject)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (balance, entries_, household) = match ledger::own_member(&mut conn, subject).await? {
+        Some((member, household, _)) => {
+            let balance: Option<i64> =
+                sqlx::query_scalar("SELECT balance FROM timebank_accounts WHERE member_id = $1").bind(member).fetch_optional(&mut *conn).await?;
+            let others: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, name FROM household_members WHERE household_id = $1 AND id <> $2 AND status = 'confirmed' ORDER BY id")
+                    .bind(household)
+                    .bind(member)
+                    .fetch_all(&mut *conn)
+                    .await?;
+            (balance.unwrap_or(0), entries(&mut conn, "e.member_id = $1", member).await?, others)
+        }
+        None => (0, Vec::new(), Vec::new()),
+    };
+    Ok(MyBank {
+        application: app.map(application_view).transpose()?,
+        may_apply: may_apply(&mut conn, p, community).await?,
+        balance,
+        entries: entries_,
+        household,
+    })
+}
+
+/// Everyone's balance in the worker's community, and the latest entries.
+pub async fn community_bank(db: &Db, p: &Principal, community: Option<i64>) -> Result<CommunityBank, E> {
+    let mut conn = db.pool().acquire().await?;
+    let community = worker_community(&mut conn, p, community).await?;
+    let accounts: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT t.member_id, m.name, t.balance FROM timebank_accounts t JOIN household_members m ON m.id = t.member_id WHERE t.community_id = $1 ORDER BY m.name, m.id",
+    )
+    .bind(community)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(CommunityBank { accounts, entries: entries(&mut conn, "e.community_id = $1", community).await? })
 }

@@ -82,7 +82,7 @@ fn prices_text(c: &ServiceCard, l: Locale) -> String {
     parts.join(td_string!(l, svc_list_sep))
 }
 
-pub(super) fn why_not(w: Ineligible, l: Locale) -> String {
+pub fn why_not(w: Ineligible, l: Locale) -> String {
     match w {
         Ineligible::NoBirthYear => td_string!(l, svc_why_no_birth_year).to_string(),
         Ineligible::TooYoung { min } => td_string!(l, svc_why_young, min = min).to_string(),

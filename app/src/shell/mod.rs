@@ -75,7 +75,13 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("services/bookings/:id") view={leptos_router::Lazy::<crate::services::pages::BookingRoute>::new()}/>
                         <Route path=path!("services/sessions/:id/desk") view={leptos_router::Lazy::<crate::services::pages::CheckInRoute>::new()}/>
                         <Route path=path!("services/sessions/:id/roster") view={leptos_router::Lazy::<crate::services::desk::RosterRoute>::new()}/>
-                        <Route path=path!("activities") view=pages::ActivitiesPage/>
+                        <Route path=path!("activities") view={leptos_router::Lazy::<crate::activities::pages::ActivitiesRoute>::new()}/>
+                        <Route path=path!("activities/new") view={leptos_router::Lazy::<crate::activities::pages::EditorRoute>::new()}/>
+                        <Route path=path!("activities/volunteer") view={leptos_router::Lazy::<crate::activities::pages::VolunteerRoute>::new()}/>
+                        <Route path=path!("activities/review") view={leptos_router::Lazy::<crate::activities::pages::ReviewRoute>::new()}/>
+                        <Route path=path!("activities/:id") view={leptos_router::Lazy::<crate::activities::pages::ActivityRoute>::new()}/>
+                        <Route path=path!("activities/:id/edit") view={leptos_router::Lazy::<crate::activities::pages::EditorRoute>::new()}/>
+                        <Route path=path!("activities/:id/desk") view={leptos_router::Lazy::<crate::activities::pages::DeskRoute>::new()}/>
                         <Route path=path!("records") view={leptos_router::Lazy::<crate::records::pages::RecordsRoute>::new()}/>
                         <Route path=path!("me") view={leptos_router::Lazy::<pages::MeRoute>::new()}/>
                         <Route path=path!("login") view={leptos_router::Lazy::<crate::account::pages::LoginRoute>::new()}/>

@@ -58,18 +58,6 @@ pub fn HomePage() -> impl IntoView {
     }
 }
 
-/// 活动: volunteer activities (志愿活动), placeholder.
-#[component]
-pub fn ActivitiesPage() -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        {page_title!(i18n, activities_title)}
-        <h1>{t!(i18n, activities_title)}</h1>
-        <p>{t!(i18n, activities_intro)}</p>
-        <p class="badge">{t!(i18n, coming_soon)}</p>
-    }
-}
-
 crate::ui::lazy_page!(
     /// 我的 is loaded on demand (its own WASM chunk with `cargo leptos --split`): the account code
     /// is not part of the first download.
