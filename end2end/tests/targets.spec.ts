@@ -37,7 +37,7 @@ async function check(page: Page): Promise<{ small: string[]; bars: number }> {
 // and the suite's other tests log these numbers in too.
 test("tap targets of at least 44 px and bars within 15 % of the screen, in normal and elderly mode", async ({ browser, baseURL }) => {
   test.setTimeout(360_000);
-  const resident = await phone(browser, "13800000004"); // 张秀英, 翠苑社区
+  const resident = await phone(browser, "13800000005"); // 刘建华, 翠苑社区
   const worker = await phone(browser, "13800000022"); // 吴社工, 翠苑社区
   const problems: string[] = [];
   for (const elderly of [false, true]) {
@@ -48,8 +48,10 @@ test("tap targets of at least 44 px and bars within 15 % of the screen, in norma
       const need = await page.getByTestId("need-card").first().getByRole("link").first().getAttribute("href");
       await page.goto("/deliberations");
       const deliberation = await page.getByTestId("delib-card").first().getByRole("link").first().getAttribute("href");
-      const paths = ["/", "/needs", need!, "/needs/new", "/deliberations", deliberation!, "/services", "/activities", "/notifications", "/me"];
-      if (page === worker) paths.push("/worker", "/worker/needs", "/deliberations/new", `${deliberation}/desk`, "/records");
+      await page.goto("/activities");
+      const activity = await page.getByTestId("activity-card").first().getByRole("link").first().getAttribute("href");
+      const paths = ["/", "/needs", need!, "/needs/new", "/deliberations", deliberation!, "/services", "/activities", activity!, "/activities/volunteer", "/notifications", "/me"];
+      if (page === worker) paths.push("/worker", "/worker/needs", "/deliberations/new", `${deliberation}/desk`, "/records", "/activities/review", `${activity}/desk`);
       for (const path of paths) {
         await page.goto(path);
         await hydrated(page);

@@ -149,6 +149,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/prefs", post(set_prefs))
         .route("/media/needs/{key}", get(need_photo))
         .route("/services/bookings/{id}/calendar.ics", get(booking_calendar))
+        .route("/activities/export.csv", get(activities_export))
         .route("/records/v1/events", get(pull_records))
         .route("/open-data/{district}/{community}/results", get(open_results))
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
@@ -236,6 +237,36 @@ async fn booking_calendar(State(state): State<AppState>, Path(id): Path<i64>, he
             text,
         )
             .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    from: String,
+    to: String,
+    encoding: Option<String>,
+}
+
+/// A worker's export of participants and verified hours (`?from=YYYY-MM-DD&to=YYYY-MM-DD&encoding=utf8|gbk`):
+/// CSV, UTF-8 with a BOM or GBK. Not logged in: to the login page; not a worker: 404.
+async fn activities_export(State(state): State<AppState>, Query(q): Query<ExportQuery>, headers: HeaderMap) -> Response {
+    use app::activities::store::{Encoding, export};
+    let Ok(p) = session::principal_from_access(&state.db, &state.app.keys, &headers).await else {
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, HeaderValue::from_static("/login?next=/activities/review"))]).into_response();
+    };
+    let (encoding, charset) = if q.encoding.as_deref() == Some("gbk") { (Encoding::Gbk, "GBK") } else { (Encoding::Utf8, "utf-8") };
+    match export(&state.db, &p, None, &q.from, &q.to, encoding).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_str(&format!("text/csv; charset={charset}")).unwrap_or(HeaderValue::from_static("text/csv"))),
+                (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"linli-activities.csv\"")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(app::activities::error::ActivityError::Common(app::kernel::error::CommonError::InvalidInput)) => StatusCode::BAD_REQUEST.into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }

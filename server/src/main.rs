@@ -17,6 +17,10 @@ const USAGE: &str = "usage: server <command>\n\n\
                    a booking rush (64 concurrent residents, one session of 50 places, each\n\
                    resident once) then many sessions for SECONDS (default 640 residents, 20 s),\n\
                    bookings/s and latency against a bare insert loop (DATABASE_URL)\n\
+  bench-signups [RESIDENTS]\n\
+                   64 concurrent residents signing up for one activity of 50 places, each\n\
+                   resident once (default 640), sign-ups/s and latency against a bare insert\n\
+                   loop (DATABASE_URL)\n\
   bench-records [RECORDS OUTAGE_SECS PER_SEC]\n\
                    records delivered per second to the reference receiver (default 10000\n\
                    records), then the catch-up after the receiver was down OUTAGE_SECS (default\n\
@@ -46,6 +50,10 @@ async fn main() -> ExitCode {
         Some("bench-bookings") => {
             let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
             bench_bookings(n(1, 640), n(2, 20) as u64).await
+        }
+        Some("bench-signups") => {
+            let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+            bench_signups(n(1, 640)).await
         }
         Some("receiver") => receiver(&args[1..]).await,
         Some("bench-records") => {
@@ -117,6 +125,26 @@ async fn bench_ballots(voters: usize, seconds: u64) -> Result<(), AnyError> {
         r.ballots_per_sec() / r.inserts_per_sec()
     );
     tracing::info!(?r, "ballot benchmark");
+    Ok(())
+}
+
+async fn bench_signups(residents: usize) -> Result<(), AnyError> {
+    let config = Config::from_env()?;
+    let r = server::bench_signups::run(config, residents).await?;
+    let (per_sec, inserts) = (r.signups as f64 / r.seconds, r.inserts as f64 / r.insert_seconds);
+    println!(
+        "| {} | {} | {:.0} | {:.1} ms | {:.1} ms | {} | {} | {:.0} | {:.2} |",
+        r.backend,
+        r.signups,
+        per_sec,
+        r.p50_ms,
+        r.p99_ms,
+        r.errors,
+        r.held,
+        inserts,
+        per_sec / inserts
+    );
+    tracing::info!(?r, "sign-up benchmark");
     Ok(())
 }
 

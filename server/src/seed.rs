@@ -317,8 +317,8 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
         let service = insert_id(
             c,
             "INSERT INTO services (community_id, category, title, provider, place, description, min_age, max_age, base_price_fen, party_limit, \
-             cancel_before_min, per_day, per_week, active, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, 1, $13, $14, $14) RETURNING id",
+             cancel_before_min, per_day, per_week, active, timebank_half_hours, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, 1, $15, $13, $14, $14) RETURNING id",
             vec![
                 I(cuiyuan),
                 S(category),
@@ -334,6 +334,8 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
                 OptI(per_day),
                 I(liu),
                 I(now),
+                // Lunch may be paid with an hour of the time bank.
+                OptI((category == "meals").then_some(2)),
             ],
         )
         .await?;
@@ -365,6 +367,39 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
         .bind(now)
         .execute(&mut *c)
         .await?;
+    }
+    // An activity of 翠苑 organised by its volunteer 陈志愿: this Saturday's (or next) stairwell
+    // clean-up, open for sign-up until it starts, with two volunteer roles.
+    let until = (5 - app::time::weekday(today)).rem_euclid(7);
+    let saturday = today + if until == 0 { 7 } else { until };
+    let starts = app::time::day_start(saturday) + 9 * 3_600_000;
+    let pool = app::kernel::capacity::create_pool(c, 10, now).await.map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let activity = insert_id(
+        c,
+        "INSERT INTO activities (community_id, organiser_id, category, title, description, place, starts_at, ends_at, signup_opens_at, signup_closes_at, \
+         pool_id, status, decided_by, decided_at, created_at, updated_at) VALUES ($1, $2, 'environment', $3, $4, $5, $6, $7, $8, $6, $9, 'published', $10, $8, $8, $8) RETURNING id",
+        vec![
+            I(cuiyuan),
+            I(chen),
+            S("周六楼道清洁"),
+            S("一起清理 1 幢楼道的堆物和小广告，工具由社区提供。老人小孩都可以来，量力而行。"),
+            S("翠苑 1 幢楼下集合"),
+            I(starts),
+            I(starts + 2 * 3_600_000),
+            I(now),
+            I(pool),
+            I(liu),
+        ],
+    )
+    .await?;
+    for (name, count) in [("帮手", 2), ("摄影", 1)] {
+        let role_pool = app::kernel::capacity::create_pool(c, count, now).await.map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        sqlx::query("INSERT INTO activity_roles (activity_id, name, pool_id) VALUES ($1, $2, $3)")
+            .bind(activity)
+            .bind(name)
+            .bind(role_pool)
+            .execute(&mut *c)
+            .await?;
     }
     events::append(
         c,

@@ -56,6 +56,10 @@ async fn one(db: &Db, sql: &str, id: i64) -> i64 {
     sqlx::query_scalar(sql).bind(id).fetch_one(db.pool()).await.unwrap()
 }
 
+async fn community_of(db: &Db, p: &Principal) -> i64 {
+    one(db, "SELECT community_id FROM memberships WHERE user_id = $1 AND role = 'resident'", p.user_id).await
+}
+
 async fn member_of(db: &Db, user: i64) -> i64 {
     one(db, "SELECT member_id FROM memberships WHERE user_id = $1 AND role = 'resident'", user).await
 }
@@ -235,6 +239,23 @@ async fn a_volunteer_runs_an_activity_and_her_verified_hours_reach_the_time_bank
         let balance = |m: i64| one(&db, "SELECT balance FROM timebank_accounts WHERE member_id = $1", m);
         assert_eq!(balance(zm).await, 4, "{label}");
 
+        // The worker's export of the day: UTF-8 with a BOM, or GBK with the same text; another
+        // community's worker gets nothing of it.
+        // (From the day it started: two hours ago may be yesterday.)
+        let (from, today) = (app::time::day_text(app::time::day_of(now_ms() - 3 * 3_600_000)), app::time::day_text(app::time::day_of(now_ms())));
+        let utf8 = act::export(&db, &worker, None, &from, &today, act::Encoding::Utf8).await.unwrap();
+        assert!(utf8.starts_with("\u{feff}".as_bytes()), "{label}: BOM");
+        let text = String::from_utf8(utf8[3..].to_vec()).unwrap();
+        assert!(text.lines().any(|l| l.contains("楼道清洁") && l.contains("张秀英") && l.contains("志愿者：帮手") && l.ends_with(",2,2")), "{label}: {text}");
+        assert!(text.lines().any(|l| l.contains("李强") && l.contains("参与者") && l.contains(",是,")), "{label}: {text}");
+        let gbk = act::export(&db, &worker, None, &from, &today, act::Encoding::Gbk).await.unwrap();
+        assert_eq!(encoding_rs::GBK.decode(&gbk).0, text, "{label}: the same in GBK");
+        refused(
+            &format!("{label}: another community"),
+            act::export(&db, &worker, Some(community_of(&db, &zhao).await), &from, &today, act::Encoding::Utf8).await,
+            E::Common(CommonError::Forbidden),
+        );
+
         // She gives 1 h to her mother (added to her household here).
         let household = one(&db, "SELECT household_id FROM household_members WHERE id = $1", zm).await;
         let mother: i64 = sqlx::query_scalar(
@@ -275,6 +296,33 @@ async fn a_volunteer_runs_an_activity_and_her_verified_hours_reach_the_time_bank
             sqlx::query("UPDATE timebank_accounts SET balance = -1 WHERE member_id = $1").bind(zm).execute(db.pool()).await.is_err(),
             "{label}: never below zero"
         );
+
+        // Not over yet: no figures. Once over (the clock set forward here), the figures go out once
+        // as an official record numbered for the records sync.
+        refused(&format!("{label}: not over"), act::finish(&db, &zhang, activity, "").await, E::WrongState);
+        let figures_activity = {
+            let f = ActivityForm { times: Times { starts_at: now_ms() - 3 * 3_600_000, ends_at: now_ms() + 60_000, ..f.times }, ..f.clone() };
+            let id = published(&db, &zhang, &worker, &ActivityForm { times: Times { signup_closes_at: f.times.ends_at, ..f.times }, ..f }).await;
+            act::sign_up(&db, &li, id, &[li_member]).await.unwrap();
+            act::check_in(&db, &zhang, id, None, Some(li_member), false).await.unwrap();
+            sqlx::query("UPDATE activities SET ends_at = $2, signup_closes_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(now_ms() - 1)
+                .execute(db.pool())
+                .await
+                .unwrap();
+            id
+        };
+        refused(&format!("{label}: a resident does not close it"), act::finish(&db, &li, figures_activity, "").await, E::Common(CommonError::Forbidden));
+        let figures = act::finish(&db, &zhang, figures_activity, "大家很积极").await.unwrap();
+        assert_eq!((figures.participants, figures.attended, figures.volunteers), (1, 1, 0), "{label}");
+        refused(&format!("{label}: once"), act::finish(&db, &zhang, figures_activity, "").await, E::WrongState);
+        let (official, seq): (i64, Option<i64>) = sqlx::query_as("SELECT official, seq FROM events WHERE kind = 'activity.figures' AND subject_id = $1")
+            .bind(figures_activity)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert!(official == 1 && seq.is_some(), "{label}: an official record with its number");
 
         // A change of place tells everyone; cancelling needs a reason and tells them all.
         let mut moved = f.clone();
@@ -410,5 +458,76 @@ async fn two_hundred_concurrent_spends_never_take_a_balance_below_zero() {
             "{label}: the ledger sums to it"
         );
         assert_eq!(one(&db, "SELECT COUNT(*) FROM timebank_entries WHERE member_id = $1 AND kind = 'transferred'", member).await, 50, "{label}");
+    }
+}
+
+/// A service that takes time-bank hours: paid in the booking's transaction, given back when the
+/// booking is cancelled, refused with nothing booked when the balance does not cover it.
+#[tokio::test]
+async fn a_booking_paid_with_hours_takes_them_and_a_cancellation_gives_them_back() {
+    use common::live::start;
+    use serde_json::json;
+    for (label, db) in common::databases().await {
+        let s = start(db).await;
+        let db = s.db.clone();
+        let zhang = principal(&db, "13800000004").await;
+        let member = member_of(&db, zhang.user_id).await;
+        let community = one(&db, "SELECT community_id FROM memberships WHERE user_id = $1 AND role = 'resident'", zhang.user_id).await;
+        let mut worker = s.session_for(s.user_id("13800000020").await).await;
+        let mut jar = s.session_for(zhang.user_id).await;
+        let form = json!({ "id": null, "category": "Bathing", "title": "助浴", "provider": "护理站", "place": "一楼", "description": "",
+            "rules": { "eligibility": { "min_age": null, "max_age": null, "building_ids": [] }, "base_price_fen": 3000, "bands": [],
+                       "party_limit": 2, "cancel_before_min": 0, "per_day": null, "per_week": null, "timebank_half_hours": 2 }, "active": true });
+        let (status, service) = s.call(&mut worker, "services/save", &[("form", &form.to_string())]).await;
+        assert_eq!(status, 200, "{label}: {service}");
+        let day1 = app::time::day_text(app::time::day_of(now_ms()) + 1);
+        let schedule = json!({ "service_id": service, "repeat": "Once", "first_day": day1, "last_day": null, "start": "09:30", "end": "10:30",
+            "capacity": 5, "opens_days_before": 7, "opens": "00:00", "closes": "09:00" });
+        let (status, schedule) = s.call(&mut worker, "services/schedule", &[("form", &schedule.to_string())]).await;
+        assert_eq!(status, 200, "{label}: {schedule}");
+        let session = one(&db, "SELECT id FROM service_sessions WHERE schedule_id = $1", schedule.as_i64().unwrap()).await;
+        // 1.5 hours in her bank (given to her here directly).
+        {
+            let mut tx = db.begin_write().await.unwrap();
+            let p = app::timebank::store::Posting {
+                counterpart: Some(member),
+                ..app::timebank::store::Posting::new(member, community, EntryKind::Transferred, 3, zhang.user_id)
+            };
+            app::timebank::store::post(&mut tx, &p).await.unwrap().unwrap();
+            tx.commit().await.unwrap();
+        }
+        let balance = || one(&db, "SELECT balance FROM timebank_accounts WHERE member_id = $1", member);
+        let book = |members: String| vec![("session_id", session.to_string()), ("members", members), ("pay_hours", "true".to_string())];
+        let form_of = |v: &Vec<(&'static str, String)>| v.iter().map(|(k, x)| (*k, x.clone())).collect::<Vec<_>>();
+        let call = async |jar: &mut common::live::Jar, f: Vec<(&'static str, String)>| {
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            s.call(jar, "services/book", &f).await
+        };
+        let (status, receipt) = call(&mut jar, form_of(&book(member.to_string()))).await;
+        assert_eq!(status, 200, "{label}: {receipt}");
+        assert_eq!(balance().await, 1, "{label}: one person, an hour");
+        let booking = receipt["booking_id"].as_i64().unwrap();
+        let (status, body) = s.call(&mut jar, "services/cancel", &[("booking_id", &booking.to_string())]).await;
+        assert_eq!(status, 200, "{label}: {body}");
+        assert_eq!(balance().await, 3, "{label}: given back");
+        // Her and her mother: two hours, she has one and a half: refused, nothing booked.
+        let household = one(&db, "SELECT household_id FROM household_members WHERE id = $1", member).await;
+        let mother: i64 = sqlx::query_scalar(
+            "INSERT INTO household_members (household_id, name, birth_year, relationship, status) VALUES ($1, '张母', 1935, '母亲', 'confirmed') RETURNING id",
+        )
+        .bind(household)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        let bookings = || one(&db, "SELECT COUNT(*) FROM service_bookings WHERE session_id = $1", session);
+        let before = bookings().await;
+        let (status, body) = call(&mut jar, form_of(&book(format!("{member},{mother}")))).await;
+        assert_eq!(status, 409, "{label}: {body}");
+        let e: app::services::error::ServiceError = serde_json::from_value(body).unwrap();
+        assert_eq!(e, app::services::error::ServiceError::Timebank(Refusal::Insufficient { balance: 3 }), "{label}");
+        assert_eq!((bookings().await, balance().await), (before, 3), "{label}: nothing written");
+        let kinds: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM timebank_entries WHERE member_id = $1 ORDER BY id").bind(member).fetch_all(db.pool()).await.unwrap();
+        assert_eq!(kinds, ["transferred", "spent", "refunded"], "{label}");
     }
 }

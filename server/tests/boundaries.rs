@@ -593,6 +593,7 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
             ),
             case("activities/verify", Worker, "a volunteer of another activity", &[("activity_id", i(activity_a)), ("volunteers", i(volunteer_b))]),
             case("activities/review", Worker, "another community", &[("community_id", i(wending))]),
+            case("activities/finish", Worker, "another community's activity", &[("id", i(activity_b)), ("report", "顺利".into())]),
             case("activities/decide_volunteer", Worker, "another community's application", &[("application_id", i(application_b)), ("approve", "true".into())]),
             case("activities/suspend_volunteer", Worker, "another community's volunteer", &[("application_id", i(application_b)), ("reason", "测试".into())]),
             case("timebank/transfer", Resident, "a member of another household", &[("to_member", i(zhao_member)), ("half_hours", "1".into())]),

@@ -194,3 +194,12 @@ pub async fn time_bank_of_community(community_id: Option<i64>) -> Result<Communi
     let p = principal().await?;
     super::store::community_bank(&ctx()?.db, &p, community_id).await.map_err(fail)
 }
+
+/// The organiser or a worker closes an activity that is over: a short report, and its figures as
+/// an official record.
+#[server(endpoint = "activities/finish")]
+pub async fn finish_activity(id: i64, report: String) -> Result<ActivityFigures, ActivityError> {
+    use ssr::*;
+    let p = principal().await?;
+    super::store::finish(&ctx()?.db, &p, id, &report).await.map_err(fail)
+}

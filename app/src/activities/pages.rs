@@ -241,7 +241,7 @@ pub fn ActivityPage() -> impl IntoView {
                                                 let mid = m.member_id;
                                                 let label = match (&m.may, m.signed_up) {
                                                     (_, true) => format!("{}（{}）", m.name, td_string!(l, act_already_in)),
-                                                    (Err(w), _) => format!("{}（{}）", m.name, crate::services::pages::why_not(*w, l)),
+                                                    (Err(w), _) => format!("{}（{}）", m.name, crate::kernel::audience::why_not(*w, l)),
                                                     (Ok(()), _) => m.name.clone(),
                                                 };
                                                 view! {
@@ -630,8 +630,10 @@ pub fn DeskPage() -> impl IntoView {
     let check = ServerAction::<ActivityCheckIn>::new();
     let set = ServerAction::<SetHours>::new();
     let verify = ServerAction::<VerifyHours>::new();
-    let changes = (successes(check), successes(set), successes(verify));
-    let data = Resource::new(move || (id(), changes.0.get(), changes.1.get(), changes.2.get()), |(id, ..)| activity_desk(id));
+    let finish = ServerAction::<FinishActivity>::new();
+    let changes = (successes(check), successes(set), successes(verify), successes(finish));
+    let data = Resource::new(move || (id(), changes.0.get(), changes.1.get(), changes.2.get(), changes.3.get()), |(id, ..)| activity_desk(id));
+    let report = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     view! {
         <Title text=move || td_string!(i18n.get_locale(), act_desk).to_string()/>
@@ -749,6 +751,19 @@ pub fn DeskPage() -> impl IntoView {
                             Ok(v) => view! { <p class="ok" role="status" data-testid="verified">{td_string!(l, act_verified_n, n = v.len(), hours = hours(v.iter().map(|x| x.credited).sum())).to_string()}</p> }.into_any(),
                             Err(e) => crate::ui::widgets::error_view(e, l),
                         })}
+                        {(desk.ended && !desk.finished).then(|| view! {
+                            <form class="form card" data-testid="finish-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                ev.prevent_default();
+                                finish.dispatch(FinishActivity { id: aid, report: report.get_untracked() });
+                            }>
+                                <h2>{td_string!(l, act_finish_title)}</h2>
+                                <p class="hint">{td_string!(l, act_finish_hint)}</p>
+                                <label>{td_string!(l, act_field_report)}<textarea maxlength=super::model::REPORT.max bind:value=report></textarea></label>
+                                <button type="submit" class="button" disabled=move || finish.pending().get()>{td_string!(l, act_finish)}</button>
+                            </form>
+                        })}
+                        {desk.finished.then(|| view! { <p class="ok" data-testid="finished">{td_string!(l, act_finished)}</p> })}
+                        {move || action_err(finish.value().get(), l)}
                     }.into_any()
                 }
             })}
@@ -837,6 +852,17 @@ pub fn ReviewPage() -> impl IntoView {
                             }).collect_view()}
                             {move || action_err(suspend.value().get(), l)}
                         </section>
+                        <form class="form card works-early" method="get" action="/activities/export.csv" data-testid="export-form">
+                            <h2>{td_string!(l, act_export)}</h2>
+                            <label>{td_string!(l, act_export_from)}<input type="date" name="from" required/></label>
+                            <label>{td_string!(l, act_export_to)}<input type="date" name="to" required/></label>
+                            <fieldset>
+                                <legend>{td_string!(l, act_export_encoding)}</legend>
+                                <label class="choice"><input type="radio" name="encoding" value="utf8" checked/>{td_string!(l, act_export_utf8)}</label>
+                                <label class="choice"><input type="radio" name="encoding" value="gbk"/>{td_string!(l, act_export_gbk)}</label>
+                            </fieldset>
+                            <button type="submit" class="button secondary" data-testid="export-download">{td_string!(l, act_export_download)}</button>
+                        </form>
                         <form class="row card" data-testid="cap-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                             ev.prevent_default();
                             let half = cap_value.get_untracked().trim().parse::<f64>().map(|h| (h * 2.0).round() as i64).unwrap_or(0);

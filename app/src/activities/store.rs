@@ -1228,6 +1228,8 @@ pub async fn desk(db: &Db, p: &Principal, id: i64) -> Result<Desk, E> {
             })
             .collect(),
         is_worker,
+        ended: now_ms() >= a.times.ends_at,
+        finished: sqlx::query_scalar::<_, Option<i64>>("SELECT figures_at FROM activities WHERE id = $1").bind(id).fetch_one(&mut *conn).await?.is_some(),
     })
 }
 
@@ -1332,4 +1334,136 @@ pub async fn community_bank(db: &Db, p: &Principal, community: Option<i64>) -> R
     .fetch_all(&mut *conn)
     .await?;
     Ok(CommunityBank { accounts, entries: entries(&mut conn, "e.community_id = $1", community).await? })
+}
+
+// ---------------------------------------------------------------------------------------------
+// After the activity
+
+/// The organiser or a worker closes an activity that is over: its short report, and its figures
+/// (participants, attendance, volunteers, verified hours) as an official record for the records
+/// platform — once.
+pub async fn finish(db: &Db, p: &Principal, id: i64, report: &str) -> Result<ActivityFigures, E> {
+    let report = checked(report, Field::Report, REPORT)?;
+    let report = Some(report).filter(|r| !r.is_empty());
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let a = load(&mut tx, id).await?;
+    organiser_or_worker(&mut tx, p, &a).await?;
+    let done: Option<i64> = sqlx::query_scalar("SELECT figures_at FROM activities WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    if a.status != Status::Published || now < a.times.ends_at || done.is_some() {
+        return Err(E::WrongState);
+    }
+    let n = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).bind(id);
+    let figures = ActivityFigures {
+        participants: n(
+            "SELECT COUNT(*) FROM activity_signup_people sp JOIN activity_signups s ON s.id = sp.signup_id JOIN capacity_claims c ON c.id = s.claim_id \
+             WHERE sp.activity_id = $1 AND sp.active = 1 AND c.state = 'held'",
+        )
+        .fetch_one(&mut *tx)
+        .await?,
+        attended: n("SELECT COUNT(*) FROM activity_signup_people WHERE activity_id = $1 AND active = 1 AND checked_in_at IS NOT NULL")
+            .fetch_one(&mut *tx)
+            .await?,
+        volunteers: n("SELECT COUNT(*) FROM activity_volunteers WHERE activity_id = $1 AND cancelled_at IS NULL").fetch_one(&mut *tx).await?,
+        volunteers_attended: n("SELECT COUNT(*) FROM activity_volunteers WHERE activity_id = $1 AND cancelled_at IS NULL AND checked_in_at IS NOT NULL")
+            .fetch_one(&mut *tx)
+            .await?,
+        verified_half_hours: n(
+            "SELECT CAST(COALESCE(SUM(e.half_hours), 0) AS BIGINT) FROM timebank_entries e JOIN activity_volunteers v ON v.id = e.volunteer_id \
+             WHERE v.activity_id = $1 AND e.kind = 'earned'",
+        )
+        .fetch_one(&mut *tx)
+        .await?,
+    };
+    sqlx::query("UPDATE activities SET report = $2, figures_at = $3, updated_at = $3 WHERE id = $1").bind(id).bind(&report).bind(now).execute(&mut *tx).await?;
+    let category: String = sqlx::query_scalar("SELECT category FROM activities WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let mut e = event(
+        a.community,
+        "activity.figures",
+        "activity",
+        id,
+        Some(p.user_id),
+        serde_json::json!({
+            "activity_id": id, "title": a.title, "category": category, "starts_at": a.times.starts_at, "ends_at": a.times.ends_at,
+            "participants": figures.participants, "attended": figures.attended, "volunteers": figures.volunteers,
+            "volunteers_attended": figures.volunteers_attended, "verified_half_hours": figures.verified_half_hours,
+        }),
+    );
+    e.official = true;
+    events::append(&mut tx, &e).await?;
+    tx.commit().await?;
+    Ok(figures)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exports
+
+/// How an export is encoded: UTF-8 with a BOM (Excel reads it as UTF-8), or GBK (older Excel and
+/// the district's systems).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Gbk,
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// A worker's export of the activities of their community that started in `[from, to]` (days,
+/// Beijing): one line per participant with a place and per volunteer — the activity, the person,
+/// the part they had, whether they came, and the verified hours.
+pub async fn export(db: &Db, p: &Principal, community: Option<i64>, from: &str, to: &str, encoding: Encoding) -> Result<Vec<u8>, E> {
+    let (Some(from), Some(to)) = (crate::time::parse_day(from), crate::time::parse_day(to)) else {
+        return Err(CommonError::InvalidInput.into());
+    };
+    if to < from || to - from > 366 {
+        return Err(CommonError::InvalidInput.into());
+    }
+    let mut conn = db.pool().acquire().await?;
+    let community = worker_community(&mut conn, p, community).await?;
+    let (start, end) = (crate::time::day_start(from), crate::time::day_start(to + 1));
+    let participants: Vec<(i64, String, i64, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT a.id, a.title, a.starts_at, m.name, h.unit, h.room, sp.checked_in_at FROM activities a JOIN activity_signup_people sp ON sp.activity_id = a.id \
+         JOIN activity_signups s ON s.id = sp.signup_id JOIN capacity_claims c ON c.id = s.claim_id JOIN household_members m ON m.id = sp.member_id \
+         JOIN households h ON h.id = m.household_id WHERE a.community_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3 AND a.status = 'published' \
+         AND sp.active = 1 AND c.state = 'held' ORDER BY a.starts_at, a.id, m.name",
+    )
+    .bind(community)
+    .bind(start)
+    .bind(end)
+    .fetch_all(&mut *conn)
+    .await?;
+    let volunteers: Vec<(i64, String, i64, String, String, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT a.id, a.title, a.starts_at, m.name, r.name, v.checked_in_at, v.half_hours, \
+         (SELECT e.half_hours FROM timebank_entries e WHERE e.volunteer_id = v.id AND e.kind = 'earned') \
+         FROM activities a JOIN activity_volunteers v ON v.activity_id = a.id JOIN activity_roles r ON r.id = v.role_id \
+         JOIN household_members m ON m.id = v.member_id WHERE a.community_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3 AND a.status = 'published' \
+         AND v.cancelled_at IS NULL ORDER BY a.starts_at, a.id, m.name",
+    )
+    .bind(community)
+    .bind(start)
+    .bind(end)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = String::from("活动编号,活动,开始时间,姓名,房号,身份,签到,记录时长(小时),核定时长(小时)\r\n");
+    let when = |ms: i64| crate::time::ms_to_local(ms).replace('T', " ");
+    let yes = |b: bool| if b { "是" } else { "否" };
+    for (id, title, starts, name, unit, room, checked) in participants {
+        let line =
+            [id.to_string(), title, when(starts), name, format!("{unit}-{room}"), "参与者".into(), yes(checked.is_some()).into(), String::new(), String::new()];
+        out.push_str(&line.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    for (id, title, starts, name, role, checked, recorded, verified) in volunteers {
+        let h = |v: Option<i64>| v.map(crate::timebank::model::hours).unwrap_or_default();
+        let line =
+            [id.to_string(), title, when(starts), name, String::new(), format!("志愿者：{role}"), yes(checked.is_some()).into(), h(recorded), h(verified)];
+        out.push_str(&line.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    Ok(match encoding {
+        Encoding::Utf8 => format!("\u{feff}{out}").into_bytes(),
+        Encoding::Gbk => encoding_rs::GBK.encode(&out).0.into_owned(),
+    })
 }

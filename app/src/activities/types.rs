@@ -172,6 +172,9 @@ pub struct Desk {
     pub participants: Vec<DeskParticipant>,
     pub volunteers: Vec<DeskVolunteer>,
     pub is_worker: bool,
+    /// Over (by the server's clock), and whether its figures were recorded.
+    pub ended: bool,
+    pub finished: bool,
 }
 
 /// An application to volunteer.
@@ -227,4 +230,16 @@ pub struct MyBank {
 pub struct CommunityBank {
     pub accounts: Vec<(i64, String, i64)>,
     pub entries: Vec<EntryView>,
+}
+
+/// An activity's figures, as recorded once it is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityFigures {
+    /// People with a place (not waiting), and of them those checked in.
+    pub participants: i64,
+    pub attended: i64,
+    pub volunteers: i64,
+    pub volunteers_attended: i64,
+    /// Half hours credited to the volunteers' time banks.
+    pub verified_half_hours: i64,
 }

@@ -62,6 +62,18 @@ impl Eligibility {
     }
 }
 
+/// Why someone may not be booked or signed up, in a few words (beside their name).
+pub fn why_not(w: Ineligible, l: crate::i18n::Locale) -> String {
+    use crate::i18n::td_string;
+    match w {
+        Ineligible::NoBirthYear => td_string!(l, svc_why_no_birth_year).to_string(),
+        Ineligible::TooYoung { min } => td_string!(l, svc_why_young, min = min).to_string(),
+        Ineligible::TooOld { max } => td_string!(l, svc_why_old, max = max).to_string(),
+        Ineligible::Building => td_string!(l, svc_why_building).to_string(),
+        Ineligible::NotConfirmed => td_string!(l, svc_why_pending).to_string(),
+    }
+}
+
 #[cfg(feature = "ssr")]
 pub use store::*;
 

@@ -44,8 +44,16 @@ impl Community {
 }
 
 /// The kinds of official record, each with its schema in `docs/records/`.
-pub const KINDS: &[&str] =
-    &["need.accept", "need.plan", "need.complete", "need.answer", "need.reject", "deliberation.result_published", "service.monthly_statistics"];
+pub const KINDS: &[&str] = &[
+    "need.accept",
+    "need.plan",
+    "need.complete",
+    "need.answer",
+    "need.reject",
+    "deliberation.result_published",
+    "service.monthly_statistics",
+    "activity.figures",
+];
 
 /// The record's `data` from the event's stored payload: what the record needs, by id, and nothing
 /// else. `None` for a kind that is not an official record.
@@ -68,7 +76,7 @@ pub fn record_data(kind: &str, subject_id: Option<i64>, payload: &serde_json::Va
             "result": field("result"),
             "close_reason": field("reason"),
         })),
-        "service.monthly_statistics" => Some(payload.clone()),
+        "service.monthly_statistics" | "activity.figures" => Some(payload.clone()),
         _ => None,
     }
 }

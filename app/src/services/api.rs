@@ -27,13 +27,13 @@ pub async fn get_service(id: i64) -> Result<ServiceDetail, ServiceError> {
 /// Books a session for members of the caller's household (`members`: their ids, comma-separated,
 /// as a plain form sends them too).
 #[server(endpoint = "services/book")]
-pub async fn book_session(session_id: i64, members: String) -> Result<BookingReceipt, ServiceError> {
+pub async fn book_session(session_id: i64, members: String, pay_hours: Option<bool>) -> Result<BookingReceipt, ServiceError> {
     use crate::kernel::error::CommonError;
     use ssr::*;
     let p = principal().await?;
     let ids = members.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse::<i64>()).collect::<Result<Vec<_>, _>>();
     let ids = ids.map_err(|_| fail(ServiceError::from(CommonError::InvalidInput)))?;
-    super::store::book(&ctx()?.db, &p, session_id, &ids).await.map_err(fail)
+    super::store::book(&ctx()?.db, &p, session_id, &ids, pay_hours.unwrap_or(false)).await.map_err(fail)
 }
 
 /// Cancels a booking or leaves the waitlist (a worker gives a reason).

@@ -65,6 +65,10 @@ pub enum ServiceError {
     SessionEnded,
     #[error("a reason is required")]
     ReasonRequired,
+    #[error("this service does not take time-bank hours")]
+    NoTimebank,
+    #[error("the time bank refused: {0:?}")]
+    Timebank(crate::timebank::model::Refusal),
 }
 
 crate::kernel::error::capability_error!(ServiceError);
@@ -104,6 +108,7 @@ impl Failure for ServiceError {
             | ServiceError::NotHeld
             | ServiceError::SessionEnded => 409,
             ServiceError::UnknownCode => 404,
+            ServiceError::Timebank(_) => 409,
             _ => 400,
         }
     }
@@ -167,6 +172,17 @@ impl Failure for ServiceError {
             ServiceError::NotHeld => td_string!(l, svc_err_not_held).to_string(),
             ServiceError::SessionEnded => td_string!(l, svc_err_ended).to_string(),
             ServiceError::ReasonRequired => td_string!(l, delib_err_reason).to_string(),
+            ServiceError::NoTimebank => td_string!(l, svc_err_no_timebank).to_string(),
+            ServiceError::Timebank(r) => {
+                use crate::timebank::model::{Refusal, hours};
+                match r {
+                    Refusal::Insufficient { balance } => td_string!(l, tb_err_insufficient, balance = hours(*balance)).to_string(),
+                    Refusal::YearlyCap { cap } => td_string!(l, tb_err_cap, cap = hours(*cap)).to_string(),
+                    Refusal::Amount => td_string!(l, tb_err_amount).to_string(),
+                    Refusal::NotInHousehold => td_string!(l, tb_err_household).to_string(),
+                    Refusal::Correction => td_string!(l, tb_err_correction).to_string(),
+                }
+            }
         }
     }
 }

@@ -25,6 +25,8 @@ pub const MAX_CAPACITY: i64 = 10_000;
 pub const MAX_PARTY: i64 = 10;
 /// The highest price, in fen (¥1,000).
 pub const MAX_PRICE_FEN: i64 = 100_000;
+/// The most half hours of the time bank a service may take per person.
+pub const MAX_TIMEBANK_HALF_HOURS: i64 = 100;
 /// How far ahead the scheduler generates sessions, in days.
 pub const GENERATE_DAYS: i64 = 28;
 
@@ -115,6 +117,9 @@ pub struct Rules {
     /// Bookings per person per day and per week (Monday to Sunday) in this service.
     pub per_day: Option<i64>,
     pub per_week: Option<i64>,
+    /// Half hours of the time bank a person served may pay instead (None: not accepted).
+    #[serde(default)]
+    pub timebank_half_hours: Option<i64>,
 }
 
 impl Rules {
@@ -125,6 +130,9 @@ impl Rules {
             return Err(SettingProblem::Ages);
         }
         let price = |p: i64| (0..=MAX_PRICE_FEN).contains(&p);
+        if self.timebank_half_hours.is_some_and(|h| !(1..=MAX_TIMEBANK_HALF_HOURS).contains(&h)) {
+            return Err(SettingProblem::Prices);
+        }
         if !price(self.base_price_fen)
             || self.bands.iter().any(|b| !price(b.price_fen) || !(0..=130).contains(&b.from_age))
             || self.bands.windows(2).any(|w| w[0].from_age >= w[1].from_age)
@@ -475,6 +483,7 @@ mod tests {
             cancel_before_min: 120,
             per_day: Some(1),
             per_week: Some(5),
+            timebank_half_hours: Some(2),
         }
     }
 
@@ -490,6 +499,12 @@ mod tests {
         let mut r = rules();
         r.base_price_fen = -1;
         assert_eq!(r.check(), Err(SettingProblem::Prices));
+        // A time-bank price of nothing, or of more than 50 hours a person.
+        for h in [0, MAX_TIMEBANK_HALF_HOURS + 1] {
+            let mut r = rules();
+            r.timebank_half_hours = Some(h);
+            assert_eq!(r.check(), Err(SettingProblem::Prices), "{h}");
+        }
         let mut r = rules();
         r.party_limit = 0;
         assert_eq!(r.check(), Err(SettingProblem::Party));

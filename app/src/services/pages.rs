@@ -3,7 +3,7 @@
 //! booking's page (QR code, code, calendar file, cancel), and the worker's check-in screen. Each
 //! is loaded on demand (its own WASM chunk). Filters are links, so they work before the page is live.
 use super::api::*;
-use super::model::{Category, Group, Ineligible, Window, yuan};
+use super::model::{Category, Group, Window, yuan};
 use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::time::{date, ms_to_local, time_of, weekday};
@@ -82,15 +82,7 @@ fn prices_text(c: &ServiceCard, l: Locale) -> String {
     parts.join(td_string!(l, svc_list_sep))
 }
 
-pub fn why_not(w: Ineligible, l: Locale) -> String {
-    match w {
-        Ineligible::NoBirthYear => td_string!(l, svc_why_no_birth_year).to_string(),
-        Ineligible::TooYoung { min } => td_string!(l, svc_why_young, min = min).to_string(),
-        Ineligible::TooOld { max } => td_string!(l, svc_why_old, max = max).to_string(),
-        Ineligible::Building => td_string!(l, svc_why_building).to_string(),
-        Ineligible::NotConfirmed => td_string!(l, svc_why_pending).to_string(),
-    }
-}
+pub use crate::kernel::audience::why_not;
 
 fn state_badge(s: BookingState, l: Locale) -> AnyView {
     let (class, text) = match s {
@@ -209,6 +201,7 @@ pub fn ServicePage() -> impl IntoView {
     // The session whose booking form is open, and who is ticked in it.
     let open = RwSignal::new(None::<i64>);
     let picked = RwSignal::new(Vec::<i64>::new());
+    let pay_hours = RwSignal::new(false);
     view! {
         <Suspense fallback=|| ()>
             {move || data.get().map(|r| match r {
@@ -218,6 +211,7 @@ pub fn ServicePage() -> impl IntoView {
                     let title = d.card.title.clone();
                     let members = StoredValue::new(d.members.clone());
                     let deadline = d.cancel_before_min;
+                    let hours_each = d.card.timebank_half_hours;
                     let party = d.party_limit;
                     view! {
                         <Title text=title.clone()/>
@@ -229,6 +223,7 @@ pub fn ServicePage() -> impl IntoView {
                             <p><strong>{td_string!(l, svc_who)}": "</strong>{ages_text(d.card.min_age, d.card.max_age, l)}
                                 {(!d.building_names.is_empty()).then(|| format!(" · {}", d.building_names.join("、")))}</p>
                             <p><strong>{td_string!(l, svc_price)}": "</strong>{prices_text(&d.card, l)}" "<span class="hint">{td_string!(l, svc_pay_there)}</span></p>
+                            {d.card.timebank_half_hours.map(|h| view! { <p data-testid="timebank-accepted">{td_string!(l, svc_timebank_accepted, hours = crate::timebank::model::hours(h)).to_string()}</p> })}
                             <p class="hint">{td_string!(l, svc_rules_line, party = party, hours = deadline / 60, minutes = deadline % 60).to_string()}
                                 {d.per_day.map(|n| td_string!(l, svc_per_day, n = n).to_string())}
                                 {d.per_week.map(|n| td_string!(l, svc_per_week, n = n).to_string())}</p>
@@ -300,7 +295,7 @@ pub fn ServicePage() -> impl IntoView {
                                                     <form class="booking-form" data-testid="booking-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                                                         ev.prevent_default();
                                                         let ids = picked.get().iter().map(|m| m.to_string()).collect::<Vec<_>>().join(",");
-                                                        booking.dispatch(BookSession { session_id: sid, members: ids });
+                                                        booking.dispatch(BookSession { session_id: sid, members: ids, pay_hours: Some(pay_hours.get_untracked()) });
                                                     }>
                                                         <fieldset>
                                                             <legend>{td_string!(l, svc_book_for, n = party).to_string()}</legend>
@@ -324,6 +319,14 @@ pub fn ServicePage() -> impl IntoView {
                                                         <p data-testid="booking-summary">
                                                             {move || td_string!(l, svc_summary, n = picked.with(|p| p.len()), total = price_text(total(), l)).to_string()}
                                                         </p>
+                                                        {hours_each.map(|h| view! {
+                                                            <label class="choice">
+                                                                <input type="checkbox" name="pay_hours" value="true" data-testid="book-pay-hours"
+                                                                    prop:checked=move || pay_hours.get() on:change=move |_| pay_hours.update(|v| *v = !*v)/>
+                                                                {move || td_string!(l, svc_pay_hours, hours = crate::timebank::model::hours(h),
+                                                                    total = crate::timebank::model::hours(h * picked.with(|p| p.len() as i64))).to_string()}
+                                                            </label>
+                                                        })}
                                                         <p class="hint">{td_string!(l, svc_cancel_until, at = when(s.starts_at - deadline * 60_000)).to_string()}</p>
                                                         {full.then(|| view! { <p class="warn">{td_string!(l, svc_waitlist_note)}</p> })}
                                                         <div class="row">

@@ -58,7 +58,7 @@ pub struct Svc {
 }
 
 const SVC_COLUMNS: &str = "id, community_id, category, title, provider, place, description, min_age, max_age, base_price_fen, party_limit, \
-                           cancel_before_min, per_day, per_week, active";
+                           cancel_before_min, per_day, per_week, active, timebank_half_hours";
 
 /// A service from `r` (its `SVC_COLUMNS` from column `at` on), with its price bands and buildings.
 async fn svc_from(conn: &mut AnyConnection, r: &sqlx::any::AnyRow, at: usize) -> Result<Svc, E> {
@@ -90,6 +90,7 @@ async fn svc_from(conn: &mut AnyConnection, r: &sqlx::any::AnyRow, at: usize) ->
             cancel_before_min: r.try_get(c(11))?,
             per_day: r.try_get(c(12))?,
             per_week: r.try_get(c(13))?,
+            timebank_half_hours: r.try_get(c(15))?,
         },
         active: r.try_get::<i64, _>(c(14))? == 1,
     })
@@ -242,7 +243,7 @@ pub async fn save_service(db: &Db, p: &Principal, f: &ServiceForm, requested: Op
         Some(id) => {
             fields(sqlx::query(
                 "UPDATE services SET category = $2, title = $3, provider = $4, place = $5, description = $6, min_age = $7, max_age = $8, base_price_fen = $9, \
-                 party_limit = $10, cancel_before_min = $11, per_day = $12, per_week = $13, active = $14, updated_at = $15 WHERE id = $1",
+                 party_limit = $10, cancel_before_min = $11, per_day = $12, per_week = $13, active = $14, timebank_half_hours = $15, updated_at = $16 WHERE id = $1",
             )
             .bind(id))
             .bind(now)
@@ -255,8 +256,8 @@ pub async fn save_service(db: &Db, p: &Principal, f: &ServiceForm, requested: Op
         None => fields(
             sqlx::query(
                 "INSERT INTO services (community_id, category, title, provider, place, description, min_age, max_age, base_price_fen, party_limit, \
-                 cancel_before_min, per_day, per_week, active, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id",
+                 cancel_before_min, per_day, per_week, active, timebank_half_hours, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
             )
             .bind(community),
         )
@@ -286,8 +287,8 @@ pub async fn save_service(db: &Db, p: &Principal, f: &ServiceForm, requested: Op
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
-/// Binds a service's own values ($2…$14 of its INSERT and its UPDATE): category, title, provider,
-/// place, description, the rules' numbers, active.
+/// Binds a service's own values ($2…$15 of its INSERT and its UPDATE): category, title, provider,
+/// place, description, the rules' numbers, active, the time-bank price.
 fn bind_service<'q>(q: AnyQuery<'q>, f: &ServiceForm, [title, provider, place]: [String; 3], description: Option<String>) -> AnyQuery<'q> {
     let r = &f.rules;
     q.bind(f.category.as_str())
@@ -303,6 +304,7 @@ fn bind_service<'q>(q: AnyQuery<'q>, f: &ServiceForm, [title, provider, place]: 
         .bind(r.per_day)
         .bind(r.per_week)
         .bind(i64::from(f.active))
+        .bind(r.timebank_half_hours)
 }
 
 fn schedule_of(f: &ScheduleForm) -> Result<Schedule, E> {
@@ -504,6 +506,7 @@ pub async fn cancel_session(db: &Db, p: &Principal, session: i64, reason: &str) 
     let mut told = 0;
     for claim in &ended {
         let booking: i64 = sqlx::query_scalar("SELECT id FROM service_bookings WHERE claim_id = $1").bind(claim).fetch_one(&mut *tx).await?;
+        refund_hours(&mut tx, booking, Some(p.user_id)).await?;
         tell(
             &mut tx,
             svc.community_id,
@@ -570,6 +573,28 @@ async fn tell_promoted(conn: &mut AnyConnection, svc: &Svc, s: &Sess, claims: &[
         tell(conn, svc.community_id, booking, &ServiceNotice::Promoted { title: svc.title.clone(), starts_at: s.times.starts_at }).await?;
         events::append(conn, &event(svc.community_id, "service.promoted", "service_booking", booking, actor, None, serde_json::json!({ "session": s.id })))
             .await?;
+    }
+    Ok(())
+}
+
+/// Gives a booking's time-bank hours back if it was paid so and not refunded yet (a cancellation,
+/// a cancelled session, a waitlist closed).
+async fn refund_hours(conn: &mut AnyConnection, booking: i64, by: Option<i64>) -> Result<(), E> {
+    let paid: Option<(i64, i64, i64)> =
+        sqlx::query_as("SELECT member_id, community_id, half_hours FROM timebank_entries WHERE booking_id = $1 AND kind = 'spent'")
+            .bind(booking)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((member, community, spent)) = paid else { return Ok(()) };
+    let refunded: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM timebank_entries WHERE booking_id = $1 AND kind = 'refunded'").bind(booking).fetch_optional(&mut *conn).await?;
+    if refunded.is_none() {
+        let posting = crate::timebank::store::Posting {
+            booking: Some(booking),
+            by,
+            ..crate::timebank::store::Posting::new(member, community, crate::timebank::model::EntryKind::Refunded, -spent, 0)
+        };
+        crate::timebank::store::post(conn, &posting).await?.map_err(E::Timebank)?;
     }
     Ok(())
 }
@@ -760,7 +785,7 @@ async fn book_in(conn: &mut AnyConnection, community: i64, plan: &Plan, by: &Boo
 ///
 /// Who asks, the session and the people are read and checked first (`plan`); what other bookings
 /// can change (the people's other bookings, the places) is checked under the locks (`book_in`).
-pub async fn book(db: &Db, p: &Principal, session: i64, members: &[i64]) -> Result<BookingReceipt, E> {
+pub async fn book(db: &Db, p: &Principal, session: i64, members: &[i64], pay_hours: bool) -> Result<BookingReceipt, E> {
     let now = now_ms();
     async fn prepare(conn: &mut AnyConnection, p: &Principal, session: i64, members: &[i64], now: i64) -> Result<(i64, BookAs, Plan), E> {
         // The resident asked for (themselves, or the one a worker acts for) must be a verified
@@ -788,6 +813,19 @@ pub async fn book(db: &Db, p: &Principal, session: i64, members: &[i64]) -> Resu
         }
     };
     let (booking_id, code, claimed) = book_in(&mut tx, community, &plan, &by, false, now).await?;
+    if pay_hours {
+        // Paid from the booking resident's own time bank, in the booking's transaction: refused
+        // (nothing booked) if the balance does not cover it.
+        let per = plan.svc.rules.timebank_half_hours.ok_or(E::NoTimebank)?;
+        let payer = by.booked_by.unwrap_or(p.user_id);
+        let (member, _, _) = crate::timebank::store::own_member(&mut tx, payer).await?.ok_or(CommonError::NotVerified)?;
+        let posting = crate::timebank::store::Posting {
+            booking: Some(booking_id),
+            on_behalf_of: by.on_behalf_of,
+            ..crate::timebank::store::Posting::new(member, community, crate::timebank::model::EntryKind::Spent, -per * plan.people.len() as i64, p.user_id)
+        };
+        crate::timebank::store::post(&mut tx, &posting).await?.map_err(E::Timebank)?;
+    }
     tx.commit().await?;
     let state = match claimed {
         Claimed::Held { .. } => BookingState::Booked,
@@ -916,6 +954,7 @@ pub async fn cancel(db: &Db, p: &Principal, booking: i64, reason: Option<&str>) 
         .execute(&mut *tx)
         .await?;
     sqlx::query("UPDATE service_booking_people SET active = 0 WHERE booking_id = $1").bind(b.id).execute(&mut *tx).await?;
+    refund_hours(&mut tx, b.id, Some(p.user_id)).await?;
     let payload = serde_json::json!({ "by_worker": as_worker, "reason": reason, "was": if state == capacity::ClaimState::Held { "held" } else { "waiting" } });
     events::append(&mut tx, &event(b.svc.community_id, "service.booking_cancelled", "service_booking", b.id, Some(p.user_id), on_behalf_of, payload)).await?;
     if as_worker {
@@ -1156,6 +1195,7 @@ fn card(svc: &Svc, next: Option<&SessionView>) -> ServiceCard {
         max_age: svc.rules.eligibility.max_age,
         base_price_fen: svc.rules.base_price_fen,
         bands: svc.rules.bands.clone(),
+        timebank_half_hours: svc.rules.timebank_half_hours,
         active: svc.active,
         next_session: next.map(|s| s.id),
         places_left: next.map(|s| s.capacity - s.taken),
@@ -1663,6 +1703,7 @@ pub async fn tick(db: &Db, now: i64) -> Result<TickReport, E> {
             for claim in expired {
                 let booking: i64 = sqlx::query_scalar("SELECT id FROM service_bookings WHERE claim_id = $1").bind(claim).fetch_one(&mut *tx).await?;
                 sqlx::query("UPDATE service_booking_people SET active = 0 WHERE booking_id = $1").bind(booking).execute(&mut *tx).await?;
+                refund_hours(&mut tx, booking, None).await?;
                 tell(&mut tx, svc.community_id, booking, &ServiceNotice::WaitlistClosed { title: svc.title.clone(), starts_at: s.times.starts_at }).await?;
             }
             report.closed += 1;

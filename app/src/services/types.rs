@@ -42,6 +42,8 @@ pub struct ServiceCard {
     pub max_age: Option<i64>,
     pub base_price_fen: i64,
     pub bands: Vec<PriceBand>,
+    /// Half hours of the time bank a person may pay instead (None: not accepted).
+    pub timebank_half_hours: Option<i64>,
     pub active: bool,
     /// The next session open for booking (or about to open), with its places left.
     pub next_session: Option<i64>,

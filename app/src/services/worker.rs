@@ -87,6 +87,8 @@ fn Editor(c: EditorContext) -> impl IntoView {
     let cancel_hours = RwSignal::new(r.as_ref().map_or("2".to_string(), |r| (r.cancel_before_min / 60).to_string()));
     let per_day = RwSignal::new(num(r.as_ref().and_then(|r| r.per_day)));
     let per_week = RwSignal::new(num(r.as_ref().and_then(|r| r.per_week)));
+    // The time-bank price in hours per person (empty: not accepted).
+    let timebank = RwSignal::new(r.as_ref().and_then(|r| r.timebank_half_hours).map(crate::timebank::model::hours).unwrap_or_default());
     let buildings = RwSignal::new(r.as_ref().map(|r| r.eligibility.building_ids.clone()).unwrap_or_default());
     let active = RwSignal::new(f.as_ref().is_none_or(|f| f.active));
     let bad_price = RwSignal::new(false);
@@ -137,6 +139,9 @@ fn Editor(c: EditorContext) -> impl IntoView {
                 cancel_before_min: opt_num(&cancel_hours.get_untracked()).map_or(-1, |h| h * 60),
                 per_day: opt_num(&per_day.get_untracked()),
                 per_week: opt_num(&per_week.get_untracked()),
+                timebank_half_hours: Some(timebank.get_untracked().trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .map(|t| t.parse::<f64>().map(|h| (h * 2.0).round() as i64).unwrap_or(0)),
             },
             active: active.get_untracked(),
         };
@@ -197,6 +202,8 @@ fn Editor(c: EditorContext) -> impl IntoView {
                             <input type="text" inputmode="decimal" bind:value=price/></label>
                     </div>
                 }).collect_view()}
+                <label for="s-timebank">{td_string!(l, svc_timebank_price)}</label>
+                <input id="s-timebank" type="text" inputmode="decimal" bind:value=timebank data-testid="s-timebank"/>
                 {move || bad_price.get().then(|| view! { <p class="error" role="alert">{td_string!(l, svc_err_prices)}</p> })}
             </fieldset>
             <fieldset>

@@ -22,13 +22,26 @@ pub struct Posting<'a> {
     pub counterpart: Option<i64>,
     pub reverses: Option<i64>,
     pub reason: Option<&'a str>,
-    pub by: i64,
+    /// Who posts it (None: the system).
+    pub by: Option<i64>,
     pub on_behalf_of: Option<i64>,
 }
 
 impl<'a> Posting<'a> {
     pub fn new(member: i64, community: i64, kind: EntryKind, delta: i64, by: i64) -> Self {
-        Posting { member, community, kind, delta, volunteer: None, booking: None, counterpart: None, reverses: None, reason: None, by, on_behalf_of: None }
+        Posting {
+            member,
+            community,
+            kind,
+            delta,
+            volunteer: None,
+            booking: None,
+            counterpart: None,
+            reverses: None,
+            reason: None,
+            by: Some(by),
+            on_behalf_of: None,
+        }
     }
 }
 
@@ -92,7 +105,7 @@ pub async fn post(conn: &mut AnyConnection, p: &Posting<'_>) -> Result<Result<Po
             kind: &kind,
             subject_type: "timebank_entry",
             subject_id: Some(entry),
-            actor_user_id: Some(p.by),
+            actor_user_id: p.by,
             on_behalf_of_user_id: p.on_behalf_of,
             official: false,
             payload: serde_json::json!({ "member": p.member, "half_hours": p.delta, "balance": after, "reason": p.reason }),

@@ -145,7 +145,8 @@ CREATE TABLE timebank_entries (
     counterpart_id    BIGINT REFERENCES household_members(id),
     reverses_id       BIGINT REFERENCES timebank_entries(id),
     reason            TEXT CHECK (reason IS NULL OR char_length(reason) BETWEEN 1 AND 200),
-    by_user_id        BIGINT NOT NULL REFERENCES users(id),
+    -- Who posted it (NULL: the system, e.g. a closed waitlist's refund).
+    by_user_id        BIGINT REFERENCES users(id),
     created_at        BIGINT NOT NULL,
     CHECK ((kind = 'earned') = (volunteer_id IS NOT NULL)),
     CHECK ((kind IN ('spent', 'refunded')) = (booking_id IS NOT NULL)),
@@ -166,3 +167,7 @@ END
 $$;
 CREATE TRIGGER timebank_entries_no_change BEFORE UPDATE OR DELETE ON timebank_entries
     FOR EACH ROW EXECUTE FUNCTION timebank_entries_append_only();
+
+-- A service may accept time-bank hours instead of money: this many half hours per person served
+-- (NULL: not accepted). A booking paid so has a `spent` entry; cancelled, its hours come back.
+ALTER TABLE services ADD COLUMN timebank_half_hours BIGINT CHECK (timebank_half_hours IS NULL OR timebank_half_hours BETWEEN 1 AND 100);

@@ -145,7 +145,8 @@ CREATE TABLE timebank_entries (
     counterpart_id    INTEGER REFERENCES household_members(id),
     reverses_id       INTEGER REFERENCES timebank_entries(id),
     reason            TEXT CHECK (reason IS NULL OR length(reason) BETWEEN 1 AND 200),
-    by_user_id        INTEGER NOT NULL REFERENCES users(id),
+    -- Who posted it (NULL: the system, e.g. a closed waitlist's refund).
+    by_user_id        INTEGER REFERENCES users(id),
     created_at        INTEGER NOT NULL,
     CHECK ((kind = 'earned') = (volunteer_id IS NOT NULL)),
     CHECK ((kind IN ('spent', 'refunded')) = (booking_id IS NOT NULL)),
@@ -167,3 +168,7 @@ CREATE TRIGGER timebank_entries_no_delete BEFORE DELETE ON timebank_entries
 BEGIN
     SELECT RAISE(ABORT, 'the time bank ledger is append-only');
 END;
+
+-- A service may accept time-bank hours instead of money: this many half hours per person served
+-- (NULL: not accepted). A booking paid so has a `spent` entry; cancelled, its hours come back.
+ALTER TABLE services ADD COLUMN timebank_half_hours INTEGER CHECK (timebank_half_hours IS NULL OR timebank_half_hours BETWEEN 1 AND 100);
