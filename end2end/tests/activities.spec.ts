@@ -1,7 +1,7 @@
 // 志愿活动 and the time bank on four phones in Chinese: 张秀英 applies to volunteer and a worker
 // approves her; she drafts an activity with two roles and a worker publishes it; 李强 signs up
-// (the one place), 王芳 waits and is promoted when he cancels; 张秀英 takes a role, checks 王芳 in
-// from the list and herself in and out; the worker enters her hours with a reason and verifies
+// (the one place), 王芳 waits and is promoted when he cancels, and sees it on 我的活动; 张秀英 takes
+// a role, checks 王芳 in from the list and herself in and out by her code; the worker enters her hours with a reason and verifies
 // them; her ledger shows them; she pays a lunch with an hour of them and the balance drops. axe on
 // every new screen.
 import { hydrated, phone } from "./helpers";
@@ -91,20 +91,32 @@ test("a volunteer runs an activity, her hours are verified and banked, and she s
   await expect(li.getByTestId("my-signups")).toHaveCount(0);
   await open(wang, activity);
   await expect(wang.getByTestId("signup-state")).toHaveText("已报名");
+  // 我的活动 lists it with her place.
+  await open(wang, "/activities/mine");
+  await expect(wang.getByTestId("mine-signup").filter({ hasText: "帮独居老人整理阳台" })).toContainText("已报名");
+  await axe(wang);
 
   // 张秀英 takes a role, checks 王芳 in from the list, and herself in and out.
   await open(zhang, activity);
   await zhang.getByTestId("role").filter({ hasText: "帮手" }).getByTestId("role-take").click();
   await expect(zhang.getByTestId("my-role")).toContainText("帮手");
+  // Her code's QR code, for the organiser's camera.
+  await zhang.getByTestId("my-role").getByTestId("qr").locator("summary").click();
+  await expect(zhang.getByTestId("my-role").getByTestId("qr").locator("svg")).toBeVisible();
+  const herCode = (await zhang.getByTestId("role-code").textContent())!.trim();
   await axe(zhang);
   await zhang.getByTestId("activity-desk").click();
   await hydrated(zhang);
-  await zhang.getByTestId("participant").filter({ hasText: "王芳" }).getByTestId("participant-check").click();
+  // The same check-in screen as a service's: the list's tick boxes, and the code in and out.
+  await zhang.getByTestId("roster-line").filter({ hasText: "王芳" }).getByTestId("roster-check").check();
   await expect(zhang.getByTestId("check-result")).toContainText("王芳");
-  await expect(zhang.getByTestId("participant").filter({ hasText: "王芳" })).toContainText("已签到");
-  await zhang.getByTestId("volunteer").filter({ hasText: "张秀英" }).getByTestId("volunteer-in").click();
+  await expect(zhang.getByTestId("roster-line").filter({ hasText: "王芳" }).getByTestId("roster-check")).toBeChecked();
+  await expect(zhang.getByTestId("checkin-count")).toHaveText("已签到 1 / 1 人");
+  await zhang.getByTestId("code-input").fill(herCode.toLowerCase());
+  await zhang.getByTestId("code-submit").click();
   await expect(zhang.getByTestId("check-result")).toContainText("张秀英 已签到");
-  await zhang.getByTestId("volunteer").filter({ hasText: "张秀英" }).getByTestId("volunteer-out").click();
+  await zhang.getByTestId("code-input").fill(herCode);
+  await zhang.getByTestId("code-out").click();
   await expect(zhang.getByTestId("check-result")).toContainText("张秀英 已签退");
   await axe(zhang);
 

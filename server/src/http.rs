@@ -148,6 +148,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/readyz", get(readyz))
         .route("/prefs", post(set_prefs))
         .route("/media/needs/{key}", get(need_photo))
+        .route("/media/activities/{key}", get(activity_photo))
         .route("/services/bookings/{id}/calendar.ics", get(booking_calendar))
         .route("/activities/export.csv", get(activities_export))
         .route("/records/v1/events", get(pull_records))
@@ -206,12 +207,9 @@ fn with_security_headers(router: Router<AppState>) -> Router<AppState> {
     FIXED.iter().fold(router, |r, (name, value)| r.layer(SetResponseHeaderLayer::overriding(HeaderName::from_static(name), HeaderValue::from_static(value))))
 }
 
-/// A photo of a need, for whoever may see the need (or uploaded it); 404 for anyone else.
-async fn need_photo(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Response {
-    let Ok(p) = session::principal_from_access(&state.db, &state.app.keys, &headers).await else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    match app::needs::store::photo_for(&state.db, state.app.blobs.as_ref(), &p, &key).await {
+/// A stored photo (always a JPEG written by the photo pipeline) for the one who asked, or 404.
+fn private_jpeg<E>(found: Result<Vec<u8>, E>) -> Response {
+    match found {
         Ok(bytes) => (
             [(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")), (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"))],
             bytes,
@@ -219,6 +217,22 @@ async fn need_photo(State(state): State<AppState>, Path(key): Path<String>, head
             .into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// A photo of a need, for whoever may see the need (or uploaded it); 404 for anyone else.
+async fn need_photo(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Response {
+    let Ok(p) = session::principal_from_access(&state.db, &state.app.keys, &headers).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    private_jpeg(app::needs::store::photo_for(&state.db, state.app.blobs.as_ref(), &p, &key).await)
+}
+
+/// A photo of an activity's report, for whoever may see the activity; 404 for anyone else.
+async fn activity_photo(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Response {
+    let Ok(p) = session::principal_from_access(&state.db, &state.app.keys, &headers).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    private_jpeg(app::activities::store::photo_for(&state.db, state.app.blobs.as_ref(), &p, &key).await)
 }
 
 /// A booking's calendar file (RFC 5545), for its household or a worker of its community; 404 for

@@ -339,7 +339,10 @@ pub async fn seed_demo(db: &Db) -> Result<bool, sqlx::Error> {
             ],
         )
         .await?;
-        for (from_age, price) in bands {
+        // i64, as the store binds them: a statement prepared on a pooled connection with other
+        // parameter types breaks the store's next use of it there (PostgreSQL: "incorrect binary
+        // data format").
+        for (from_age, price) in bands.into_iter().map(|(a, p): (i64, i64)| (a, p)) {
             sqlx::query("INSERT INTO service_price_bands (service_id, from_age, price_fen) VALUES ($1, $2, $3)")
                 .bind(service)
                 .bind(from_age)

@@ -162,6 +162,17 @@ async fn a_volunteer_runs_an_activity_and_her_verified_hours_reach_the_time_bank
         );
         let second = act::sign_up(&db, &li, activity, &[li_member]).await.unwrap();
         assert_eq!(second.state, SignUpState::Waiting { position: 1 }, "{label}");
+        // 我的活动: his household's sign-up, waiting; hers, with a place; 赵敏's, nothing of it.
+        let m = act::mine(&db, &li).await.unwrap();
+        assert_eq!(
+            m.joined.iter().map(|(c, s)| (c.id, s.names.clone(), s.state)).collect::<Vec<_>>(),
+            vec![(activity, vec!["李强".to_string()], SignUpState::Waiting { position: 1 })],
+            "{label}"
+        );
+        assert!(m.serving.is_empty() && m.organised.is_empty(), "{label}");
+        let m = act::mine(&db, &wang).await.unwrap();
+        assert_eq!(m.joined.iter().map(|(c, s)| (c.id, s.state)).collect::<Vec<_>>(), vec![(activity, SignUpState::SignedUp)], "{label}");
+        assert!(act::mine(&db, &zhao).await.unwrap().joined.iter().all(|(c, _)| c.id != activity), "{label}");
         refused(&format!("{label}: leave another's"), act::leave(&db, &li, first.signup_id).await, E::Common(CommonError::NotFound));
         act::leave(&db, &wang, first.signup_id).await.unwrap();
         assert_eq!(
@@ -185,6 +196,12 @@ async fn a_volunteer_runs_an_activity_and_her_verified_hours_reach_the_time_bank
             sqlx::query_scalar("SELECT id FROM activity_roles WHERE activity_id = $1 ORDER BY id").bind(activity).fetch_all(db.pool()).await.unwrap();
         let zhang_role = act::take_role(&db, &zhang, activity, roles[0]).await.unwrap();
         refused(&format!("{label}: one role each"), act::take_role(&db, &zhang, activity, roles[1]).await, E::AlreadyInRole);
+        let m = act::mine(&db, &zhang).await.unwrap();
+        assert_eq!(m.serving.iter().map(|(c, r)| (c.id, r.volunteer_id)).collect::<Vec<_>>(), vec![(activity, zhang_role)], "{label}: her role");
+        assert!(m.organised.iter().any(|c| c.id == activity), "{label}: she organises it");
+        assert!(m.serving.iter().all(|(_, r)| r.qr_svg.is_empty()), "{label}: no QR codes in the list");
+        let page = act::detail(&db, &zhang, activity).await.unwrap();
+        assert!(page.my_role.as_ref().is_some_and(|r| r.qr_svg.contains("<svg")), "{label}: the QR code of her role's code on the page");
         refused(&format!("{label}: not a volunteer"), act::take_role(&db, &wang, activity, roles[1]).await, E::NotVolunteer);
         let chen = principal(&db, "13800000010").await; // 陈志愿, volunteer
         act::take_role(&db, &chen, activity, roles[1]).await.unwrap();
@@ -200,25 +217,31 @@ async fn a_volunteer_runs_an_activity_and_her_verified_hours_reach_the_time_bank
         let code: String = sqlx::query_scalar("SELECT code FROM activity_signups WHERE id = $1").bind(second.signup_id).fetch_one(db.pool()).await.unwrap();
         refused(
             &format!("{label}: a resident does not check in"),
-            act::check_in(&db, &li, activity, Some(&code), None, false).await,
+            act::check_in(&db, &li, activity, Some(&code), None, Some(false)).await,
             E::Common(CommonError::Forbidden),
         );
-        let r = act::check_in(&db, &zhang, activity, Some(&code.to_lowercase()), None, false).await.unwrap();
+        let r = act::check_in(&db, &zhang, activity, Some(&code.to_lowercase()), None, Some(false)).await.unwrap();
         assert_eq!(r, CheckedIn::Participants { names: vec!["李强".into()], already: false }, "{label}");
-        let r = act::check_in(&db, &zhang, activity, None, Some(li_member), false).await.unwrap();
+        let r = act::check_in(&db, &zhang, activity, None, Some(li_member), Some(false)).await.unwrap();
         assert_eq!(r, CheckedIn::Participants { names: vec!["李强".into()], already: true }, "{label}: once");
-        refused(&format!("{label}: unknown code"), act::check_in(&db, &zhang, activity, Some("ZZZZZZ"), None, false).await, E::UnknownCode);
+        refused(&format!("{label}: unknown code"), act::check_in(&db, &zhang, activity, Some("ZZZZZZ"), None, Some(false)).await, E::UnknownCode);
         let my_code: String = sqlx::query_scalar("SELECT code FROM activity_volunteers WHERE id = $1").bind(zhang_role).fetch_one(db.pool()).await.unwrap();
-        refused(&format!("{label}: out before in"), act::check_in(&db, &zhang, activity, Some(&my_code), None, true).await, E::NotCheckedIn);
-        act::check_in(&db, &zhang, activity, Some(&my_code), None, false).await.unwrap();
+        refused(&format!("{label}: out before in"), act::check_in(&db, &zhang, activity, Some(&my_code), None, Some(true)).await, E::NotCheckedIn);
+        // The camera sends no direction: in first (repeated: still in, the first time stays) ...
+        let r = act::check_in(&db, &zhang, activity, Some(&my_code), None, None).await.unwrap();
+        assert!(matches!(r, CheckedIn::Volunteer { out: false, .. }), "{label}: the camera checks in first: {r:?}");
+        act::check_in(&db, &zhang, activity, Some(&my_code), None, Some(false)).await.unwrap();
         sqlx::query("UPDATE activity_volunteers SET checked_in_at = $2 WHERE id = $1")
             .bind(zhang_role)
             .bind(now_ms() - 2 * 3_600_000 - 300_000)
             .execute(db.pool())
             .await
             .unwrap();
-        let r = act::check_in(&db, &zhang, activity, Some(&my_code), None, true).await.unwrap();
+        let r = act::check_in(&db, &zhang, activity, Some(&my_code), None, Some(true)).await.unwrap();
         assert!(matches!(r, CheckedIn::Volunteer { out: true, half_hours: Some(4), .. }), "{label}: {r:?}");
+        // ... then out; once out, a further read changes nothing.
+        refused(&format!("{label}: read after check-out"), act::check_in(&db, &zhang, activity, Some(&my_code), None, None).await, E::WrongState);
+        assert_eq!(one(&db, "SELECT half_hours FROM activity_volunteers WHERE id = $1", zhang_role).await, 4, "{label}: hours kept");
 
         // 陈志愿 never checked out: no hours to verify until the worker enters them with a reason.
         let chen_role = one(&db, "SELECT id FROM activity_volunteers WHERE user_id = $1", chen.user_id).await;
@@ -304,7 +327,7 @@ async fn a_volunteer_runs_an_activity_and_her_verified_hours_reach_the_time_bank
             let f = ActivityForm { times: Times { starts_at: now_ms() - 3 * 3_600_000, ends_at: now_ms() + 60_000, ..f.times }, ..f.clone() };
             let id = published(&db, &zhang, &worker, &ActivityForm { times: Times { signup_closes_at: f.times.ends_at, ..f.times }, ..f }).await;
             act::sign_up(&db, &li, id, &[li_member]).await.unwrap();
-            act::check_in(&db, &zhang, id, None, Some(li_member), false).await.unwrap();
+            act::check_in(&db, &zhang, id, None, Some(li_member), Some(false)).await.unwrap();
             sqlx::query("UPDATE activities SET ends_at = $2, signup_closes_at = $2 WHERE id = $1")
                 .bind(id)
                 .bind(now_ms() - 1)
@@ -317,6 +340,44 @@ async fn a_volunteer_runs_an_activity_and_her_verified_hours_reach_the_time_bank
         let figures = act::finish(&db, &zhang, figures_activity, "大家很积极").await.unwrap();
         assert_eq!((figures.participants, figures.attended, figures.volunteers), (1, 1, 0), "{label}");
         refused(&format!("{label}: once"), act::finish(&db, &zhang, figures_activity, "").await, E::WrongState);
+
+        // The report's photos: the organiser or a worker adds them once it is over, through the
+        // needs' photo pipeline (EXIF gone); a resident may not; at most 9; removed by them too.
+        let blobs = app::infra::blobs::FsBlobStore { dir: common::temp_dir() };
+        refused(&format!("{label}: a photo before the end"), act::add_photo(&db, &blobs, &zhang, activity, common::jpeg(40, 30)).await, E::WrongState);
+        refused(
+            &format!("{label}: a resident adds no photo"),
+            act::add_photo(&db, &blobs, &li, figures_activity, common::jpeg(40, 30)).await,
+            E::Common(CommonError::Forbidden),
+        );
+        refused(
+            &format!("{label}: not a photo"),
+            act::add_photo(&db, &blobs, &zhang, figures_activity, b"%PDF-1.7".to_vec()).await,
+            E::Photo(app::needs::error::NeedError::PhotoWrongType),
+        );
+        let photo = act::add_photo(&db, &blobs, &zhang, figures_activity, common::jpeg(40, 30)).await.unwrap();
+        let key = photo.url.rsplit('/').next().unwrap().to_string();
+        let bytes = act::photo_for(&db, &blobs, &li, &key).await.unwrap();
+        assert!(bytes.starts_with(&[0xFF, 0xD8]) && !bytes.windows(4).any(|w| w == b"Exif"), "{label}: stored without EXIF");
+        assert!(!bytes.windows(common::GPS_TEXT.len()).any(|w| w == common::GPS_TEXT), "{label}: no position");
+        refused(
+            &format!("{label}: another community's resident sees no photo"),
+            act::photo_for(&db, &blobs, &zhao, &key).await.map(|_| ()),
+            E::Common(CommonError::NotFound),
+        );
+        assert_eq!(act::detail(&db, &li, figures_activity).await.unwrap().photos, vec![photo.clone()], "{label}: on the page");
+        for _ in 1..app::activities::model::MAX_REPORT_PHOTOS {
+            act::add_photo(&db, &blobs, &worker, figures_activity, common::jpeg(8, 8)).await.unwrap();
+        }
+        refused(
+            &format!("{label}: ten photos"),
+            act::add_photo(&db, &blobs, &zhang, figures_activity, common::jpeg(8, 8)).await,
+            E::Photo(app::needs::error::NeedError::TooManyPhotos { max: app::activities::model::MAX_REPORT_PHOTOS }),
+        );
+        refused(&format!("{label}: a resident removes none"), act::remove_photo(&db, &blobs, &li, photo.id).await, E::Common(CommonError::Forbidden));
+        act::remove_photo(&db, &blobs, &zhang, photo.id).await.unwrap();
+        assert_eq!(act::detail(&db, &li, figures_activity).await.unwrap().photos.len(), app::activities::model::MAX_REPORT_PHOTOS - 1, "{label}");
+        refused(&format!("{label}: its file is gone too"), act::photo_for(&db, &blobs, &li, &key).await.map(|_| ()), E::Common(CommonError::NotFound));
         let (official, seq): (i64, Option<i64>) = sqlx::query_as("SELECT official, seq FROM events WHERE kind = 'activity.figures' AND subject_id = $1")
             .bind(figures_activity)
             .fetch_one(db.pool())

@@ -32,6 +32,7 @@ const NO_FOREIGN_IDS: &[(&str, &str)] = &[
     ("services/mine", "the caller's own household's bookings"),
     ("records/create_key", "a name, into the district admin's own district"),
     ("activities/list", "`category` only filters the caller's own community's list"),
+    ("activities/mine", "the caller's own household's sign-ups, roles and activities"),
     ("activities/volunteer_apply", "skills and availability, for the caller's own community"),
     ("timebank/mine", "the caller's own time bank"),
     ("needs/list", "`category` only filters the caller's own community's list (another's category lists nothing)"),
@@ -318,6 +319,16 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
         ok(&s, &mut worker_b, "activities/set_hours", &[("volunteer_id", &volunteer_b.to_string()), ("half_hours", "2"), ("reason", "按签到表")]).await;
         ok(&s, &mut worker_b, "activities/verify", &[("activity_id", &activity_b.to_string()), ("volunteers", &volunteer_b.to_string())]).await;
         let entry_b = scalar(&s, "SELECT MAX(id) FROM timebank_entries WHERE community_id = $1", &[wending]).await;
+        // A photo of 文鼎苑's activity's report (written directly: that activity has not ended).
+        let activity_photo_b: i64 = sqlx::query_scalar(
+            "INSERT INTO activity_photos (activity_id, storage_key, uploaded_by, byte_size, width, height, created_at) VALUES ($1, 'b0b0', $2, 1, 1, 1, $3) RETURNING id",
+        )
+        .bind(activity_b)
+        .bind(zhao)
+        .bind(now)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
 
         let i = |v: i64| v.to_string();
         use Who::*;
@@ -594,6 +605,8 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
             case("activities/verify", Worker, "a volunteer of another activity", &[("activity_id", i(activity_a)), ("volunteers", i(volunteer_b))]),
             case("activities/review", Worker, "another community", &[("community_id", i(wending))]),
             case("activities/finish", Worker, "another community's activity", &[("id", i(activity_b)), ("report", "顺利".into())]),
+            case("activities/add_photo", Worker, "another community's activity", &[("activity_id", i(activity_b)), ("data_b64", STANDARD.encode(png()))]),
+            case("activities/remove_photo", Worker, "a photo of another community's activity", &[("photo_id", i(activity_photo_b))]),
             case("activities/decide_volunteer", Worker, "another community's application", &[("application_id", i(application_b)), ("approve", "true".into())]),
             case("activities/suspend_volunteer", Worker, "another community's volunteer", &[("application_id", i(application_b)), ("reason", "测试".into())]),
             case("timebank/transfer", Resident, "a member of another household", &[("to_member", i(zhao_member)), ("half_hours", "1".into())]),

@@ -8,8 +8,8 @@ use app::needs::error::NeedError;
 use app::needs::model::Status;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::futures_join;
 use common::live::{Jar, Server, start};
+use common::{futures_join, jpeg};
 use serde_json::Value;
 
 async fn count(s: &Server, sql: &str) -> i64 {
@@ -45,20 +45,6 @@ fn assert_localized(e: &NeedError) {
     let en = e.message(Locale::en);
     assert!(!zh.is_empty() && !en.is_empty() && zh != en, "{e:?}: {zh} / {en}");
     assert!(!en.contains("internal"), "{e:?}: {en}");
-}
-
-fn jpeg(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 5) as u8, 90]));
-    let mut plain = Vec::new();
-    img.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90)).unwrap();
-    // An EXIF block carrying a recognisable (GPS-like) text, as phones write.
-    let mut app1 = b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00".to_vec();
-    app1.extend_from_slice(b"GPS 30.2741N 120.1551E");
-    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
-    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
-    out.extend_from_slice(&app1);
-    out.extend_from_slice(&plain[2..]);
-    out
 }
 
 async fn submit(s: &Server, jar: &mut Jar, title: &str, body: &str, photos: &str) -> (u16, Value) {
@@ -345,7 +331,7 @@ async fn a_need_goes_from_proposal_to_answer_with_photo_events_and_notifications
         assert_eq!(res.status(), 200, "{label}: the author sees her photo");
         let bytes = res.bytes().await.unwrap();
         assert!(bytes.starts_with(&[0xFF, 0xD8]) && !bytes.windows(4).any(|w| w == b"Exif"), "{label}: stored without EXIF");
-        assert!(!bytes.windows(12).any(|w| w == b"GPS 30.2741N"), "{label}");
+        assert!(!bytes.windows(common::GPS_TEXT.len()).any(|w| w == common::GPS_TEXT), "{label}");
 
         s.pass_the_resend_cooldown().await;
         let mut worker = s.login("13800000020").await;

@@ -23,6 +23,39 @@ pub async fn list_activities(category: Option<String>) -> Result<ActivityList, A
     super::store::list(&ctx()?.db, &p, category).await.map_err(fail)
 }
 
+/// Adds a photo to an ended activity's report (base64 of the file, shrunk by the browser).
+#[server(endpoint = "activities/add_photo")]
+pub async fn add_report_photo(activity_id: i64, data_b64: String) -> Result<ReportPhoto, ActivityError> {
+    use crate::needs::error::NeedError;
+    use base64::Engine;
+    use ssr::*;
+    let p = principal().await?;
+    let max = crate::ui::photo::MAX_PHOTO_BYTES;
+    if data_b64.len() > max / 3 * 4 + 8 {
+        return Err(fail(ActivityError::Photo(NeedError::PhotoTooLarge { max_mb: max / (1024 * 1024) })));
+    }
+    let raw = base64::engine::general_purpose::STANDARD.decode(data_b64.trim()).map_err(|_| fail(ActivityError::Photo(NeedError::PhotoUnreadable)))?;
+    let c = ctx()?;
+    super::store::add_photo(&c.db, c.blobs.as_ref(), &p, activity_id, raw).await.map_err(fail)
+}
+
+/// Removes a photo from a report.
+#[server(endpoint = "activities/remove_photo")]
+pub async fn remove_report_photo(photo_id: i64) -> Result<(), ActivityError> {
+    use ssr::*;
+    let p = principal().await?;
+    let c = ctx()?;
+    super::store::remove_photo(&c.db, c.blobs.as_ref(), &p, photo_id).await.map_err(fail)
+}
+
+/// 我的活动.
+#[server(endpoint = "activities/mine")]
+pub async fn activities_of_mine() -> Result<MyActivities, ActivityError> {
+    use ssr::*;
+    let p = principal().await?;
+    super::store::mine(&ctx()?.db, &p).await.map_err(fail)
+}
+
 #[server(endpoint = "activities/get")]
 pub async fn get_activity(id: i64) -> Result<ActivityDetail, ActivityError> {
     use ssr::*;
@@ -104,13 +137,14 @@ pub async fn activity_desk(activity_id: i64) -> Result<Desk, ActivityError> {
     super::store::desk(&ctx()?.db, &p, activity_id).await.map_err(fail)
 }
 
-/// Checks in by a code (a sign-up's, or a volunteer's: out when `out`) or one participant.
+/// Checks in by a code (a sign-up's, or a volunteer's: out when `out`, and whichever comes next
+/// for the code without it — the camera's) or one participant.
 #[server(endpoint = "activities/check_in")]
 pub async fn activity_check_in(activity_id: i64, code: Option<String>, member_id: Option<i64>, out: Option<bool>) -> Result<CheckedIn, ActivityError> {
     use ssr::*;
     let p = principal().await?;
     let code = code.filter(|c| !c.trim().is_empty());
-    super::store::check_in(&ctx()?.db, &p, activity_id, code.as_deref(), member_id, out.unwrap_or(false)).await.map_err(fail)
+    super::store::check_in(&ctx()?.db, &p, activity_id, code.as_deref(), member_id, out).await.map_err(fail)
 }
 
 /// A worker enters a volunteer's half hours with a reason.

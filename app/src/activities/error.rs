@@ -77,6 +77,10 @@ pub enum ActivityError {
     Ledger(Refusal),
     #[error("a reason is required")]
     ReasonRequired,
+    /// A report's photo refused by the needs' photo pipeline (type, size, pixels, unreadable) or
+    /// one too many (`NeedError::TooManyPhotos`).
+    #[error(transparent)]
+    Photo(crate::needs::error::NeedError),
 }
 
 crate::kernel::error::capability_error!(ActivityError);
@@ -132,6 +136,7 @@ impl Failure for ActivityError {
             | ActivityError::NoHours
             | ActivityError::Ledger(_) => 409,
             ActivityError::HoursOutOfRange { .. } => 400,
+            ActivityError::Photo(e) => e.status(),
             _ => 400,
         }
     }
@@ -187,6 +192,7 @@ impl Failure for ActivityError {
                 Refusal::Correction => td_string!(l, tb_err_correction).to_string(),
             },
             ActivityError::ReasonRequired => td_string!(l, delib_err_reason).to_string(),
+            ActivityError::Photo(e) => e.message(l),
         }
     }
 }

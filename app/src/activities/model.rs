@@ -26,6 +26,8 @@ pub use crate::kernel::text::REASON;
 pub const MAX_CAPACITY: i64 = 10_000;
 /// The most roles, and the most volunteers in one role.
 pub const MAX_ROLES: usize = 10;
+/// Photos of one activity's report.
+pub const MAX_REPORT_PHOTOS: usize = 9;
 pub const MAX_ROLE_COUNT: i64 = 100;
 /// The most household members one sign-up may cover.
 pub const MAX_PARTY: usize = 10;

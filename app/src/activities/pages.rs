@@ -1,15 +1,20 @@
 //! The screens of activities (志愿活动) and the time bank: the 活动 tab (upcoming, by category),
-//! an activity's page (sign up household members, take a volunteer role, the organiser's and the
-//! worker's actions), the editor, the volunteer's page (apply; hours and ledger; give hours to the
-//! household), the organiser's check-in list, and the worker's review (applications, activities to
-//! publish, hours to verify, everyone's balances, the yearly cap). Each is its own WASM chunk.
+//! 我的活动 (the household's sign-ups, one's roles and drafts), an activity's page (sign up
+//! household members, take a volunteer role, codes with their QR codes, the report, the
+//! organiser's and the worker's actions), the editor, the volunteer's page (apply; hours and
+//! ledger; give hours to the household), the organiser's check-in screen (`ui::checkin`, as a
+//! service's session has; hours; the report's photos), and the worker's review (applications,
+//! activities to publish, hours to verify, everyone's balances, the yearly cap). Each is its own
+//! WASM chunk.
 use super::api::*;
+use super::error::ActivityError;
 use super::model::{ApplicationStatus, Category, RoleSpec, Status, Times};
 use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::kernel::capacity::Window;
 use crate::time::{local_to_ms, ms_to_local};
 use crate::timebank::model::{EntryKind, hours};
+use crate::ui::checkin::{CheckInDesk, Code, Line};
 use crate::ui::widgets::{action_err, load_error, successes};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,6 +31,11 @@ crate::ui::lazy_page!(EditorRoute, EditorPage);
 crate::ui::lazy_page!(VolunteerRoute, VolunteerPage);
 crate::ui::lazy_page!(DeskRoute, DeskPage);
 crate::ui::lazy_page!(ReviewRoute, ReviewPage);
+crate::ui::lazy_page!(
+    /// 我的活动.
+    MineRoute,
+    MinePage
+);
 
 fn id_param() -> impl Fn() -> i64 + Copy {
     let params = use_params_map();
@@ -114,6 +124,7 @@ pub fn ActivitiesPage() -> impl IntoView {
                     let current = category();
                     view! {
                         <div class="row">
+                            <A href="/activities/mine" attr:class="button secondary" attr:data-testid="mine-link">{td_string!(l, act_mine)}</A>
                             <A href="/activities/volunteer" attr:class="button secondary" attr:data-testid="volunteer-link">
                                 {if list.may_apply { td_string!(l, act_become_volunteer) } else { td_string!(l, act_my_hours) }}
                             </A>
@@ -148,6 +159,71 @@ pub fn ActivitiesPage() -> impl IntoView {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 我的活动
+
+#[component]
+pub fn MinePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let data = Resource::new(|| (), |_| activities_of_mine());
+    view! {
+        <Title text=move || td_string!(i18n.get_locale(), act_mine).to_string()/>
+        <p><A href="/activities">{t!(i18n, act_back)}</A></p>
+        <h1>{t!(i18n, act_mine)}</h1>
+        <Suspense fallback=|| ()>
+            {move || data.get().map(|r| match r {
+                Err(e) => load_error(e, i18n.get_locale(), move || data.refetch()),
+                Ok(m) => {
+                    let l = i18n.get_locale();
+                    let now = m.now;
+                    let over = move |c: &ActivityCard| c.ends_at <= now;
+                    let nothing = m.joined.is_empty() && m.serving.is_empty() && m.organised.is_empty();
+                    view! {
+                        {nothing.then(|| view! { <p class="hint" data-testid="mine-none">{td_string!(l, act_mine_none)}</p> })}
+                        {(!m.joined.is_empty()).then(|| view! {
+                            <h2>{td_string!(l, act_mine_joined)}</h2>
+                            <ul class="cards" data-testid="mine-joined">
+                                {m.joined.clone().into_iter().map(|(c, s)| {
+                                    let ended = over(&c);
+                                    view! {
+                                    <li class="card activity" data-testid="mine-signup">
+                                        <h3><A href=format!("/activities/{}", c.id)>{c.title.clone()}</A></h3>
+                                        <p class="meta">{span(c.starts_at, c.ends_at)}" · "{c.place.clone()}</p>
+                                        <p><strong>{s.names.join("、")}</strong>" · "
+                                            {if ended { td_string!(l, act_ended).to_string() } else { state_text(s.state, l) }}</p>
+                                        {(!ended && s.state == SignUpState::SignedUp).then(|| view! {
+                                            <p>{td_string!(l, act_your_code)}": "<span class="code">{s.code.clone()}</span></p>
+                                        })}
+                                    </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        })}
+                        {(!m.serving.is_empty()).then(|| view! {
+                            <h2>{td_string!(l, act_mine_serving)}</h2>
+                            <ul class="cards" data-testid="mine-serving">
+                                {m.serving.clone().into_iter().map(|(c, r)| view! {
+                                    <li class="card activity" data-testid="mine-role">
+                                        <h3><A href=format!("/activities/{}", c.id)>{c.title.clone()}</A></h3>
+                                        <p class="meta">{span(c.starts_at, c.ends_at)}" · "{c.place.clone()}</p>
+                                        <p>{td_string!(l, act_my_role, role = r.role.clone()).to_string()}
+                                            {r.half_hours.map(|h| format!(" · {} · {}", td_string!(l, act_hours_line, hours = hours(h)),
+                                                if r.verified { td_string!(l, act_verified) } else { td_string!(l, act_to_verify) }))}</p>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        })}
+                        {(!m.organised.is_empty()).then(|| view! {
+                            <h2>{td_string!(l, act_my_drafts)}</h2>
+                            <ul class="cards" data-testid="mine-organised">{m.organised.clone().into_iter().map(|c| card_view(c, l)).collect_view()}</ul>
+                        })}
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // An activity
 
 fn state_text(s: SignUpState, l: Locale) -> String {
@@ -155,6 +231,118 @@ fn state_text(s: SignUpState, l: Locale) -> String {
         SignUpState::SignedUp => td_string!(l, act_state_signed_up).to_string(),
         SignUpState::Waiting { position } => td_string!(l, act_state_waiting, position = position).to_string(),
     }
+}
+
+/// A report's photos, each a link to itself at full size.
+fn photo_list(photos: Vec<ReportPhoto>, l: Locale) -> impl IntoView {
+    (!photos.is_empty()).then(|| {
+        view! {
+            <ul class="photos" data-testid="report-photos">
+                {photos.into_iter().enumerate().map(|(i, p)| {
+                    let full = p.url.clone();
+                    view! {
+                        <li><a href=full><img src=p.url alt=td_string!(l, act_photo_alt, n = i + 1).to_string() loading="lazy" width="96" height="96"/></a></li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+/// The report's photos on the organiser's screen: add (shrunk in the browser first, one after the
+/// other, with progress) and remove. Adding needs the page to be live; until then the field is
+/// disabled.
+#[component]
+fn ReportPhotos(activity: i64, photos: Vec<ReportPhoto>) -> impl IntoView {
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    let photos = RwSignal::new(photos);
+    let busy = RwSignal::new(None::<(u32, u32)>);
+    let error = RwSignal::new(None::<ActivityError>);
+    let remove = ServerAction::<RemoveReportPhoto>::new();
+    let removing = RwSignal::new(None::<i64>);
+    let input = NodeRef::<leptos::html::Input>::new();
+    let on_files = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(input) = input.get() {
+            leptos::task::spawn_local(async move {
+                use crate::needs::error::NeedError;
+                let n = input.files().map(|f| f.length()).unwrap_or(0);
+                error.set(None);
+                for i in 0..n {
+                    busy.set(Some((i + 1, n)));
+                    if photos.with_untracked(|p| p.len()) >= super::model::MAX_REPORT_PHOTOS {
+                        error.set(Some(ActivityError::Photo(NeedError::TooManyPhotos { max: super::model::MAX_REPORT_PHOTOS })));
+                        break;
+                    }
+                    let Some(file) = input.files().and_then(|f| f.get(i)) else { continue };
+                    let Some(bytes) = crate::ui::photo::prepared(&file).await else { continue };
+                    // Said here, before a long upload the server would refuse.
+                    if bytes.len() > crate::ui::photo::MAX_PHOTO_BYTES {
+                        error.set(Some(ActivityError::Photo(NeedError::PhotoTooLarge { max_mb: crate::ui::photo::MAX_PHOTO_BYTES / (1024 * 1024) })));
+                        continue;
+                    }
+                    let b64 = {
+                        use base64::Engine;
+                        base64::engine::general_purpose::STANDARD.encode(bytes)
+                    };
+                    match add_report_photo(activity, b64).await {
+                        Ok(p) => photos.update(|v| v.push(p)),
+                        Err(e) => error.set(Some(e)),
+                    }
+                }
+                input.set_value("");
+                busy.set(None);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (activity, input, busy);
+    };
+    Effect::new(move |_| {
+        // The action's input is gone once it has answered: which photo it was is kept here.
+        if let (Some(Ok(())), Some(id)) = (remove.value().get(), removing.get_untracked()) {
+            removing.set(None);
+            photos.update(|v| v.retain(|p| p.id != id));
+        }
+    });
+    view! {
+        <section class="card" data-testid="report-photos-edit">
+            <label for="report-photos">{td_string!(l, act_report_photos)}</label>
+            <input id="report-photos" type="file" accept="image/jpeg,image/png,image/webp" multiple node_ref=input on:change=on_files data-testid="report-photo-input"
+                disabled=move || { !crate::ui::hydrated() || busy.get().is_some() || photos.with(|p| p.len()) >= super::model::MAX_REPORT_PHOTOS }/>
+            <p class="hint">{td_string!(l, act_report_photos_hint, max = super::model::MAX_REPORT_PHOTOS).to_string()}</p>
+            {move || busy.get().map(|(i, n)| view! { <p class="hint" role="status">{td_string!(l, needs_uploading_n, i = i, n = n).to_string()}</p> })}
+            {move || error.get().map(|e| crate::ui::widgets::error_view(e, l))}
+            {move || action_err(remove.value().get(), l)}
+            <ul class="photos">
+                {move || photos.get().into_iter().enumerate().map(|(i, p)| {
+                    let id = p.id;
+                    view! {
+                        <li data-testid="report-photo">
+                            <img src=p.url alt=td_string!(l, act_photo_alt, n = i + 1).to_string() width="96" height="96"/>
+                            <button type="button" class="button secondary" disabled=move || remove.pending().get()
+                                on:click=move |_| {
+                                    removing.set(Some(id));
+                                    remove.dispatch(RemoveReportPhoto { photo_id: id });
+                                }>{td_string!(l, needs_remove_photo)}</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// A check-in code's QR code, folded away until asked for (it works before the page is live).
+fn qr_box(svg: String, l: Locale) -> impl IntoView {
+    (!svg.is_empty()).then(|| {
+        view! {
+            <details class="qr-box" data-testid="qr">
+                <summary>{td_string!(l, act_show_qr)}</summary>
+                <div class="qr" inner_html=svg role="img" aria-label=td_string!(l, act_qr_alt)></div>
+            </details>
+        }
+    })
 }
 
 #[component]
@@ -206,6 +394,14 @@ pub fn ActivityPage() -> impl IntoView {
                             {d.return_reason.clone().filter(|_| d.card.status == Status::Returned).map(|r| view! { <p class="warn">{td_string!(l, act_returned_because)}": "{r}</p> })}
                             {d.cancel_reason.clone().map(|r| view! { <p class="warn" data-testid="cancel-reason">{td_string!(l, act_cancelled_because)}": "{r}</p> })}
 
+                            {(d.report.is_some() || !d.photos.is_empty()).then(|| view! {
+                                <section class="card" data-testid="report">
+                                    <h2>{td_string!(l, act_report)}</h2>
+                                    {d.report.clone().map(|r| view! { <p class="need-body">{r}</p> })}
+                                    {photo_list(d.photos.clone(), l)}
+                                </section>
+                            })}
+
                             {(!d.my_signups.is_empty()).then(|| view! {
                                 <section class="card" data-testid="my-signups">
                                     <h2>{td_string!(l, act_my_signup)}</h2>
@@ -214,7 +410,10 @@ pub fn ActivityPage() -> impl IntoView {
                                         let waiting = matches!(s.state, SignUpState::Waiting { .. });
                                         view! {
                                             <p><strong>{s.names.join("、")}</strong>" · "<span data-testid="signup-state">{state_text(s.state, l)}</span></p>
-                                            {(!waiting).then(|| view! { <p>{td_string!(l, act_your_code)}": "<span class="code" data-testid="signup-code">{s.code.clone()}</span></p> })}
+                                            {(!waiting).then(|| view! {
+                                                <p>{td_string!(l, act_your_code)}": "<span class="code" data-testid="signup-code">{s.code.clone()}</span></p>
+                                                {qr_box(s.qr_svg.clone(), l)}
+                                            })}
                                             {published.then(|| view! {
                                                 <button type="button" class="button secondary" data-testid="signup-leave" disabled=move || leave.pending().get()
                                                     on:click=move |_| { leave.dispatch(LeaveActivity { signup_id: sid }); }>
@@ -287,6 +486,7 @@ pub fn ActivityPage() -> impl IntoView {
                                         view! {
                                             <div data-testid="my-role">
                                                 <p>{td_string!(l, act_my_role, role = m.role.clone()).to_string()}" · "{td_string!(l, act_your_code)}": "<span class="code" data-testid="role-code">{m.code.clone()}</span></p>
+                                                {m.checked_out_at.is_none().then(|| qr_box(m.qr_svg.clone(), l))}
                                                 {m.checked_in_at.map(|t| view! { <p>{td_string!(l, act_checked_in_at, at = when(t)).to_string()}</p> })}
                                                 {m.half_hours.map(|h| view! { <p data-testid="my-hours">{td_string!(l, act_hours_line, hours = hours(h)).to_string()}" · "
                                                     {if m.verified { td_string!(l, act_verified) } else { td_string!(l, act_to_verify) }}</p> })}
@@ -634,7 +834,6 @@ pub fn DeskPage() -> impl IntoView {
     let changes = (successes(check), successes(set), successes(verify), successes(finish));
     let data = Resource::new(move || (id(), changes.0.get(), changes.1.get(), changes.2.get(), changes.3.get()), |(id, ..)| activity_desk(id));
     let report = RwSignal::new(String::new());
-    let code = RwSignal::new(String::new());
     view! {
         <Title text=move || td_string!(i18n.get_locale(), act_desk).to_string()/>
         <Suspense fallback=|| ()>
@@ -645,52 +844,34 @@ pub fn DeskPage() -> impl IntoView {
                     let aid = desk.card.id;
                     let is_worker = desk.is_worker;
                     let to_verify: Vec<i64> = desk.volunteers.iter().filter(|v| !v.verified && v.half_hours.is_some()).map(|v| v.volunteer_id).collect();
-                    let checked = desk.participants.iter().filter(|p| p.checked_in).count();
+                    let lines = desk.participants.iter().map(|p| Line { key: p.member_id, name: p.name.clone(), detail: p.room.clone(), checked: p.checked_in }).collect::<Vec<_>>();
+                    let on_code = Callback::new(move |c: Code| {
+                        check.dispatch(ActivityCheckIn { activity_id: aid, code: Some(c.code), member_id: None, out: c.out });
+                    });
+                    let on_line = Callback::new(move |mid: i64| {
+                        check.dispatch(ActivityCheckIn { activity_id: aid, code: None, member_id: Some(mid), out: Some(false) });
+                    });
                     view! {
                         <p><A href=format!("/activities/{aid}")>{td_string!(l, act_back_to_activity)}</A></p>
                         <h1>{desk.card.title.clone()}</h1>
                         <p><strong>{span(desk.card.starts_at, desk.card.ends_at)}</strong>" · "{desk.card.place.clone()}</p>
-                        <form class="row card" data-testid="code-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
-                            ev.prevent_default();
-                            check.dispatch(ActivityCheckIn { activity_id: aid, code: Some(code.get_untracked()), member_id: None, out: Some(false) });
-                        }>
-                            <label>{td_string!(l, act_code)}<input type="text" maxlength=super::model::CODE_LEN autocapitalize="characters" bind:value=code data-testid="act-code"/></label>
-                            <button type="submit" class="button" data-testid="act-code-in">{td_string!(l, act_check_in)}</button>
-                            <button type="button" class="button secondary" data-testid="act-code-out"
-                                on:click=move |_| { check.dispatch(ActivityCheckIn { activity_id: aid, code: Some(code.get_untracked()), member_id: None, out: Some(true) }); }>
-                                {td_string!(l, act_check_out)}</button>
-                        </form>
-                        {move || check.value().get().map(|r| match r {
-                            Ok(CheckedIn::Participants { names, already }) => view! {
-                                <p class="ok" role="status" data-testid="check-result">{if already { td_string!(l, act_already_checked, names = names.join("、")).to_string() } else { td_string!(l, act_checked, names = names.join("、")).to_string() }}</p>
-                            }.into_any(),
-                            Ok(CheckedIn::Volunteer { name, out, half_hours }) => view! {
-                                <p class="ok" role="status" data-testid="check-result">{if out {
-                                    td_string!(l, act_volunteer_out, name = name, hours = hours(half_hours.unwrap_or(0))).to_string()
-                                } else {
-                                    td_string!(l, act_volunteer_in, name = name).to_string()
-                                }}</p>
-                            }.into_any(),
-                            Err(e) => crate::ui::widgets::error_view(e, l),
-                        })}
-                        <h2>{td_string!(l, act_participants, checked = checked, total = desk.participants.len()).to_string()}</h2>
-                        <ul class="plain roster" data-testid="participants">
-                            {desk.participants.iter().map(|p| {
-                                let mid = p.member_id;
-                                view! {
-                                    <li data-testid="participant">
-                                        {p.name.clone()}" · "{p.room.clone()}" "
-                                        {if p.checked_in {
-                                            view! { <span class="ok">{td_string!(l, svc_checked_in)}</span> }.into_any()
-                                        } else {
-                                            view! { <button type="button" class="button secondary" data-testid="participant-check"
-                                                on:click=move |_| { check.dispatch(ActivityCheckIn { activity_id: aid, code: None, member_id: Some(mid), out: Some(false) }); }>
-                                                {td_string!(l, act_check_in)}</button> }.into_any()
-                                        }}
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
+                        <h2>{td_string!(l, act_participants)}</h2>
+                        <CheckInDesk code_label=td_string!(l, act_code) code_len=super::model::CODE_LEN lines=lines with_out=true
+                            on_code=on_code on_line=on_line pending=check.pending()>
+                            {move || check.value().get().map(|r| match r {
+                                Ok(CheckedIn::Participants { names, already }) => view! {
+                                    <p class="ok" role="status" data-testid="check-result">{if already { td_string!(l, act_already_checked, names = names.join("、")).to_string() } else { td_string!(l, act_checked, names = names.join("、")).to_string() }}</p>
+                                }.into_any(),
+                                Ok(CheckedIn::Volunteer { name, out, half_hours }) => view! {
+                                    <p class="ok" role="status" data-testid="check-result">{if out {
+                                        td_string!(l, act_volunteer_out, name = name, hours = hours(half_hours.unwrap_or(0))).to_string()
+                                    } else {
+                                        td_string!(l, act_volunteer_in, name = name).to_string()
+                                    }}</p>
+                                }.into_any(),
+                                Err(e) => crate::ui::widgets::error_view(e, l),
+                            })}
+                        </CheckInDesk>
                         <h2>{td_string!(l, act_volunteers)}</h2>
                         <ul class="plain roster" data-testid="volunteers">
                             {desk.volunteers.iter().map(|v| {
@@ -762,6 +943,7 @@ pub fn DeskPage() -> impl IntoView {
                                 <button type="submit" class="button" disabled=move || finish.pending().get()>{td_string!(l, act_finish)}</button>
                             </form>
                         })}
+                        {desk.ended.then(|| view! { <ReportPhotos activity=aid photos=desk.photos.clone()/> })}
                         {desk.finished.then(|| view! { <p class="ok" data-testid="finished">{td_string!(l, act_finished)}</p> })}
                         {move || action_err(finish.value().get(), l)}
                     }.into_any()

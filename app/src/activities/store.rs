@@ -722,7 +722,7 @@ pub async fn leave_role(db: &Db, p: &Principal, volunteer: i64) -> Result<(), E>
 /// The organiser or a worker checks in by code (a sign-up's or a volunteer's) or one participant
 /// from the list; a volunteer's code checks them out when `out`. Repeating a check-in changes
 /// nothing (the first time stays).
-pub async fn check_in(db: &Db, p: &Principal, activity: i64, code: Option<&str>, member: Option<i64>, out: bool) -> Result<CheckedIn, E> {
+pub async fn check_in(db: &Db, p: &Principal, activity: i64, code: Option<&str>, member: Option<i64>, out: Option<bool>) -> Result<CheckedIn, E> {
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     let a = load(&mut tx, activity).await?;
@@ -741,6 +741,8 @@ pub async fn check_in(db: &Db, p: &Principal, activity: i64, code: Option<&str>,
         .fetch_optional(&mut *tx)
         .await?;
         if let Some((id, checked_in, checked_out, name)) = vol {
+            // Without a direction (the camera): out once in, in otherwise.
+            let out = out.unwrap_or(checked_in.is_some());
             let result = if out {
                 let Some(checked_in) = checked_in else { return Err(E::NotCheckedIn) };
                 if checked_out.is_some() {
@@ -1065,6 +1067,107 @@ pub async fn list(db: &Db, p: &Principal, category: Option<Category>) -> Result<
     })
 }
 
+/// A household's sign-ups for an activity (with their QR codes when `qr`).
+async fn household_signups(conn: &mut AnyConnection, activity: i64, household: i64, qr: bool) -> Result<Vec<MySignUp>, E> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT s.id, s.code, s.claim_id FROM activity_signups s WHERE s.activity_id = $1 AND s.household_id = $2 AND s.cancelled_at IS NULL ORDER BY s.id",
+    )
+    .bind(activity)
+    .bind(household)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for (signup, code, claim) in rows {
+        let names: Vec<(String,)> = sqlx::query_as(
+            "SELECT m.name FROM activity_signup_people sp JOIN household_members m ON m.id = sp.member_id WHERE sp.signup_id = $1 ORDER BY m.id",
+        )
+        .bind(signup)
+        .fetch_all(&mut *conn)
+        .await?;
+        let (_, state, _, position) = capacity::claim_state(&mut *conn, claim).await?;
+        let state = match (state, position) {
+            (capacity::ClaimState::Waiting, Some(position)) => SignUpState::Waiting { position },
+            _ => SignUpState::SignedUp,
+        };
+        let qr_svg = if qr { crate::kernel::qr::svg(&code) } else { String::new() };
+        out.push(MySignUp { signup_id: signup, code, names: names.into_iter().map(|(n,)| n).collect(), state, qr_svg });
+    }
+    Ok(out)
+}
+
+/// A user's role in an activity, if they hold one (with its QR code when `qr`).
+async fn role_of(conn: &mut AnyConnection, activity: i64, user: i64, qr: bool) -> Result<Option<MyRole>, E> {
+    let mine: Option<(i64, String, String, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT v.id, r.name, v.code, v.checked_in_at, v.checked_out_at, v.half_hours, v.verified_at FROM activity_volunteers v JOIN activity_roles r ON r.id = v.role_id \
+         WHERE v.activity_id = $1 AND v.user_id = $2 AND v.cancelled_at IS NULL",
+    )
+    .bind(activity)
+    .bind(user)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(mine.map(|(volunteer_id, role, code, checked_in_at, checked_out_at, half_hours, verified)| MyRole {
+        volunteer_id,
+        role,
+        qr_svg: if qr { crate::kernel::qr::svg(&code) } else { String::new() },
+        code,
+        checked_in_at,
+        checked_out_at,
+        half_hours,
+        verified: verified.is_some(),
+    }))
+}
+
+/// 我的活动: what the viewer's household signed up for, the roles the viewer holds and the
+/// activities they organise — those not ended, or ended within the last 30 days (soonest first,
+/// then the most recently ended).
+pub async fn mine(db: &Db, p: &Principal) -> Result<MyActivities, E> {
+    let mut conn = db.pool().acquire().await?;
+    let (subject, _) = crate::kernel::guard::acting_for(&mut conn, p).await?;
+    let since = now_ms() - RECENT_MS;
+    const ORDER: &str = "ORDER BY CASE WHEN a.ends_at > $3 THEN 0 ELSE 1 END, CASE WHEN a.ends_at > $3 THEN a.starts_at ELSE -a.ends_at END, a.id";
+    let now = now_ms();
+    let mut joined = Vec::new();
+    if let Some((household, _)) = crate::account::community::household_of(&mut conn, subject).await? {
+        let list = cards(
+            &mut conn,
+            &format!("a.id IN (SELECT activity_id FROM activity_signups WHERE household_id = $1 AND cancelled_at IS NULL) AND a.ends_at > $2 {ORDER}"),
+            &[household, since, now],
+        )
+        .await?;
+        for c in list {
+            for s in household_signups(&mut conn, c.id, household, false).await? {
+                joined.push((c.clone(), s));
+            }
+        }
+    }
+    let mut serving = Vec::new();
+    let list = cards(
+        &mut conn,
+        &format!("a.id IN (SELECT activity_id FROM activity_volunteers WHERE user_id = $1 AND cancelled_at IS NULL) AND a.ends_at > $2 {ORDER}"),
+        &[p.user_id, since, now],
+    )
+    .await?;
+    for c in list {
+        if let Some(r) = role_of(&mut conn, c.id, p.user_id, false).await? {
+            serving.push((c, r));
+        }
+    }
+    let organised = cards(&mut conn, &format!("a.organiser_id = $1 AND a.ends_at > $2 {ORDER}"), &[p.user_id, since, now]).await?;
+    Ok(MyActivities { joined, serving, organised, now })
+}
+
+/// How long an ended activity stays on 我的活动.
+const RECENT_MS: i64 = 30 * 24 * 3_600_000;
+
+/// Published (or cancelled) activities are seen by the community's members; drafts only by their
+/// organiser and the community's workers.
+fn visible(status: Status, member: bool, organiser: bool, worker: bool) -> bool {
+    match status {
+        Status::Published | Status::Cancelled => member || worker,
+        _ => organiser || worker,
+    }
+}
+
 /// An activity's page. Published (or cancelled) ones are seen by the community's members; drafts
 /// only by their organiser and the community's workers; anyone else is told it does not exist.
 pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<ActivityDetail, E> {
@@ -1074,11 +1177,7 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<ActivityDetail, E
     let is_organiser = a.organiser == p.user_id;
     let (subject, _) = crate::kernel::guard::acting_for(&mut conn, p).await?;
     let member = crate::kernel::guard::standing(&mut conn, subject, a.community).await?.member;
-    let visible = match a.status {
-        Status::Published | Status::Cancelled => member || is_worker,
-        _ => is_organiser || is_worker,
-    };
-    if !visible {
+    if !visible(a.status, member, is_organiser, is_worker) {
         return Err(CommonError::NotFound.into());
     }
     let c = cards(&mut conn, "a.id = $1", &[id]).await?.pop().ok_or(CommonError::NotFound)?;
@@ -1115,45 +1214,9 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<ActivityDetail, E
                 signed_up: active.iter().any(|(m,)| *m == person.id),
             });
         }
-        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-            "SELECT s.id, s.code, s.claim_id FROM activity_signups s WHERE s.activity_id = $1 AND s.household_id = $2 AND s.cancelled_at IS NULL ORDER BY s.id",
-        )
-        .bind(id)
-        .bind(household)
-        .fetch_all(&mut *conn)
-        .await?;
-        for (signup, code, claim) in rows {
-            let names: Vec<(String,)> = sqlx::query_as(
-                "SELECT m.name FROM activity_signup_people sp JOIN household_members m ON m.id = sp.member_id WHERE sp.signup_id = $1 ORDER BY m.id",
-            )
-            .bind(signup)
-            .fetch_all(&mut *conn)
-            .await?;
-            let (_, state, _, position) = capacity::claim_state(&mut conn, claim).await?;
-            let state = match (state, position) {
-                (capacity::ClaimState::Waiting, Some(position)) => SignUpState::Waiting { position },
-                _ => SignUpState::SignedUp,
-            };
-            my_signups.push(MySignUp { signup_id: signup, code, names: names.into_iter().map(|(n,)| n).collect(), state });
-        }
+        my_signups = household_signups(&mut conn, id, household, true).await?;
     }
-    let mine: Option<(i64, String, String, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
-        "SELECT v.id, r.name, v.code, v.checked_in_at, v.checked_out_at, v.half_hours, v.verified_at FROM activity_volunteers v JOIN activity_roles r ON r.id = v.role_id \
-         WHERE v.activity_id = $1 AND v.user_id = $2 AND v.cancelled_at IS NULL",
-    )
-    .bind(id)
-    .bind(p.user_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let my_role = mine.map(|(volunteer_id, role, code, checked_in_at, checked_out_at, half_hours, verified)| MyRole {
-        volunteer_id,
-        role,
-        code,
-        checked_in_at,
-        checked_out_at,
-        half_hours,
-        verified: verified.is_some(),
-    });
+    let my_role = role_of(&mut conn, id, p.user_id, true).await?;
     let is_volunteer = p.memberships.iter().any(|m| m.role == Role::Volunteer && m.community_id == Some(a.community));
     let form = ActivityForm {
         title: a.title.clone(),
@@ -1183,6 +1246,7 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<ActivityDetail, E
         form,
         window: a.times.window(now_ms()),
         ended: now_ms() >= a.times.ends_at,
+        photos: photos_of(&mut conn, id).await?,
     })
 }
 
@@ -1230,6 +1294,7 @@ pub async fn desk(db: &Db, p: &Principal, id: i64) -> Result<Desk, E> {
         is_worker,
         ended: now_ms() >= a.times.ends_at,
         finished: sqlx::query_scalar::<_, Option<i64>>("SELECT figures_at FROM activities WHERE id = $1").bind(id).fetch_one(&mut *conn).await?.is_some(),
+        photos: photos_of(&mut conn, id).await?,
     })
 }
 
@@ -1466,4 +1531,98 @@ pub async fn export(db: &Db, p: &Principal, community: Option<i64>, from: &str, 
         Encoding::Utf8 => format!("\u{feff}{out}").into_bytes(),
         Encoding::Gbk => encoding_rs::GBK.encode(&out).0.into_owned(),
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report's photos
+
+async fn photos_of(conn: &mut AnyConnection, activity: i64) -> Result<Vec<ReportPhoto>, E> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, storage_key FROM activity_photos WHERE activity_id = $1 ORDER BY id").bind(activity).fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(|(id, key)| ReportPhoto { id, url: format!("/media/activities/{key}") }).collect())
+}
+
+/// The organiser or a worker adds a photo to the report of an ended activity: the needs' photo
+/// pipeline checks the bytes and writes the image anew (upright, at most 2048 px, no EXIF). The
+/// row and the file are written together: if the file cannot be stored, no row remains.
+pub async fn add_photo(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p: &Principal, activity: i64, raw: Vec<u8>) -> Result<ReportPhoto, E> {
+    // Rights first, on a read connection: nothing is decoded for someone who may not add one.
+    let allowed = |a: &Act, count: i64| -> Result<(), E> {
+        if a.status != Status::Published || now_ms() < a.times.ends_at {
+            return Err(E::WrongState);
+        }
+        if count >= MAX_REPORT_PHOTOS as i64 {
+            return Err(E::Photo(crate::needs::error::NeedError::TooManyPhotos { max: MAX_REPORT_PHOTOS }));
+        }
+        Ok(())
+    };
+    let count = |activity: i64| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM activity_photos WHERE activity_id = $1").bind(activity);
+    {
+        let mut conn = db.pool().acquire().await?;
+        let a = load(&mut conn, activity).await?;
+        organiser_or_worker(&mut conn, p, &a).await?;
+        allowed(&a, count(activity).fetch_one(&mut *conn).await?)?;
+    }
+    crate::needs::photo::check_header(&raw).map_err(E::Photo)?;
+    let photo = crate::needs::photo::clean_off_thread(raw).await.map_err(E::Photo)?;
+    let mut tx = db.begin_write().await?;
+    let a = load(&mut tx, activity).await?;
+    organiser_or_worker(&mut tx, p, &a).await?;
+    allowed(&a, count(activity).fetch_one(&mut *tx).await?)?;
+    let key = crate::infra::hex(&rand::random::<[u8; 20]>());
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO activity_photos (activity_id, storage_key, uploaded_by, byte_size, width, height, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(activity)
+    .bind(&key)
+    .bind(p.user_id)
+    .bind(photo.jpeg.len() as i64)
+    .bind(i64::from(photo.width))
+    .bind(i64::from(photo.height))
+    .bind(now_ms())
+    .fetch_one(&mut *tx)
+    .await?;
+    events::append(&mut tx, &event(a.community, "activity.photo_added", "activity", activity, Some(p.user_id), serde_json::json!({ "photo": id }))).await?;
+    blobs.put(&key, photo.jpeg).await.map_err(|e| {
+        tracing::error!(error = %e, "storing a photo failed");
+        E::Common(CommonError::Internal)
+    })?;
+    tx.commit().await?;
+    Ok(ReportPhoto { id, url: format!("/media/activities/{key}") })
+}
+
+/// The organiser or a worker removes a photo from the report.
+pub async fn remove_photo(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p: &Principal, photo: i64) -> Result<(), E> {
+    let mut tx = db.begin_write().await?;
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT activity_id, storage_key FROM activity_photos WHERE id = $1").bind(photo).fetch_optional(&mut *tx).await?;
+    let (activity, key) = row.ok_or(CommonError::NotFound)?;
+    let a = load(&mut tx, activity).await?;
+    organiser_or_worker(&mut tx, p, &a).await?;
+    sqlx::query("DELETE FROM activity_photos WHERE id = $1").bind(photo).execute(&mut *tx).await?;
+    events::append(&mut tx, &event(a.community, "activity.photo_removed", "activity", activity, Some(p.user_id), serde_json::json!({ "photo": photo })))
+        .await?;
+    tx.commit().await?;
+    if let Err(e) = blobs.delete(&key).await {
+        tracing::warn!(error = %e, key, "removing a photo's file failed");
+    }
+    Ok(())
+}
+
+/// The bytes of a report's photo, for whoever may see its activity.
+pub async fn photo_for(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p: &Principal, key: &str) -> Result<Vec<u8>, E> {
+    let mut conn = db.pool().acquire().await?;
+    let activity: i64 = sqlx::query_scalar("SELECT activity_id FROM activity_photos WHERE storage_key = $1")
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(CommonError::NotFound)?;
+    let a = load(&mut conn, activity).await?;
+    let worker = is_worker(&mut conn, p, a.community).await?;
+    let (subject, _) = crate::kernel::guard::acting_for(&mut conn, p).await?;
+    let member = crate::kernel::guard::standing(&mut conn, subject, a.community).await?.member;
+    if !visible(a.status, member, a.organiser == p.user_id, worker) {
+        return Err(CommonError::NotFound.into());
+    }
+    blobs.get(key).await.ok().flatten().ok_or(CommonError::NotFound.into())
 }

@@ -79,6 +79,16 @@ pub struct ActivityList {
     pub may_apply: bool,
 }
 
+/// 我的活动: the household's sign-ups, the viewer's roles and the activities they organise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyActivities {
+    pub joined: Vec<(ActivityCard, MySignUp)>,
+    pub serving: Vec<(ActivityCard, MyRole)>,
+    pub organised: Vec<ActivityCard>,
+    /// The server's clock (what has ended is decided by it, also while the page hydrates).
+    pub now: i64,
+}
+
 /// A volunteer role with its places.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleView {
@@ -106,6 +116,8 @@ pub struct MySignUp {
     pub code: String,
     pub names: Vec<String>,
     pub state: SignUpState,
+    /// The code's QR code, as SVG (on the activity's page; empty in lists).
+    pub qr_svg: String,
 }
 
 /// The viewer's role in the activity.
@@ -114,6 +126,8 @@ pub struct MyRole {
     pub volunteer_id: i64,
     pub role: String,
     pub code: String,
+    /// The code's QR code, as SVG (on the activity's page; empty in lists).
+    pub qr_svg: String,
     pub checked_in_at: Option<i64>,
     pub checked_out_at: Option<i64>,
     pub half_hours: Option<i64>,
@@ -140,6 +154,15 @@ pub struct ActivityDetail {
     /// page shows what the server rendered, also while it hydrates).
     pub window: crate::kernel::capacity::Window,
     pub ended: bool,
+    /// The report's photos.
+    pub photos: Vec<ReportPhoto>,
+}
+
+/// A photo of an activity's report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportPhoto {
+    pub id: i64,
+    pub url: String,
 }
 
 /// A participant on the organiser's list.
@@ -175,6 +198,7 @@ pub struct Desk {
     /// Over (by the server's clock), and whether its figures were recorded.
     pub ended: bool,
     pub finished: bool,
+    pub photos: Vec<ReportPhoto>,
 }
 
 /// An application to volunteer.

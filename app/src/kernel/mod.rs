@@ -8,6 +8,7 @@
 //! - `roles`: the roles of a membership;
 //! - `sql` (ssr): `$N` placeholders for queries built at run time, on both databases;
 //! - `audience`: who may take part (an age range, buildings), for services and activities;
+//! - `qr` (ssr): QR codes of check-in codes, as SVG;
 //! - `capacity`: places and the waitlist (pools and claims; the database holds the count), for
 //!   service bookings and activity sign-ups alike.
 //!
@@ -18,6 +19,8 @@ pub mod capacity;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod guard;
+#[cfg(feature = "ssr")]
+pub mod qr;
 pub mod roles;
 #[cfg(feature = "ssr")]
 pub mod sql;

@@ -1,12 +1,11 @@
 //! The worker's desk beside the check-in list: walk-ins (find a resident, register and check in
-//! at once), the camera (`camera.rs`), the printable session list, and the week's calendar of
-//! sessions. Each page is loaded on demand (its own chunk); the calendar's weeks are links, so
+//! at once), the printable session list, and the week's calendar of sessions. Each page is loaded on demand (its own chunk); the calendar's weeks are links, so
 //! they work before the page is live.
 use super::api::*;
-use super::camera;
 use super::model::yuan;
 use crate::i18n::{Locale, td_string, use_i18n};
 use crate::time::time_of;
+use crate::ui::checkin::client_id;
 use crate::ui::widgets::{load_error, successes};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -33,83 +32,6 @@ fn weekday_name(n: i64, l: Locale) -> &'static str {
         5 => td_string!(l, svc_fri),
         6 => td_string!(l, svc_sat),
         _ => td_string!(l, svc_sun),
-    }
-}
-
-/// A fresh id for one desk action, so a retried request counts once.
-pub fn client_id() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let r = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
-        format!("ci-{:08x}{:08x}{:08x}", r(), r(), r())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        String::from("ci-server-rendered")
-    }
-}
-
-/// The camera button (only where the browser can read QR codes, and once the page is live): a
-/// code read checks its booking in through `check`.
-#[component]
-pub fn CameraScan(session: i64, check: ServerAction<CheckIn>) -> impl IntoView {
-    let i18n = use_i18n();
-    let scanning = RwSignal::new(false);
-    let failed = RwSignal::new(false);
-    let video = NodeRef::<leptos::html::Video>::new();
-    #[cfg(feature = "hydrate")]
-    let start = move || {
-        failed.set(false);
-        scanning.set(true);
-        leptos::task::spawn_local(async move {
-            // The <video> appears with `scanning`; wait for it to be in the page.
-            let mut el = None;
-            for _ in 0..20 {
-                if let Some(v) = video.get_untracked() {
-                    el = Some(v);
-                    break;
-                }
-                let wait = js_sys::Promise::new(&mut |resolve, _| {
-                    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50);
-                });
-                let _ = wasm_bindgen_futures::JsFuture::from(wait).await;
-            }
-            let Some(v) = el else { return };
-            let v: wasm_bindgen::JsValue = v.into();
-            match camera::scan(v, move || !scanning.get_untracked()).await {
-                Ok(Some(code)) => {
-                    check.dispatch(CheckIn { session_id: session, code: Some(code.trim().to_uppercase()), person_id: None, client_id: client_id() });
-                }
-                Ok(None) => {}
-                Err(_) => failed.set(true),
-            }
-            scanning.set(false);
-        });
-    };
-    #[cfg(not(feature = "hydrate"))]
-    let start = move || {
-        let _ = (session, check, video);
-    };
-    view! {
-        {move || (crate::ui::hydrated() && camera::available()).then(|| {
-            let l = i18n.get_locale();
-            view! {
-                <div class="camera" data-testid="camera">
-                    {move || if scanning.get() {
-                        view! {
-                            <p class="hint">{td_string!(l, svc_camera_hint)}</p>
-                            <video node_ref=video playsinline="" data-testid="camera-video"></video>
-                            <button type="button" class="button secondary" on:click=move |_| scanning.set(false)>{td_string!(l, svc_camera_stop)}</button>
-                        }.into_any()
-                    } else {
-                        view! {
-                            <button type="button" class="button secondary" data-testid="camera-start" on:click=move |_| start()>{td_string!(l, svc_camera)}</button>
-                        }.into_any()
-                    }}
-                    {move || failed.get().then(|| view! { <p class="error" role="alert">{td_string!(l, svc_camera_failed)}</p> })}
-                </div>
-            }
-        })}
     }
 }
 

@@ -3,7 +3,6 @@
 //! members with eligibility, age-band prices and per-person limits, a waitlist that moves by
 //! itself (the kernel's capacity engine), check-in by code or list, no-shows and monthly figures.
 pub mod api;
-pub mod camera;
 pub mod desk;
 pub mod error;
 pub mod model;

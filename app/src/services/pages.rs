@@ -492,7 +492,7 @@ pub fn BookingPage() -> impl IntoView {
 // ---------------------------------------------------------------------------------------------
 // The worker's check-in screen
 
-use super::desk::client_id;
+use crate::ui::checkin::{CheckInDesk, Line, client_id};
 
 #[component]
 pub fn CheckInPage() -> impl IntoView {
@@ -502,8 +502,6 @@ pub fn CheckInPage() -> impl IntoView {
     let done = successes(check);
     let walked_in = RwSignal::new(0usize);
     let data = Resource::new(move || (id(), done.get(), walked_in.get()), |(id, _, _)| roster_of_session(id));
-    let search = RwSignal::new(String::new());
-    let code = RwSignal::new(String::new());
     view! {
         <Title text=move || td_string!(i18n.get_locale(), svc_desk).to_string()/>
         <Suspense fallback=|| ()>
@@ -512,8 +510,19 @@ pub fn CheckInPage() -> impl IntoView {
                 Ok(roster) => {
                     let l = i18n.get_locale();
                     let sid = roster.session.id;
-                    let booked = StoredValue::new(roster.booked.clone());
-                    let checked = roster.booked.iter().filter(|x| x.checked_in).count();
+                    let lines = roster.booked.iter().map(|x| {
+                        let mut detail = format!("{}{}-{} · {}", x.building, x.unit, x.room, price_text(x.price_fen, l));
+                        if x.desk {
+                            detail.push_str(&format!(" {}", td_string!(l, svc_desk_mark)));
+                        }
+                        Line { key: x.person_id, name: x.name.clone(), detail, checked: x.checked_in }
+                    }).collect::<Vec<_>>();
+                    let on_code = Callback::new(move |c: crate::ui::checkin::Code| {
+                        check.dispatch(CheckIn { session_id: sid, code: Some(c.code), person_id: None, client_id: client_id() });
+                    });
+                    let on_line = Callback::new(move |pid: i64| {
+                        check.dispatch(CheckIn { session_id: sid, code: None, person_id: Some(pid), client_id: client_id() });
+                    });
                     view! {
                         <p><A href=format!("/services/{}", roster.service_id)>{td_string!(l, svc_back)}</A></p>
                         <h1>{roster.service_title.clone()}</h1>
@@ -522,47 +531,14 @@ pub fn CheckInPage() -> impl IntoView {
                             <A href=format!("/services/sessions/{sid}/roster") attr:class="button secondary" attr:data-testid="roster-link">{td_string!(l, svc_roster)}</A>
                             <A href="/services/calendar" attr:class="button secondary">{td_string!(l, svc_calendar)}</A>
                         </p>
-                        <p data-testid="checkin-count">{td_string!(l, svc_checked_count, n = checked, total = roster.booked.len()).to_string()}</p>
-                        <form class="row" data-testid="code-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
-                            ev.prevent_default();
-                            check.dispatch(CheckIn { session_id: sid, code: Some(code.get_untracked()), person_id: None, client_id: client_id() });
-                            code.set(String::new());
-                        }>
-                            <label>{td_string!(l, svc_code_label)}
-                                <input type="text" inputmode="text" autocomplete="off" maxlength=super::model::CODE_LEN data-testid="code-input"
-                                    prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
-                            </label>
-                            <button type="submit" class="button" data-testid="code-submit" disabled=move || check.pending().get()>{td_string!(l, svc_check_in)}</button>
-                        </form>
-                        <super::desk::CameraScan session=sid check=check/>
-                        {move || check.value().get().map(|r| match r {
-                            Ok(c) if c.repeated || c.names.is_empty() => view! { <p class="hint" role="status">{td_string!(l, svc_already_in)}</p> }.into_any(),
-                            Ok(c) => view! { <p class="ok" role="status" data-testid="checkin-result">{td_string!(l, svc_checked_names, names = c.names.join("、")).to_string()}</p> }.into_any(),
-                            Err(e) => crate::ui::widgets::error_view(e, l),
-                        })}
-                        <label>{td_string!(l, svc_search)}
-                            <input type="search" data-testid="roster-search" prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
-                        </label>
-                        <ul class="roster" data-testid="roster">
-                            {move || {
-                                let q = search.get();
-                                booked.get_value().into_iter()
-                                    .filter(|x| q.is_empty() || x.name.contains(q.as_str()) || x.room.contains(q.as_str()) || x.building.contains(q.as_str()))
-                                    .map(|x| {
-                                        let pid = x.person_id;
-                                        view! {
-                                            <li class="roster-line" data-testid="roster-line">
-                                                <label class="choice">
-                                                    <input type="checkbox" prop:checked=x.checked_in disabled=x.checked_in data-testid="roster-check"
-                                                        on:change=move |_| { check.dispatch(CheckIn { session_id: sid, code: None, person_id: Some(pid), client_id: client_id() }); }/>
-                                                    {x.name.clone()}" · "{format!("{}{}-{}", x.building, x.unit, x.room)}" · "{price_text(x.price_fen, l)}
-                                                    {x.desk.then(|| view! { " "<span class="hint">{td_string!(l, svc_desk_mark)}</span> })}
-                                                </label>
-                                            </li>
-                                        }
-                                    }).collect_view()
-                            }}
-                        </ul>
+                        <CheckInDesk code_label=td_string!(l, svc_code_label) code_len=super::model::CODE_LEN lines=lines
+                            on_code=on_code on_line=on_line pending=check.pending()>
+                            {move || check.value().get().map(|r| match r {
+                                Ok(c) if c.repeated || c.names.is_empty() => view! { <p class="hint" role="status">{td_string!(l, svc_already_in)}</p> }.into_any(),
+                                Ok(c) => view! { <p class="ok" role="status" data-testid="checkin-result">{td_string!(l, svc_checked_names, names = c.names.join("、")).to_string()}</p> }.into_any(),
+                                Err(e) => crate::ui::widgets::error_view(e, l),
+                            })}
+                        </CheckInDesk>
                         {(!roster.waiting.is_empty()).then(|| view! {
                             <h2>{td_string!(l, svc_waitlist)}</h2>
                             <ol>{roster.waiting.iter().map(|(_, names, _)| view! { <li>{names.clone()}</li> }).collect_view()}</ol>

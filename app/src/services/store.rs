@@ -1426,17 +1426,8 @@ pub async fn booking_page(db: &Db, p: &Principal, id: i64) -> Result<BookingDeta
     let b = load_booking(&mut conn, id).await?;
     booking_access(&mut conn, p, &b).await?;
     let booking = booking_view(&mut conn, &b).await?;
-    let qr_svg = qr_svg(&booking.code);
+    let qr_svg = crate::kernel::qr::svg(&booking.code);
     Ok(BookingDetail { booking, qr_svg, now: now_ms() })
-}
-
-/// The QR code of a booking code, as SVG.
-pub fn qr_svg(code: &str) -> String {
-    use qrcode::render::svg;
-    match qrcode::QrCode::with_error_correction_level(code.as_bytes(), qrcode::EcLevel::M) {
-        Ok(q) => q.render::<svg::Color>().min_dimensions(200, 200).quiet_zone(true).dark_color(svg::Color("#000")).light_color(svg::Color("#fff")).build(),
-        Err(_) => String::new(),
-    }
 }
 
 /// The calendar file of a booking.

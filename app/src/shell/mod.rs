@@ -78,6 +78,7 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("activities") view={leptos_router::Lazy::<crate::activities::pages::ActivitiesRoute>::new()}/>
                         <Route path=path!("activities/new") view={leptos_router::Lazy::<crate::activities::pages::EditorRoute>::new()}/>
                         <Route path=path!("activities/volunteer") view={leptos_router::Lazy::<crate::activities::pages::VolunteerRoute>::new()}/>
+                        <Route path=path!("activities/mine") view={leptos_router::Lazy::<crate::activities::pages::MineRoute>::new()}/>
                         <Route path=path!("activities/review") view={leptos_router::Lazy::<crate::activities::pages::ReviewRoute>::new()}/>
                         <Route path=path!("activities/:id") view={leptos_router::Lazy::<crate::activities::pages::ActivityRoute>::new()}/>
                         <Route path=path!("activities/:id/edit") view={leptos_router::Lazy::<crate::activities::pages::EditorRoute>::new()}/>

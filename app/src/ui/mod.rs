@@ -1,6 +1,8 @@
 //! What every screen uses, below the capabilities: widgets (error view, choice list), icons,
 //! preferences (language, elderly mode), the CSP nonce, and `lazy_page!`. The router and the
 //! frame, which see every capability, are in `shell`, above.
+pub mod camera;
+pub mod checkin;
 pub mod csp;
 pub mod icons;
 pub mod photo;

@@ -172,3 +172,17 @@ END;
 -- A service may accept time-bank hours instead of money: this many half hours per person served
 -- (NULL: not accepted). A booking paid so has a `spent` entry; cancelled, its hours come back.
 ALTER TABLE services ADD COLUMN timebank_half_hours INTEGER CHECK (timebank_half_hours IS NULL OR timebank_half_hours BETWEEN 1 AND 100);
+
+-- Photos of an activity's report, through the needs' photo pipeline (checked, re-encoded, EXIF
+-- gone); added by the organiser or a worker once the activity has ended.
+CREATE TABLE activity_photos (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    activity_id      INTEGER NOT NULL REFERENCES activities(id),
+    storage_key      TEXT NOT NULL UNIQUE,
+    uploaded_by      INTEGER NOT NULL REFERENCES users(id),
+    byte_size        INTEGER NOT NULL,
+    width            INTEGER NOT NULL,
+    height           INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL
+);
+CREATE INDEX activity_photos_activity ON activity_photos (activity_id, id);

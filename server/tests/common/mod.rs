@@ -111,3 +111,21 @@ async fn join_all<F: std::future::Future<Output = T> + Unpin, T>(mut futs: Vec<F
     .await;
     out.into_iter().map(Option::unwrap).collect()
 }
+
+/// A JPEG of `w`×`h` with an EXIF block carrying a recognisable (GPS-like) text, as phones write:
+/// a stored photo must contain neither `Exif` nor that text.
+pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 5) as u8, 90]));
+    let mut plain = Vec::new();
+    img.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90)).unwrap();
+    let mut app1 = b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00".to_vec();
+    app1.extend_from_slice(GPS_TEXT);
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// The text `jpeg` hides in its EXIF block.
+pub const GPS_TEXT: &[u8] = b"GPS 30.2741N 120.1551E";
