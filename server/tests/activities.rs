@@ -1,8 +1,9 @@
 //! Activities and the time bank on both databases, through the store as the server functions
 //! call it: volunteers applied for and approved, an activity drafted, published, signed up for
-//! (the kernel's waitlist, promoted when a place comes free), roles within their counts,
-//! check-in and out giving hours, hours verified into an append-only ledger that never goes below
-//! zero — also under 200 concurrent spends — and 500 concurrent sign-ups for 30 places.
+//! (the kernel's waitlist, promoted when a place comes free), roles within their counts (also when
+//! 40 volunteers ask at once), check-in and out giving hours, the report's photos, hours verified
+//! into an append-only ledger that never goes below zero — also under 200 concurrent spends — and
+//! 500 concurrent sign-ups for 30 places.
 mod common;
 
 use app::activities::error::ActivityError as E;
@@ -438,6 +439,54 @@ async fn five_hundred_concurrent_signups_take_exactly_thirty_places_and_the_rest
         for (i, id) in order.iter().enumerate() {
             assert_eq!(waiting.iter().find(|(s, _)| s == id).unwrap().1, i as i64 + 1, "{label}: sign-up {id} told its place in line");
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forty_volunteers_at_once_never_take_a_role_beyond_its_count() {
+    for (label, db) in common::databases().await {
+        server::seed::seed_demo(&db).await.unwrap();
+        let worker = principal(&db, "13800000020").await;
+        let community = worker.memberships.iter().find(|m| m.role == Role::Worker).unwrap().community_id.unwrap();
+        let users = {
+            let mut conn = db.pool().acquire().await.unwrap();
+            server::bench_data::residents_of_new_building(&mut conn, community, "志愿楼", "1360000", 40, None).await.unwrap().1
+        };
+        let mut volunteers = Vec::new();
+        for u in users {
+            let p = principal(&db, u).await;
+            let application = act::apply(&db, &p, "打扫", "周末").await.unwrap();
+            act::decide_application(&db, &worker, application, true, None).await.unwrap();
+            volunteers.push(principal(&db, u).await);
+        }
+        let activity = published(&db, &worker, &worker, &form(10, &[("帮手", 3), ("摄影", 1)])).await;
+        let roles: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM activity_roles WHERE activity_id = $1 ORDER BY id").bind(activity).fetch_all(db.pool()).await.unwrap();
+        let before = events_count(&db).await;
+        let tasks: Vec<_> = volunteers
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let db = db.clone();
+                let role = roles[i % 2];
+                tokio::spawn(async move { act::take_role(&db, &p, activity, role).await })
+            })
+            .collect();
+        let (mut taken, mut full) = (Vec::new(), 0);
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(v) => taken.push(v),
+                Err(E::RoleFull) => full += 1,
+                Err(e) => panic!("{label}: {e:?}"),
+            }
+        }
+        assert_eq!((taken.len(), full), (4, 36), "{label}: 3 helpers and 1 photographer, every other refused");
+        for (role, count) in [(roles[0], 3), (roles[1], 1)] {
+            assert_eq!(one(&db, "SELECT COUNT(*) FROM activity_volunteers WHERE role_id = $1 AND cancelled_at IS NULL", role).await, count, "{label}");
+            let pool = one(&db, "SELECT pool_id FROM activity_roles WHERE id = $1", role).await;
+            assert_eq!(one(&db, "SELECT taken FROM capacity_pools WHERE id = $1", pool).await, count, "{label}: the pool agrees");
+        }
+        assert_eq!(events_count(&db).await - before, 4, "{label}: an event for each role taken, none for a refusal");
     }
 }
 
