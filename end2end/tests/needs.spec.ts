@@ -13,8 +13,17 @@ async function axe(page: Page) {
 
 test("propose with similar needs and a kept draft; a worker publishes and answers; the author is told", async ({ browser }) => {
   const resident = await phone(browser, "13800000002"); // 李强, on the roster of 翠苑社区
+  // Other tests may have told him things (activities.spec signs him up): start with nothing unread.
+  await resident.goto("/notifications");
+  await hydrated(resident);
+  const markAll = resident.getByTestId("mark-all-read");
+  if (await markAll.count()) {
+    await markAll.click();
+    await resident.waitForLoadState("networkidle");
+  }
   await resident.goto("/");
   await hydrated(resident);
+  await expect(resident.getByTestId("unread-badge")).toHaveCount(0);
   await resident.getByTestId("home-needs").getByRole("link", { name: "提出需求" }).click();
   await expect(resident.getByRole("heading", { level: 1 })).toHaveText("提出需求");
   await hydrated(resident);
