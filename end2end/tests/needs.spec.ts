@@ -12,6 +12,8 @@ async function axe(page: Page) {
 }
 
 test("propose with similar needs and a kept draft; a worker publishes and answers; the author is told", async ({ browser }) => {
+  // 李强's login may wait out the code's 60 s cooldown when another spec has just logged him in.
+  test.setTimeout(120_000);
   const resident = await phone(browser, "13800000002"); // 李强, on the roster of 翠苑社区
   // Other tests may have told him things (activities.spec signs him up): start with nothing unread.
   await resident.goto("/notifications");
