@@ -97,6 +97,17 @@ async fn published(db: &Db, organiser: &Principal, worker: &Principal, f: &Activ
     id
 }
 
+/// The demo, a worker of 翠苑 (13800000020), and `n` verified residents of a new building there
+/// (phones `prefix` + a number).
+async fn demo_with_residents(db: &Db, building: &str, prefix: &str, n: usize) -> (Principal, Vec<i64>) {
+    server::seed::seed_demo(db).await.unwrap();
+    let worker = principal(db, "13800000020").await;
+    let community = worker.memberships.iter().find(|m| m.role == Role::Worker).unwrap().community_id.unwrap();
+    let mut conn = db.pool().acquire().await.unwrap();
+    let users = server::bench_data::residents_of_new_building(&mut conn, community, building, prefix, n, None).await.unwrap().1;
+    (worker, users)
+}
+
 async fn events_count(db: &Db) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(db.pool()).await.unwrap()
 }
@@ -402,13 +413,7 @@ async fn a_volunteer_runs_an_activity_and_her_verified_hours_reach_the_time_bank
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn five_hundred_concurrent_signups_take_exactly_thirty_places_and_the_rest_wait_in_order() {
     for (label, db) in common::databases().await {
-        server::seed::seed_demo(&db).await.unwrap();
-        let worker = principal(&db, "13800000020").await;
-        let community = worker.memberships.iter().find(|m| m.role == Role::Worker).unwrap().community_id.unwrap();
-        let users = {
-            let mut conn = db.pool().acquire().await.unwrap();
-            server::bench_data::residents_of_new_building(&mut conn, community, "活动楼", "1370000", 500, None).await.unwrap().1
-        };
+        let (worker, users) = demo_with_residents(&db, "活动楼", "1370000", 500).await;
         let activity = published(&db, &worker, &worker, &form(30, &[])).await;
         let mut tasks = Vec::new();
         for u in users {
@@ -445,13 +450,7 @@ async fn five_hundred_concurrent_signups_take_exactly_thirty_places_and_the_rest
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn forty_volunteers_at_once_never_take_a_role_beyond_its_count() {
     for (label, db) in common::databases().await {
-        server::seed::seed_demo(&db).await.unwrap();
-        let worker = principal(&db, "13800000020").await;
-        let community = worker.memberships.iter().find(|m| m.role == Role::Worker).unwrap().community_id.unwrap();
-        let users = {
-            let mut conn = db.pool().acquire().await.unwrap();
-            server::bench_data::residents_of_new_building(&mut conn, community, "志愿楼", "1360000", 40, None).await.unwrap().1
-        };
+        let (worker, users) = demo_with_residents(&db, "志愿楼", "1360000", 40).await;
         let mut volunteers = Vec::new();
         for u in users {
             let p = principal(&db, u).await;

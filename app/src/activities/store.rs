@@ -1123,9 +1123,9 @@ async fn role_of(conn: &mut AnyConnection, activity: i64, user: i64, qr: bool) -
 pub async fn mine(db: &Db, p: &Principal) -> Result<MyActivities, E> {
     let mut conn = db.pool().acquire().await?;
     let (subject, _) = crate::kernel::guard::acting_for(&mut conn, p).await?;
-    let since = now_ms() - RECENT_MS;
-    const ORDER: &str = "ORDER BY CASE WHEN a.ends_at > $3 THEN 0 ELSE 1 END, CASE WHEN a.ends_at > $3 THEN a.starts_at ELSE -a.ends_at END, a.id";
     let now = now_ms();
+    let since = now - RECENT_MS;
+    const ORDER: &str = "ORDER BY CASE WHEN a.ends_at > $3 THEN 0 ELSE 1 END, CASE WHEN a.ends_at > $3 THEN a.starts_at ELSE -a.ends_at END, a.id";
     let mut joined = Vec::new();
     if let Some((household, _)) = crate::account::community::household_of(&mut conn, subject).await? {
         let list = cards(
