@@ -396,6 +396,18 @@ async fn a_volunteer_runs_an_activity_and_her_verified_hours_reach_the_time_bank
             .await
             .unwrap();
         assert!(official == 1 && seq.is_some(), "{label}: an official record with its number");
+        // As the records platform gets it (the envelope the relay and the pull API send): the
+        // documented schema, the figures as finished, nobody named.
+        let community: i64 = sqlx::query_scalar("SELECT community_id FROM activities WHERE id = $1").bind(figures_activity).fetch_one(db.pool()).await.unwrap();
+        let record = app::records::store::records_after(&db, community, seq.unwrap() - 1, 1).await.unwrap().remove(0);
+        assert_eq!((record.kind.as_str(), record.seq), ("activity.figures", seq.unwrap()), "{label}");
+        let record = serde_json::to_value(&record).unwrap();
+        common::schema::assert_follows_its_schema(&record);
+        assert_eq!(
+            (&record["data"]["activity_id"], &record["data"]["participants"], &record["data"]["attended"], &record["data"]["volunteers"]),
+            (&serde_json::json!(figures_activity), &serde_json::json!(1), &serde_json::json!(1), &serde_json::json!(0)),
+            "{label}: {record}"
+        );
 
         // A change of place tells everyone; cancelling needs a reason and tells them all.
         let mut moved = f.clone();

@@ -106,56 +106,6 @@ async fn assert_applied_in_order(label: &str, r: &Receiver, expected: &HashMap<S
     assert!(status.streams.iter().all(|s| s.held.is_empty()), "{label}: records still held: {:?}", status.streams);
 }
 
-/// The record follows its kind's schema in docs/records/: the types, every required field
-/// present and, where the schema closes an object, nothing it does not name — checked through
-/// every nested object and array (the parts of JSON Schema those files use).
-fn assert_follows_its_schema(record: &serde_json::Value) {
-    let kind = record["kind"].as_str().unwrap();
-    let path = format!("{}/../docs/records/{kind}.v1.schema.json", env!("CARGO_MANIFEST_DIR"));
-    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap();
-    check_schema(kind, "", record, &schema);
-}
-
-fn check_schema(kind: &str, at: &str, value: &serde_json::Value, schema: &serde_json::Value) {
-    use serde_json::Value;
-    if let Some(c) = schema.get("const") {
-        assert_eq!(value, c, "{kind}{at}");
-    }
-    if let Some(t) = schema.get("type") {
-        let types: Vec<&str> = match t {
-            Value::String(s) => vec![s.as_str()],
-            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
-            _ => vec![],
-        };
-        let ok = types.iter().any(|t| match *t {
-            "object" => value.is_object(),
-            "array" => value.is_array(),
-            "string" => value.is_string(),
-            "integer" => value.is_i64() || value.is_u64(),
-            "boolean" => value.is_boolean(),
-            "null" => value.is_null(),
-            _ => false,
-        });
-        assert!(ok, "{kind}{at}: {value} is not {types:?}");
-    }
-    if let (Some(fields), Some(props)) = (value.as_object(), schema.get("properties").and_then(Value::as_object)) {
-        for required in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
-            assert!(fields.contains_key(required.as_str().unwrap()), "{kind}{at}: {required} missing");
-        }
-        for (name, v) in fields {
-            match props.get(name) {
-                Some(s) => check_schema(kind, &format!("{at}.{name}"), v, s),
-                None => assert!(schema.get("additionalProperties") != Some(&Value::Bool(false)), "{kind}{at}: {name} is not in the schema"),
-            }
-        }
-    }
-    if let (Some(items), Some(s)) = (value.as_array(), schema.get("items")) {
-        for (i, v) in items.iter().enumerate() {
-            check_schema(kind, &format!("{at}[{i}]"), v, s);
-        }
-    }
-}
-
 #[test]
 fn every_official_kind_has_its_schema() {
     for kind in app::records::model::KINDS {
@@ -285,7 +235,7 @@ async fn every_record_arrives_once_and_in_order_through_a_receiver_down_failing_
             let env: app::records::model::Envelope = serde_json::from_str(&r.body).unwrap();
             assert!(app::records::model::KINDS.contains(&env.kind.as_str()), "{label}: {}", env.kind);
             assert_eq!(env.id, r.webhook_id);
-            assert_follows_its_schema(&serde_json::from_str(&r.body).unwrap());
+            common::schema::assert_follows_its_schema(&serde_json::from_str(&r.body).unwrap());
         }
         // Every delivered event keeps the receiver's answer.
         let answers: Vec<String> =
@@ -436,7 +386,7 @@ async fn the_records_screen_the_pull_api_and_the_open_data_answer_only_whom_they
             .filter(|r| r["kind"] == "need.accept")
             .collect();
         assert_eq!(accepted.len(), 1, "{label}: {accepted:?}");
-        assert_follows_its_schema(&accepted[0]);
+        common::schema::assert_follows_its_schema(&accepted[0]);
         assert_eq!((accepted[0]["data"]["need_id"].as_i64(), accepted[0]["data"]["answer"].as_str()), (Some(need), Some("已采纳，下周更换。")), "{label}");
 
         // A worker sees their community only, with the dead letter; a resident nothing.
@@ -517,7 +467,7 @@ async fn the_records_screen_the_pull_api_and_the_open_data_answer_only_whom_they
             let (st, page) = pull(Some(secret.clone()), format!("community=cuiyuan&after={after}&limit=2")).await;
             assert_eq!(st, 200, "{label}: {page}");
             for r in page["records"].as_array().unwrap() {
-                assert_follows_its_schema(r);
+                common::schema::assert_follows_its_schema(r);
                 got.push(r["seq"].as_i64().unwrap());
             }
             match page["next_after"].as_i64() {
