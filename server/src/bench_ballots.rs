@@ -105,7 +105,7 @@ pub async fn run(config: Config, n: usize, seconds: u64) -> Result<Report, AnyEr
     let voted: std::collections::HashSet<usize> = load.collected.iter().copied().collect();
     // Exactly one ballot (and one turnout row) per voter who had a ballot accepted.
     let (ballots, turnout): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM ballots WHERE deliberation_id = $1), (SELECT COUNT(*) FROM deliberation_turnout WHERE deliberation_id = $1)",
+        "SELECT (SELECT COUNT(*) FROM ballots WHERE deliberation_id = $1), (SELECT COUNT(*) FROM electorate_turnout t JOIN deliberations d ON d.electorate_id = t.electorate_id WHERE d.id = $1)",
     )
     .bind(id)
     .fetch_one(db.pool())

@@ -143,7 +143,11 @@ async fn a_thousand_concurrent_ballots_from_500_voters_leave_500_each_the_voters
             assert_eq!(v, &[0, 1], "{label}: each voter's two ballots are ordered");
         }
         assert_eq!(count(s, "SELECT COUNT(*) FROM ballots WHERE deliberation_id = $1", id).await, 500, "{label}");
-        assert_eq!(count(s, "SELECT COUNT(*) FROM deliberation_turnout WHERE deliberation_id = $1", id).await, 500, "{label}");
+        assert_eq!(
+            count(s, "SELECT COUNT(*) FROM electorate_turnout t JOIN deliberations d ON d.electorate_id = t.electorate_id WHERE d.id = $1", id).await,
+            500,
+            "{label}"
+        );
         let stored: std::collections::HashMap<String, String> = sqlx::query_as("SELECT voter_key, choice FROM ballots WHERE deliberation_id = $1")
             .bind(id)
             .fetch_all(s.db.pool())
@@ -435,12 +439,12 @@ async fn household_votes_paper_ballots_and_corrections() {
         let rows = a["paper"].as_array().unwrap();
         assert_eq!(rows.len(), 2, "{label}: {a}");
         assert_eq!(
-            (rows[0]["correction"].as_bool(), rows[0]["vote"].as_str(), rows[0]["keyed_by"].as_str()),
+            (rows[0]["correction"].as_bool(), rows[0]["content"].as_str(), rows[0]["keyed_by"].as_str()),
             (Some(false), Some("no"), Some("刘社工")),
             "{label}"
         );
         assert_eq!(
-            (rows[1]["correction"].as_bool(), rows[1]["vote"].as_str(), rows[1]["reason"].as_str()),
+            (rows[1]["correction"].as_bool(), rows[1]["content"].as_str(), rows[1]["reason"].as_str()),
             (Some(true), Some("yes"), Some("录入时勾错，按原票更正")),
             "{label}"
         );
@@ -629,7 +633,7 @@ async fn a_paper_ballot_of_a_multiple_choice_vote_carries_every_option_chosen() 
         assert_eq!(status, 200, "{label}: {body}");
         refused(label, paper(&s, &mut w, id, voters[1], "o:0,1,2", None).await, 400, DelibError::InvalidVote);
         let (_, a) = s.call(&mut w, "deliberations/audit", &[("id", &id.to_string())]).await;
-        assert_eq!(a["paper"][0]["vote"], "o:0,2", "{label}: {a}");
+        assert_eq!(a["paper"][0]["content"], "o:0,2", "{label}: {a}");
         let (status, result) = s.call(&mut w, "deliberations/close", &[("id", &id.to_string()), ("reason", "测试")]).await;
         assert_eq!(status, 200, "{label}: {result}");
         let yes: Vec<i64> = result["motions"].as_array().unwrap().iter().map(|m| m["tally"]["yes"]["headcount"].as_i64().unwrap()).collect();
@@ -668,12 +672,19 @@ async fn listing_and_opening_a_deliberation_due_to_change_writes_nothing() {
         }
         let status = |id| count(&s, "SELECT CASE status WHEN 'discussion' THEN 0 WHEN 'voting' THEN 1 ELSE 2 END FROM deliberations WHERE id = $1", id);
         assert_eq!((status(later).await, status(open).await), (0, 1), "{label}: reading changed a status");
-        assert_eq!(count(&s, "SELECT COUNT(*) FROM deliberation_units WHERE deliberation_id = $1", later).await, 0, "{label}: reading took a snapshot");
+        assert_eq!(
+            count(&s, "SELECT COUNT(*) FROM electorate_units u JOIN deliberations d ON d.electorate_id = u.electorate_id WHERE d.id = $1", later).await,
+            0,
+            "{label}: reading took a snapshot"
+        );
         assert_eq!(events(&s).await, before, "{label}: reading appended an event");
         let r = server::scheduler::run_once(&s.db).await.unwrap();
         assert!(r.opened >= 1 && r.closed >= 1, "{label}: {r:?}");
         assert_eq!((status(later).await, status(open).await), (1, 2), "{label}: the scheduler opens and closes");
-        assert!(count(&s, "SELECT COUNT(*) FROM deliberation_units WHERE deliberation_id = $1", later).await > 0, "{label}: the snapshot");
+        assert!(
+            count(&s, "SELECT COUNT(*) FROM electorate_units u JOIN deliberations d ON d.electorate_id = u.electorate_id WHERE d.id = $1", later).await > 0,
+            "{label}: the snapshot"
+        );
         assert_eq!(get(&s, &mut v[1], open).await.1["result"]["participants"]["headcount"], 1, "{label}");
     }
 }
@@ -709,7 +720,11 @@ async fn an_owner_of_several_homes_is_one_head_with_the_homes_areas_summed() {
         // Three heads (王建国, the developer, the fifth home) with all five homes' area.
         assert_eq!(count(&s, "SELECT electorate_size FROM deliberations WHERE id = $1", id).await, 3, "{label}");
         assert_eq!(count(&s, "SELECT electorate_area FROM deliberations WHERE id = $1", id).await, 45_000, "{label}");
-        assert_eq!(count(&s, "SELECT COUNT(*) FROM deliberation_units WHERE deliberation_id = $1", id).await, 3, "{label}");
+        assert_eq!(
+            count(&s, "SELECT COUNT(*) FROM electorate_units u JOIN deliberations d ON d.electorate_id = u.electorate_id WHERE d.id = $1", id).await,
+            3,
+            "{label}"
+        );
         let mut o = jars(&s, &owners).await;
         let (_, d) = get(&s, &mut o[1], id).await;
         assert_eq!((d["electorate_size"].as_i64(), d["electorate_homes"].as_i64()), (Some(3), Some(5)), "{label}: {d}");
@@ -722,7 +737,11 @@ async fn an_owner_of_several_homes_is_one_head_with_the_homes_areas_summed() {
         assert_eq!(vote(&s, &mut o[1], id, "no").await.0, 200, "{label}");
         assert_eq!(vote(&s, &mut o[2], id, "yes").await.0, 200, "{label}");
         assert_eq!(vote(&s, &mut o[4], id, "yes").await.0, 200, "{label}");
-        assert_eq!(count(&s, "SELECT COUNT(*) FROM deliberation_turnout WHERE deliberation_id = $1", id).await, 3, "{label}");
+        assert_eq!(
+            count(&s, "SELECT COUNT(*) FROM electorate_turnout t JOIN deliberations d ON d.electorate_id = t.electorate_id WHERE d.id = $1", id).await,
+            3,
+            "{label}"
+        );
         assert_eq!(count(&s, "SELECT COUNT(*) FROM ballots WHERE deliberation_id = $1", id).await, 3, "{label}");
         // A paper ballot names the unit, not one of its other homes.
         refused(label, paper(&s, &mut w, id, homes[1], "yes", None).await, 403, DelibError::NotEligible);

@@ -23,7 +23,7 @@ fn limits() -> Vec<(&'static str, Limit, &'static str, &'static str)> {
         ("deliberation comment", d::COMMENT, "deliberation_comments", "body"),
         ("deliberation report reason", d::REASON, "deliberation_reports", "reason"),
         ("early close reason", d::REASON.optional(), "deliberations", "close_reason"),
-        ("paper correction reason", d::REASON.optional(), "paper_entries", "reason"),
+        ("paper correction reason", d::REASON.optional(), "electorate_paper", "reason"),
         ("family member name", app::account::model::MEMBER_NAME, "household_members", "name"),
         ("family relationship", app::account::model::RELATIONSHIP, "household_members", "relationship"),
         ("roster owner group", app::account::model::OWNER_GROUP, "households", "owner_group"),

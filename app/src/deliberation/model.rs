@@ -17,8 +17,8 @@ pub const MAX_OPTIONS: usize = 10;
 pub const REMINDER_BEFORE_MS: i64 = 24 * 3_600_000;
 /// The longest voting window.
 pub const MAX_WINDOW_MS: i64 = 90 * 24 * 3_600_000;
-/// Adults cast a household's vote.
-pub const ADULT_AGE: i64 = 18;
+/// Adults cast a household's vote; what one vote stands for; how it was cast (the kernel's electorate).
+pub use crate::kernel::electorate::{ADULT_AGE, Channel, VoteUnit};
 
 str_enum!(
     /// Yes / no / abstain, or a choice between options.
@@ -29,18 +29,11 @@ str_enum!(
     Electorate { Community = "community", Buildings = "buildings", Owners = "owners" }
 );
 str_enum!(
-    /// What one vote stands for.
-    VoteUnit { Person = "person", Household = "household", Owner = "owner" }
-);
-str_enum!(
     /// How the vote is decided.
     RuleKind { Simple = "simple", Art278Ordinary = "art278_ordinary", Art278Major = "art278_major" }
 );
 str_enum!(
     Phase { Discussion = "discussion", Voting = "voting", Closed = "closed" }
-);
-str_enum!(
-    Channel { App = "app", Paper = "paper" }
 );
 
 impl RuleKind {

@@ -966,7 +966,7 @@ fn Desk(id: i64, a: Audit, key: ServerAction<KeyPaperBallot>, close: ServerActio
                     {a.paper.iter().map(|p| view! {
                         <tr>
                             <td>{p.unit.clone()}{p.correction.then(|| format!(" · {}", td_string!(l, delib_correction)))}</td>
-                            <td>{p.vote.as_deref().map(|v| vote_words(v, kind, &options, l)).unwrap_or_else(|| "—".into())}{p.reason.clone().map(|r| format!(" ({r})"))}</td>
+                            <td>{p.content.as_deref().map(|v| vote_words(v, kind, &options, l)).unwrap_or_else(|| "—".into())}{p.reason.clone().map(|r| format!(" ({r})"))}</td>
                             <td>{p.keyed_by.clone()}</td>
                             <td>{when(p.at)}</td>
                         </tr>

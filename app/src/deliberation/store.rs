@@ -8,10 +8,9 @@ use super::tally::{self, Ballot, Choice, Voter};
 use super::types::*;
 use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
-use crate::infra::hex;
+use crate::kernel::electorate::{self, PaperRefusal, answer_key};
 use crate::kernel::error::CommonError;
 use crate::kernel::guard::{Principal, acting_for, home_community, is_worker, standing, worker_community};
-use crate::kernel::sql::Arg;
 use crate::kernel::text::checked;
 use crate::notifications::send as notifications;
 use sqlx::AnyConnection;
@@ -34,19 +33,22 @@ struct Row {
     closes_at: i64,
     options: Vec<String>,
     ballot_secret: Option<String>,
+    /// The frozen electorate (kernel), once voting opened.
+    frozen: Option<i64>,
 }
 
-type RowTuple = (i64, i64, String, String, i64, String, String, String, Option<i64>, i64, String, i64, i64, Option<String>);
+type RowTuple = (i64, i64, String, String, i64, String, String, String, Option<i64>, i64, String, i64, i64, Option<String>, Option<i64>);
 
 async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Row>, sqlx::Error> {
     let row: Option<RowTuple> = sqlx::query_as(
-        "SELECT id, community_id, title, kind, max_choices, vote_unit, electorate, rule, quorum_pct, secret, status, opens_at, closes_at, ballot_secret \
-         FROM deliberations WHERE id = $1",
+        "SELECT id, community_id, title, kind, max_choices, vote_unit, electorate, rule, quorum_pct, secret, status, opens_at, closes_at, ballot_secret, \
+         electorate_id FROM deliberations WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((id, community, title, kind, max_choices, unit, electorate, rule, quorum, secret, status, opens_at, closes_at, ballot_secret)) = row else {
+    let Some((id, community, title, kind, max_choices, unit, electorate, rule, quorum, secret, status, opens_at, closes_at, ballot_secret, frozen)) = row
+    else {
         return Ok(None);
     };
     let options: Vec<String> =
@@ -67,6 +69,7 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Row>, sqlx::Er
         closes_at,
         options,
         ballot_secret,
+        frozen,
     }))
 }
 
@@ -95,20 +98,6 @@ fn require_worker(a: &Access) -> Result<(), DelibError> {
     if a.worker { Ok(()) } else { Err(CommonError::Forbidden.into()) }
 }
 
-/// The key of a unit's ballot: the unit id for open ballots; for secret ones an HMAC of it under
-/// the deliberation's secret, which is erased when the vote closes.
-fn voter_key(secret: Option<&str>, unit: i64) -> String {
-    use hmac::{Hmac, Mac};
-    match secret {
-        None => unit.to_string(),
-        Some(s) => {
-            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(s.as_bytes()).expect("HMAC takes any key");
-            mac.update(unit.to_string().as_bytes());
-            hex(&mac.finalize().into_bytes())
-        }
-    }
-}
-
 fn event<'a>(row: &Row, kind: &'a str, actor: Option<i64>, on_behalf_of: Option<i64>, official: bool, payload: serde_json::Value) -> NewEvent<'a> {
     NewEvent {
         community_id: Some(row.community),
@@ -122,25 +111,12 @@ fn event<'a>(row: &Row, kind: &'a str, actor: Option<i64>, on_behalf_of: Option<
     }
 }
 
-/// Notifies the voters (`only_not_voted`: those of the snapshot whose unit has not voted).
+/// Notifies the voters (`only_not_voted`: those of the snapshot whose unit has not voted), and
+/// for everything but the reminder whoever cast a ballot (a household member verified during the
+/// vote). Nobody before voting opened.
 async fn notify_voters(conn: &mut AnyConnection, row: &Row, n: &DelibNotice, only_not_voted: bool) -> Result<(), sqlx::Error> {
-    notifications::send_to_each(conn, row.community, row.id, n, |sql| {
-        let d = sql.arg(Arg::I(row.id));
-        // Those the snapshot named; and, for everything but the reminder, whoever cast a ballot
-        // (a household member verified during the vote).
-        if only_not_voted {
-            format!(
-                "SELECT v.user_id FROM deliberation_unit_voters v WHERE v.deliberation_id = {d} \
-                 AND NOT EXISTS (SELECT 1 FROM deliberation_turnout t WHERE t.deliberation_id = v.deliberation_id AND t.unit_id = v.unit_id)"
-            )
-        } else {
-            format!(
-                "SELECT v.user_id FROM deliberation_unit_voters v WHERE v.deliberation_id = {d} \
-                 UNION SELECT t.cast_by_user_id FROM deliberation_turnout t WHERE t.deliberation_id = {d} AND t.cast_by_user_id IS NOT NULL"
-            )
-        }
-    })
-    .await
+    let Some(frozen) = row.frozen else { return Ok(()) };
+    notifications::send_to_each(conn, row.community, row.id, n, |sql| electorate::recipients(sql, frozen, only_not_voted)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -149,7 +125,7 @@ async fn notify_voters(conn: &mut AnyConnection, row: &Row, n: &DelibNotice, onl
 /// Opens voting: freezes the electorate into the snapshot and tells the voters. Does nothing if
 /// another transaction already did.
 async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<(), DelibError> {
-    let secret = row.secret.then(|| hex(&rand::random::<[u8; 32]>()));
+    let secret = row.secret.then(electorate::new_secret);
     let moved = sqlx::query("UPDATE deliberations SET status = 'voting', opened_at = $1, ballot_secret = $2 WHERE id = $3 AND status = 'discussion'")
         .bind(now)
         .bind(secret.as_deref())
@@ -161,123 +137,25 @@ async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<()
         *row = load(conn, row.id).await?.ok_or(CommonError::NotFound)?;
         return Ok(());
     }
-    let scoped = i64::from(row.electorate != Electorate::Community);
-    let in_scope = "($3 = 0 OR h.building_id IN (SELECT building_id FROM deliberation_buildings WHERE deliberation_id = $1))";
-    let address = "b.name || ' ' || h.unit || '-' || h.room";
-    match row.unit {
-        VoteUnit::Person => {
-            sqlx::query(&format!(
-                "INSERT INTO deliberation_units (deliberation_id, unit_id, area, label) \
-                 SELECT $1, m.user_id, 0, COALESCE(u.display_name, hm.name, '#' || m.user_id) || COALESCE(' · ' || {address}, '') \
-                 FROM memberships m JOIN users u ON u.id = m.user_id \
-                 LEFT JOIN household_members hm ON hm.id = m.member_id \
-                 LEFT JOIN households h ON h.id = hm.household_id \
-                 LEFT JOIN buildings b ON b.id = h.building_id AND b.community_id = $2 \
-                 WHERE m.community_id = $2 AND m.role = 'resident' AND m.verified = 1 AND u.status = 'active' AND {in_scope}"
-            ))
-            .bind(row.id)
-            .bind(row.community)
-            .bind(scoped)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query("INSERT INTO deliberation_unit_voters (deliberation_id, user_id, unit_id) SELECT deliberation_id, unit_id, unit_id FROM deliberation_units WHERE deliberation_id = $1")
-                .bind(row.id)
-                .execute(&mut *conn)
-                .await?;
-        }
-        VoteUnit::Household | VoteUnit::Owner => {
-            let owner = row.unit == VoteUnit::Owner;
-            let (area, member_filter) = if owner { ("h.area_centi_m2", " AND hm.is_owner = 1") } else { ("0", "") };
-            let area_filter = if owner { " AND h.area_centi_m2 IS NOT NULL" } else { "" };
-            // The homes that have a vote, each with the key of the unit it counts in: its own, but
-            // for an owner vote the homes of one owner (the roster's owner_group) are one unit —
-            // one head with their areas summed (法释〔2009〕7号 art. 9). The unit's id is its
-            // first home's.
-            let key = if owner {
-                "CASE WHEN h.owner_group IS NULL THEN 'h' || CAST(h.id AS TEXT) ELSE 'g' || h.owner_group END"
-            } else {
-                "'h' || CAST(h.id AS TEXT)"
-            };
-            let homes = format!(
-                "SELECT h.id AS id, {key} AS k, {area} AS area, {address} AS label FROM households h JOIN buildings b ON b.id = h.building_id \
-                 WHERE b.community_id = $2 AND {in_scope}{area_filter} \
-                 AND EXISTS (SELECT 1 FROM household_members hm WHERE hm.household_id = h.id AND hm.status = 'confirmed'{member_filter})"
-            );
-            sqlx::query(&format!(
-                "INSERT INTO deliberation_units (deliberation_id, unit_id, area, label, homes) \
-                 SELECT $1, MIN(x.id), CAST(SUM(x.area) AS BIGINT), MIN(x.label), COUNT(*) FROM ({homes}) x GROUP BY x.k"
-            ))
-            .bind(row.id)
-            .bind(row.community)
-            .bind(scoped)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query(&format!(
-                "INSERT INTO deliberation_unit_homes (deliberation_id, household_id, unit_id) \
-                 SELECT $1, x.id, g.unit FROM ({homes}) x JOIN (SELECT y.k AS k, MIN(y.id) AS unit FROM ({homes}) y GROUP BY y.k) g ON g.k = x.k"
-            ))
-            .bind(row.id)
-            .bind(row.community)
-            .bind(scoped)
-            .execute(&mut *conn)
-            .await?;
-            // An owner's unit is labelled with all its homes.
-            let several: Vec<(i64, String)> = sqlx::query_as(&format!(
-                "SELECT uh.unit_id, {address} FROM deliberation_unit_homes uh JOIN deliberation_units du \
-                 ON du.deliberation_id = uh.deliberation_id AND du.unit_id = uh.unit_id AND du.homes > 1 \
-                 JOIN households h ON h.id = uh.household_id JOIN buildings b ON b.id = h.building_id \
-                 WHERE uh.deliberation_id = $1 ORDER BY uh.unit_id, uh.household_id"
-            ))
+    let buildings: Vec<i64> = if row.electorate == Electorate::Community {
+        Vec::new()
+    } else {
+        sqlx::query_scalar("SELECT building_id FROM deliberation_buildings WHERE deliberation_id = $1 ORDER BY building_id")
             .bind(row.id)
             .fetch_all(&mut *conn)
-            .await?;
-            let mut labels: Vec<(i64, Vec<String>)> = Vec::new();
-            for (unit, label) in several {
-                match labels.last_mut() {
-                    Some((u, l)) if *u == unit => l.push(label),
-                    _ => labels.push((unit, vec![label])),
-                }
-            }
-            for (unit, l) in labels {
-                sqlx::query("UPDATE deliberation_units SET label = $1 WHERE deliberation_id = $2 AND unit_id = $3")
-                    .bind(l.join(" + "))
-                    .bind(row.id)
-                    .bind(unit)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            // Who may cast it in the app: verified residents who are (adult / owner) members of
-            // one of its homes.
-            let adult = if owner { String::new() } else { " AND (hm.birth_year IS NULL OR hm.birth_year <= $3)".to_string() };
-            sqlx::query(&format!(
-                "INSERT INTO deliberation_unit_voters (deliberation_id, user_id, unit_id) \
-                 SELECT DISTINCT uh.deliberation_id, m.user_id, uh.unit_id FROM memberships m \
-                 JOIN household_members hm ON hm.id = m.member_id \
-                 JOIN deliberation_unit_homes uh ON uh.deliberation_id = $1 AND uh.household_id = hm.household_id \
-                 JOIN users u ON u.id = m.user_id \
-                 WHERE m.community_id = $2 AND m.role = 'resident' AND m.verified = 1 AND u.status = 'active' \
-                 AND hm.status = 'confirmed'{member_filter}{adult}"
-            ))
-            .bind(row.id)
-            .bind(row.community)
-            .bind(crate::time::year_of(now) - ADULT_AGE)
-            .execute(&mut *conn)
-            .await?;
-        }
-    }
-    let (size, area, homes): (i64, Option<i64>, Option<i64>) =
-        sqlx::query_as("SELECT COUNT(*), CAST(SUM(area) AS BIGINT), CAST(SUM(homes) AS BIGINT) FROM deliberation_units WHERE deliberation_id = $1")
-            .bind(row.id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let (area, homes) = (area.unwrap_or(0), homes.unwrap_or(0));
-    sqlx::query("UPDATE deliberations SET electorate_size = $1, electorate_area = $2, electorate_homes = $3 WHERE id = $4")
+            .await?
+    };
+    let frozen = electorate::freeze(conn, row.community, row.unit, &buildings, now).await?;
+    let (size, area, homes) = (frozen.size, frozen.area, frozen.homes);
+    sqlx::query("UPDATE deliberations SET electorate_id = $1, electorate_size = $2, electorate_area = $3, electorate_homes = $4 WHERE id = $5")
+        .bind(frozen.id)
         .bind(size)
         .bind(area)
         .bind(homes)
         .bind(row.id)
         .execute(&mut *conn)
         .await?;
+    row.frozen = Some(frozen.id);
     row.status = Phase::Voting;
     row.ballot_secret = secret;
     notify_voters(conn, row, &DelibNotice::Open { title: row.title.clone(), closes_at: row.closes_at }, false).await?;
@@ -296,49 +174,24 @@ async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<()
     Ok(())
 }
 
-/// The (deliberation, unit, voted 0/1) of households and owned homes of community `$2`'s
-/// household and owner votes that user `$1` may now cast as a verified (adult, born in year `$3`
-/// or before / owner) member: the part of `castable_units` that is not in the snapshot's list.
-const MEMBER_UNITS: &str = "SELECT DISTINCT d.id, uh.unit_id, CASE WHEN t.unit_id IS NULL THEN 0 ELSE 1 END FROM memberships m \
-     JOIN household_members hm ON hm.id = m.member_id JOIN users u ON u.id = m.user_id \
-     JOIN deliberation_unit_homes uh ON uh.household_id = hm.household_id JOIN deliberations d ON d.id = uh.deliberation_id \
-     LEFT JOIN deliberation_turnout t ON t.deliberation_id = uh.deliberation_id AND t.unit_id = uh.unit_id \
-     WHERE m.user_id = $1 AND m.community_id = $2 AND d.community_id = $2 AND m.role = 'resident' AND m.verified = 1 \
-     AND u.status = 'active' AND hm.status = 'confirmed' \
-     AND ((d.vote_unit = 'owner' AND hm.is_owner = 1) OR (d.vote_unit = 'household' AND (hm.birth_year IS NULL OR hm.birth_year <= $3)))";
-
-/// The units of the snapshot whose vote `user` may cast: those the snapshot named them for, and —
-/// for households and owned homes, whose right to vote the snapshot fixed — the units they are
-/// now a verified (adult / owner) member of (someone verified during the vote casts their
-/// household's vote; nobody gains a vote the snapshot did not give).
+/// The units of the snapshot whose vote `user` may cast (the kernel's rule: those the snapshot
+/// named them for, and the households / owned homes they are now a verified adult / owner member of).
 async fn castable_units(conn: &mut AnyConnection, row: &Row, user: i64, now: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let mut units: Vec<i64> = sqlx::query_scalar("SELECT unit_id FROM deliberation_unit_voters WHERE deliberation_id = $1 AND user_id = $2")
-        .bind(row.id)
-        .bind(user)
-        .fetch_all(&mut *conn)
-        .await?;
-    if row.unit != VoteUnit::Person {
-        let now_members: Vec<(i64, i64, i64)> = sqlx::query_as(&format!("{MEMBER_UNITS} AND d.id = $4"))
-            .bind(user)
-            .bind(row.community)
-            .bind(crate::time::year_of(now) - ADULT_AGE)
-            .bind(row.id)
-            .fetch_all(&mut *conn)
-            .await?;
-        units.extend(now_members.into_iter().map(|(_, unit, _)| unit));
+    match row.frozen {
+        Some(e) => electorate::castable(conn, e, row.community, user, now).await,
+        None => Ok(Vec::new()),
     }
-    units.sort_unstable();
-    units.dedup();
-    Ok(units)
 }
 
 /// The snapshot and the counted ballots, as the tally takes them.
 async fn counted(conn: &mut AnyConnection, row: &Row) -> Result<(Vec<Voter>, Vec<(i64, String)>), sqlx::Error> {
-    let units: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT unit_id, area FROM deliberation_units WHERE deliberation_id = $1").bind(row.id).fetch_all(&mut *conn).await?;
+    let units = match row.frozen {
+        Some(e) => electorate::units(conn, e).await?,
+        None => Vec::new(),
+    };
     let stored: Vec<(String, String)> =
         sqlx::query_as("SELECT voter_key, choice FROM ballots WHERE deliberation_id = $1").bind(row.id).fetch_all(&mut *conn).await?;
-    let keys: std::collections::HashMap<String, i64> = units.iter().map(|&(u, _)| (voter_key(row.ballot_secret.as_deref(), u), u)).collect();
+    let keys: std::collections::HashMap<String, i64> = units.iter().map(|&(u, _)| (answer_key(row.ballot_secret.as_deref(), u), u)).collect();
     // A key that matches no unit of the snapshot still reaches the tally (as voter -1), which
     // reports it as rejected rather than silently dropping it.
     let ballots = stored.into_iter().map(|(k, c)| (keys.get(&k).copied().unwrap_or(-1), c)).collect();
@@ -409,10 +262,7 @@ async fn close_in(
         open_in(conn, row, now).await?;
     }
     let (voters, ballots) = counted(conn, row).await?;
-    let paper: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberation_turnout WHERE deliberation_id = $1 AND channel = 'paper'")
-        .bind(row.id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let paper = electorate::turnout(conn, row.frozen.ok_or(CommonError::Internal)?, Some(Channel::Paper)).await?;
     let result = result_of(row, &voters, &ballots, paper, now, by.is_some());
     let json = serde_json::to_string(&result).map_err(|_| CommonError::Internal)?;
     let moved = sqlx::query(
@@ -612,35 +462,20 @@ pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Deli
     let community = home_community(&mut conn, p, subject, requested).await?;
     let is_worker = is_worker(&mut conn, p, community).await?;
     let rows: Vec<(i64, String, String, i64, i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
-        "SELECT d.id, d.title, d.status, d.opens_at, d.closes_at, d.rule, d.vote_unit, d.result, \
-         (SELECT CAST(MIN(CASE WHEN t.unit_id IS NULL THEN 0 ELSE 1 END) AS BIGINT) FROM deliberation_unit_voters v \
-            LEFT JOIN deliberation_turnout t ON t.deliberation_id = v.deliberation_id AND t.unit_id = v.unit_id \
-            WHERE v.deliberation_id = d.id AND v.user_id = $2) \
+        "SELECT d.id, d.title, d.status, d.opens_at, d.closes_at, d.rule, d.vote_unit, d.result, d.electorate_id \
          FROM deliberations d WHERE d.community_id = $1 ORDER BY d.closes_at DESC, d.id DESC LIMIT 200",
     )
     .bind(community)
-    .bind(subject)
     .fetch_all(&mut *conn)
     .await?;
-    // While voting runs, a household member verified during the vote has a vote the snapshot's
-    // list of app voters does not show: ask the same question the ballot asks, for every
-    // deliberation of the list in one query.
-    let member_units: Vec<(i64, i64, i64)> = sqlx::query_as(&format!("{MEMBER_UNITS} AND d.status = 'voting'"))
-        .bind(subject)
-        .bind(community)
-        .bind(crate::time::year_of(now_ms()) - ADULT_AGE)
-        .fetch_all(&mut *conn)
-        .await?;
+    // Whether the viewer's units voted: those the snapshot named, and — while voting runs — a
+    // household member verified during the vote has a vote the snapshot's list does not show.
+    let frozen: Vec<(i64, i64)> = rows.iter().filter_map(|r| r.8.map(|e| (r.0, e))).collect();
+    let answered = electorate::answered_by(&mut conn, subject, community, now_ms(), &frozen).await?;
+    let voted_in = |id: i64| frozen.iter().position(|f| f.0 == id).and_then(|i| answered[i]);
     let (mut open, mut past) = (Vec::new(), Vec::new());
-    for (id, title, status, opens_at, closes_at, rule, unit, result, voted) in rows {
+    for (id, title, status, opens_at, closes_at, rule, unit, result, _) in rows {
         let phase = Phase::stored(&status)?;
-        let voted = match (phase, voted) {
-            (Phase::Voting, None) => {
-                let mine: Vec<i64> = member_units.iter().filter(|m| m.0 == id).map(|m| m.2).collect();
-                (!mine.is_empty()).then(|| i64::from(mine.iter().all(|v| *v == 1)))
-            }
-            _ => voted,
-        };
         let s = DelibSummary {
             id,
             title,
@@ -649,7 +484,7 @@ pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Deli
             closes_at,
             rule: RuleKind::stored(&rule)?,
             vote_unit: VoteUnit::stored(&unit)?,
-            voted: voted.map(|v| v == 1),
+            voted: voted_in(id),
             outcome: outcome(&result),
         };
         if phase == Phase::Closed { past.push(s) } else { open.push(s) }
@@ -661,27 +496,16 @@ pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Deli
 async fn my_units(conn: &mut AnyConnection, row: &Row, subject: i64) -> Result<Vec<MyUnit>, sqlx::Error> {
     let mut out = Vec::new();
     for unit_id in castable_units(conn, row, subject, now_ms()).await? {
-        let (label, channel, by, at): (String, Option<String>, Option<String>, Option<i64>) = sqlx::query_as(
-            "SELECT u.label, t.channel, COALESCE(cu.display_name, \
-               (SELECT MIN(cm.name) FROM household_members cm JOIN deliberation_unit_homes uh ON uh.household_id = cm.household_id \
-                WHERE uh.deliberation_id = u.deliberation_id AND uh.unit_id = u.unit_id AND cm.user_id = t.cast_by_user_id)), t.last_at \
-             FROM deliberation_units u \
-             LEFT JOIN deliberation_turnout t ON t.deliberation_id = u.deliberation_id AND t.unit_id = u.unit_id \
-             LEFT JOIN users cu ON cu.id = t.cast_by_user_id \
-             WHERE u.deliberation_id = $1 AND u.unit_id = $2",
-        )
-        .bind(row.id)
-        .bind(unit_id)
-        .fetch_one(&mut *conn)
-        .await?;
-        let voted = match (channel.as_deref().map(Channel::stored).transpose()?, at) {
+        let Some(frozen) = row.frozen else { break };
+        let (label, channel, by, at) = electorate::unit_state(conn, frozen, unit_id).await?;
+        let voted = match (channel, at) {
             (Some(channel), Some(at)) => {
                 let vote = if row.secret && row.ballot_secret.is_none() {
                     None
                 } else {
                     sqlx::query_scalar("SELECT choice FROM ballots WHERE deliberation_id = $1 AND voter_key = $2")
                         .bind(row.id)
-                        .bind(voter_key(row.ballot_secret.as_deref(), unit_id))
+                        .bind(answer_key(row.ballot_secret.as_deref(), unit_id))
                         .fetch_optional(&mut *conn)
                         .await?
                 };
@@ -723,7 +547,10 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<DelibDetail, Deli
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    let turnout: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberation_turnout WHERE deliberation_id = $1").bind(id).fetch_one(&mut *conn).await?;
+    let turnout = match row.frozen {
+        Some(e) => electorate::turnout(&mut conn, e, None).await?,
+        None => 0,
+    };
     let units = my_units(&mut conn, &row, acc.subject).await?;
     let comments: Vec<(i64, Option<i64>, i64, Option<String>, String, i64, i64, i64)> = sqlx::query_as(
         "SELECT c.id, c.parent_id, c.author_user_id, u.display_name, c.body, c.hidden, c.reports, c.created_at FROM deliberation_comments c \
@@ -795,7 +622,7 @@ fn require_voting(row: &Row, now: i64) -> Result<(), DelibError> {
 async fn store_ballot(conn: &mut AnyConnection, row: &Row, unit: i64, vote: &Vote) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO ballots (deliberation_id, voter_key, choice) VALUES ($1, $2, $3) ON CONFLICT (deliberation_id, voter_key) DO UPDATE SET choice = excluded.choice")
         .bind(row.id)
-        .bind(voter_key(row.ballot_secret.as_deref(), unit))
+        .bind(answer_key(row.ballot_secret.as_deref(), unit))
         .bind(vote.encode())
         .execute(conn)
         .await?;
@@ -822,19 +649,8 @@ pub async fn cast(db: &Db, p: &Principal, id: i64, unit: Option<i64>, vote: &str
         _ => return Err(DelibError::NotEligible),
     };
     let vote = Vote::parse(vote, row.kind, row.options.len() as u32, row.max_choices).ok_or(DelibError::InvalidVote)?;
-    let version: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO deliberation_turnout (deliberation_id, unit_id, channel, cast_by_user_id, on_behalf_of_user_id, first_at, last_at, version) \
-         VALUES ($1, $2, 'app', $3, $4, $5, $5, 0) ON CONFLICT (deliberation_id, unit_id) DO UPDATE SET \
-         cast_by_user_id = excluded.cast_by_user_id, on_behalf_of_user_id = excluded.on_behalf_of_user_id, last_at = excluded.last_at, \
-         version = deliberation_turnout.version + 1 WHERE deliberation_turnout.channel = 'app' RETURNING version",
-    )
-    .bind(id)
-    .bind(unit)
-    .bind(acc.subject)
-    .bind(acc.on_behalf_of.map(|_| p.user_id))
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let frozen = row.frozen.ok_or(CommonError::Internal)?;
+    let version = electorate::record_app(&mut tx, frozen, unit, acc.subject, acc.on_behalf_of.map(|_| p.user_id), now).await?;
     let Some(version) = version else { return Err(DelibError::VotedOnPaper) };
     store_ballot(&mut tx, &row, unit, &vote).await?;
     tx.commit().await?;
@@ -858,61 +674,16 @@ pub async fn paper(db: &Db, p: &Principal, id: i64, unit: i64, vote: &str, reaso
         tx.commit().await?;
         return Err(e);
     }
-    let in_snapshot: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliberation_units WHERE deliberation_id = $1 AND unit_id = $2")
-        .bind(id)
-        .bind(unit)
-        .fetch_one(&mut *tx)
-        .await?;
-    if in_snapshot != 1 {
-        return Err(DelibError::NotEligible);
-    }
+    let frozen = row.frozen.ok_or(CommonError::Internal)?;
     let vote = Vote::parse(vote, row.kind, row.options.len() as u32, row.max_choices).ok_or(DelibError::InvalidVote)?;
-    let existing: Option<String> = sqlx::query_scalar("SELECT channel FROM deliberation_turnout WHERE deliberation_id = $1 AND unit_id = $2")
-        .bind(id)
-        .bind(unit)
-        .fetch_optional(&mut *tx)
-        .await?;
-    match (existing.as_deref(), &reason) {
-        (Some("app"), _) => return Err(DelibError::VotedOnline),
-        (Some(_), None) => return Err(DelibError::VotedOnPaper),
-        (None, Some(_)) => return Err(DelibError::NoPaperBallot),
-        (None, None) => {
-            let added = sqlx::query(
-                "INSERT INTO deliberation_turnout (deliberation_id, unit_id, channel, first_at, last_at, version) VALUES ($1, $2, 'paper', $3, $3, 0) \
-                 ON CONFLICT (deliberation_id, unit_id) DO NOTHING",
-            )
-            .bind(id)
-            .bind(unit)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if added != 1 {
-                return Err(DelibError::VotedOnline);
-            }
-        }
-        (Some(_), Some(_)) => {
-            sqlx::query(
-                "UPDATE deliberation_turnout SET last_at = $1, version = version + 1 WHERE deliberation_id = $2 AND unit_id = $3 AND channel = 'paper'",
-            )
-            .bind(now)
-            .bind(id)
-            .bind(unit)
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
+    let content = (!row.secret).then(|| vote.encode());
+    electorate::record_paper(&mut tx, frozen, unit, p.user_id, content.as_deref(), reason.as_deref(), now).await?.map_err(|r| match r {
+        PaperRefusal::NotInElectorate => DelibError::NotEligible,
+        PaperRefusal::AnsweredOnline => DelibError::VotedOnline,
+        PaperRefusal::AlreadyOnPaper => DelibError::VotedOnPaper,
+        PaperRefusal::NothingToCorrect => DelibError::NoPaperBallot,
+    })?;
     store_ballot(&mut tx, &row, unit, &vote).await?;
-    sqlx::query("INSERT INTO paper_entries (deliberation_id, unit_id, kind, choice, reason, keyed_by_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(id)
-        .bind(unit)
-        .bind(if reason.is_some() { "correction" } else { "entry" })
-        .bind((!row.secret).then(|| vote.encode()))
-        .bind(reason.as_deref())
-        .bind(p.user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
     let kind = if reason.is_some() { "deliberation.paper_corrected" } else { "deliberation.paper_entered" };
     events::append(&mut tx, &event(&row, kind, Some(p.user_id), None, false, serde_json::json!({ "unit_id": unit, "reason": reason }))).await?;
     tx.commit().await?;
@@ -951,30 +722,11 @@ pub async fn audit(db: &Db, p: &Principal, id: i64) -> Result<Audit, DelibError>
     require_worker(&acc)?;
     let (size, area): (Option<i64>, Option<i64>) =
         sqlx::query_as("SELECT electorate_size, electorate_area FROM deliberations WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
-    let units: Vec<(i64, String, i64, Option<String>)> = sqlx::query_as(
-        "SELECT u.unit_id, u.label, u.area, t.channel FROM deliberation_units u LEFT JOIN deliberation_turnout t \
-         ON t.deliberation_id = u.deliberation_id AND t.unit_id = u.unit_id WHERE u.deliberation_id = $1 ORDER BY u.label, u.unit_id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let turnout: Vec<(String, String, Option<String>, Option<String>, i64, i64, i64)> = sqlx::query_as(
-        "SELECT u.label, t.channel, cu.display_name, ou.display_name, t.first_at, t.last_at, t.version FROM deliberation_turnout t \
-         JOIN deliberation_units u ON u.deliberation_id = t.deliberation_id AND u.unit_id = t.unit_id \
-         LEFT JOIN users cu ON cu.id = t.cast_by_user_id LEFT JOIN users ou ON ou.id = t.on_behalf_of_user_id \
-         WHERE t.deliberation_id = $1 ORDER BY t.first_at, u.unit_id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let paper: Vec<(i64, String, String, Option<String>, Option<String>, Option<String>, i64)> = sqlx::query_as(
-        "SELECT e.id, u.label, e.kind, e.choice, e.reason, ku.display_name, e.created_at FROM paper_entries e \
-         JOIN deliberation_units u ON u.deliberation_id = e.deliberation_id AND u.unit_id = e.unit_id \
-         JOIN users ku ON ku.id = e.keyed_by_user_id WHERE e.deliberation_id = $1 ORDER BY e.id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let (units, turnout, paper) = match row.frozen {
+        // Paper choices only of open ballots (secret ones keep none).
+        Some(e) => electorate::audit(&mut conn, e, !row.secret).await?,
+        None => Default::default(),
+    };
     Ok(Audit {
         title: row.title.clone(),
         phase: row.status,
@@ -982,28 +734,9 @@ pub async fn audit(db: &Db, p: &Principal, id: i64) -> Result<Audit, DelibError>
         kind: row.kind,
         options: row.options.clone(),
         max_choices: row.max_choices,
-        units: units
-            .into_iter()
-            .map(|(unit_id, label, area, ch)| Ok(SnapshotUnit { unit_id, label, area, voted: ch.as_deref().map(Channel::stored).transpose()? }))
-            .collect::<Result<_, sqlx::Error>>()?,
-        turnout: turnout
-            .into_iter()
-            .map(|(unit, ch, by, obo, first_at, last_at, version)| {
-                Ok(TurnoutRow { unit, channel: Channel::stored(&ch)?, cast_by: by, on_behalf_of: obo, first_at, last_at, version })
-            })
-            .collect::<Result<_, sqlx::Error>>()?,
-        paper: paper
-            .into_iter()
-            .map(|(id, unit, kind, vote, reason, by, at)| PaperRow {
-                id,
-                unit,
-                correction: kind == "correction",
-                vote,
-                reason,
-                keyed_by: by.unwrap_or_default(),
-                at,
-            })
-            .collect(),
+        units,
+        turnout,
+        paper,
         electorate_size: size,
         electorate_area: area,
     })
@@ -1114,18 +847,4 @@ pub async fn set_hidden(db: &Db, p: &Principal, comment: i64, hidden: bool) -> R
     events::append(&mut tx, &event(&row, kind, Some(p.user_id), None, false, serde_json::json!({ "comment_id": comment }))).await?;
     tx.commit().await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn secret_ballot_keys_depend_on_the_secret_and_the_unit() {
-        use super::voter_key;
-        assert_eq!(voter_key(None, 42), "42");
-        let a = voter_key(Some("s1"), 42);
-        assert_eq!(a.len(), 64);
-        assert_ne!(a, voter_key(Some("s2"), 42));
-        assert_ne!(a, voter_key(Some("s1"), 43));
-        assert_eq!(a, voter_key(Some("s1"), 42));
-    }
 }

@@ -1,6 +1,7 @@
 //! What travels between the deliberation pages and the server.
 use super::model::*;
 use super::tally::{Counts, Tally};
+pub use crate::kernel::electorate::{PaperRow, SnapshotUnit, TurnoutRow};
 use serde::{Deserialize, Serialize};
 
 /// A worker's new deliberation.
@@ -142,15 +143,6 @@ pub struct CastReceipt {
     pub at: i64,
 }
 
-/// A unit of the snapshot, for paper entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SnapshotUnit {
-    pub unit_id: i64,
-    pub label: String,
-    pub area: i64,
-    pub voted: Option<Channel>,
-}
-
 /// The worker's audit view: the snapshot with who voted how (channel, not choice, for secret
 /// ballots), and every paper entry and correction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,29 +158,6 @@ pub struct Audit {
     pub paper: Vec<PaperRow>,
     pub electorate_size: Option<i64>,
     pub electorate_area: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TurnoutRow {
-    pub unit: String,
-    pub channel: Channel,
-    pub cast_by: Option<String>,
-    pub on_behalf_of: Option<String>,
-    pub first_at: i64,
-    pub last_at: i64,
-    pub version: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PaperRow {
-    pub id: i64,
-    pub unit: String,
-    pub correction: bool,
-    /// Open ballots only.
-    pub vote: Option<String>,
-    pub reason: Option<String>,
-    pub keyed_by: String,
-    pub at: i64,
 }
 
 /// What a worker needs to open a deliberation: the community's buildings and its open needs.

@@ -9,6 +9,9 @@
 //! - `sql` (ssr): `$N` placeholders for queries built at run time, on both databases;
 //! - `audience`: who may take part (an age range, buildings), for services and activities;
 //! - `qr` (ssr): QR codes of check-in codes, as SVG;
+//! - `electorate`: who may answer a poll, frozen when it opens, and who answered through which
+//!   channel (app or paper, never both; paper entries and corrections kept), for deliberations
+//!   and surveys alike;
 //! - `capacity`: places and the waitlist (pools and claims; the database holds the count), for
 //!   service bookings and activity sign-ups alike.
 //!
@@ -16,6 +19,7 @@
 //! knows no other capability.
 pub mod audience;
 pub mod capacity;
+pub mod electorate;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod guard;

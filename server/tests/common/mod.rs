@@ -31,10 +31,14 @@ pub async fn sqlite() -> Db {
 }
 
 async fn sqlite_with_url() -> (Db, String) {
-    let url = format!("sqlite://{}", temp_dir().join("test.db").display());
-    let db = Db::connect(&url).await.unwrap();
+    let (db, url) = sqlite_unmigrated().await;
     db.migrate().await.unwrap();
     (db, url)
+}
+
+async fn sqlite_unmigrated() -> (Db, String) {
+    let url = format!("sqlite://{}", temp_dir().join("test.db").display());
+    (Db::connect(&url).await.unwrap(), url)
 }
 
 /// A migrated, empty PostgreSQL database, if the run has a server.
@@ -43,6 +47,12 @@ pub async fn postgres() -> Option<Db> {
 }
 
 async fn postgres_with_url() -> Option<(Db, String)> {
+    let (db, url) = postgres_unmigrated().await?;
+    db.migrate().await.unwrap();
+    Some((db, url))
+}
+
+async fn postgres_unmigrated() -> Option<(Db, String)> {
     let Ok(admin_url) = std::env::var("LINLI_TEST_POSTGRES_URL") else {
         if std::env::var("LINLI_REQUIRE_POSTGRES").as_deref() == Ok("1") {
             panic!("LINLI_REQUIRE_POSTGRES=1 but LINLI_TEST_POSTGRES_URL is not set");
@@ -56,9 +66,7 @@ async fn postgres_with_url() -> Option<(Db, String)> {
     admin.close().await;
     let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
     let url = format!("{base}/{name}");
-    let db = Db::connect(&url).await.unwrap();
-    db.migrate().await.unwrap();
-    Some((db, url))
+    Some((Db::connect(&url).await.unwrap(), url))
 }
 
 /// One fresh database per backend of this run, labelled for assertion messages.
@@ -66,6 +74,17 @@ pub async fn databases() -> Vec<(&'static str, Db)> {
     let mut all = vec![("sqlite", sqlite().await)];
     if let Some(pg) = postgres().await {
         all.push(("postgres", pg));
+    }
+    all
+}
+
+/// One new, empty database per backend of this run, with no migration applied, and the directory
+/// of that backend's migrations (for tests of a migration over data written before it).
+pub async fn unmigrated_databases() -> Vec<(&'static str, Db, PathBuf)> {
+    let dir = |b: &str| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations").join(b);
+    let mut all = vec![("sqlite", sqlite_unmigrated().await.0, dir("sqlite"))];
+    if let Some((db, _)) = postgres_unmigrated().await {
+        all.push(("postgres", db, dir("postgres")));
     }
     all
 }
