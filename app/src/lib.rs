@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod records;
 pub mod services;
 pub mod shell;
+pub mod surveys;
 pub mod time;
 pub mod timebank;
 pub mod ui;

@@ -1,7 +1,7 @@
 //! The scheduler: every few seconds, one pass of each capability's timed steps —
 //! deliberations (opens voting with the electorate snapshot, reminds the day before, closes and
 //! tallies) and services (generates sessions ahead, closes booking and tells the waitlist, reminds
-//! the day before, counts no-shows, sends last month's figures). It keeps no state of its own —
+//! the day before, counts no-shows, sends last month's figures) and surveys (opens, closes). It keeps no state of its own —
 //! everything is in the database — so a restarted server catches up on its first pass, and two
 //! passes never do a step twice (each step is a guarded update in its own transaction).
 use crate::db::{Db, now_ms};
@@ -16,6 +16,12 @@ pub async fn run_once(db: &Db) -> Result<TickReport, app::deliberation::error::D
 /// One pass of the services at `now`.
 pub async fn run_services(db: &Db, now: i64) -> Result<app::services::store::TickReport, app::services::error::ServiceError> {
     app::services::store::tick(db, now).await
+}
+
+/// One pass of the surveys at `now`: opens (freezing the electorate) and closes (the results; a
+/// satisfaction survey's official record) what is due.
+pub async fn run_surveys(db: &Db, now: i64) -> Result<app::surveys::store::TickReport, app::surveys::error::SurveyError> {
+    app::surveys::store::tick(db, now).await
 }
 
 /// A pass now and then every `every`, until the task is aborted.
@@ -39,6 +45,11 @@ pub fn spawn(db: Db, every: Duration) -> tokio::task::JoinHandle<()> {
                 ),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "services scheduler pass failed"),
+            }
+            match run_surveys(&db, now_ms()).await {
+                Ok(r) if r != Default::default() => tracing::info!(opened = r.opened, closed = r.closed, held = r.held, "surveys"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "surveys scheduler pass failed"),
             }
             tokio::time::sleep(every).await;
         }

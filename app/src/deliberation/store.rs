@@ -682,6 +682,8 @@ pub async fn paper(db: &Db, p: &Principal, id: i64, unit: i64, vote: &str, reaso
         PaperRefusal::AnsweredOnline => DelibError::VotedOnline,
         PaperRefusal::AlreadyOnPaper => DelibError::VotedOnPaper,
         PaperRefusal::NothingToCorrect => DelibError::NoPaperBallot,
+        // Double entry's refusals: deliberations key a ballot once.
+        PaperRefusal::SameWorker | PaperRefusal::NotInDispute => CommonError::Internal.into(),
     })?;
     store_ballot(&mut tx, &row, unit, &vote).await?;
     let kind = if reason.is_some() { "deliberation.paper_corrected" } else { "deliberation.paper_entered" };

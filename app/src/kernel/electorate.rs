@@ -49,6 +49,8 @@ pub struct PaperRow {
     pub id: i64,
     pub unit: String,
     pub correction: bool,
+    /// entry, second (double entry's second keying), resolution (a third worker's), correction.
+    pub kind: String,
     /// What was keyed, encoded by the poll; None where the poll is secret or anonymous.
     pub content: Option<String>,
     pub reason: Option<String>,
@@ -348,6 +350,31 @@ mod store {
         AlreadyOnPaper,
         /// A correction of a form never keyed.
         NothingToCorrect,
+        /// Keyed twice (or resolved) by the same worker: the second keying, and a resolution, need
+        /// another worker.
+        SameWorker,
+        /// A resolution where the two keyings did not differ (or were resolved already).
+        NotInDispute,
+    }
+
+    /// Where a form keyed twice stands after a keying.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Keyed {
+        /// The first keying: it counts once another worker keys the same.
+        AwaitingSecond,
+        /// Both keyings agree (or a third worker resolved them): this content counts.
+        Counted(String),
+        /// The keyings differ: a third worker resolves it before the poll may close.
+        Mismatch,
+    }
+
+    /// Two keyings of a form that differ, for a third worker.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Dispute {
+        pub unit_id: i64,
+        pub label: String,
+        /// (who keyed, what) for the first and the second keying.
+        pub keyings: [(String, String); 2],
     }
 
     /// A worker keys in a unit's paper form (`reason` None) or corrects it (`reason` given): the
@@ -405,19 +432,165 @@ mod store {
                 .await?;
             }
         }
+        insert_keying(conn, electorate, unit, if reason.is_some() { "correction" } else { "entry" }, content, reason, keyed_by, now).await?;
+        Ok(Ok(()))
+    }
+
+    /// Double entry: a worker keys a unit's paper form (`content`, encoded by the poll). The first
+    /// keying waits; a second by another worker counts when it is the same and is a dispute when it
+    /// differs. The unit's turnout says "paper" from the first keying, so the app refuses it, and a
+    /// unit that answered in the app is refused here. Every keying is kept. The turnout row is
+    /// locked first, so two workers keying one form at once take turns.
+    pub async fn key_twice(
+        conn: &mut AnyConnection,
+        electorate: i64,
+        unit: i64,
+        by: i64,
+        content: &str,
+        now: i64,
+    ) -> Result<Result<Keyed, PaperRefusal>, sqlx::Error> {
+        let in_electorate: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM electorate_units WHERE electorate_id = $1 AND unit_id = $2")
+            .bind(electorate)
+            .bind(unit)
+            .fetch_one(&mut *conn)
+            .await?;
+        if in_electorate != 1 {
+            return Ok(Err(PaperRefusal::NotInElectorate));
+        }
+        let first = sqlx::query(
+            "INSERT INTO electorate_turnout (electorate_id, unit_id, channel, first_at, last_at, version) VALUES ($1, $2, 'paper', $3, $3, 0) \
+             ON CONFLICT (electorate_id, unit_id) DO NOTHING",
+        )
+        .bind(electorate)
+        .bind(unit)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1;
+        let outcome = if first {
+            Keyed::AwaitingSecond
+        } else {
+            let paper = sqlx::query(
+                "UPDATE electorate_turnout SET last_at = $1, version = version + 1 WHERE electorate_id = $2 AND unit_id = $3 AND channel = 'paper'",
+            )
+            .bind(now)
+            .bind(electorate)
+            .bind(unit)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if paper != 1 {
+                return Ok(Err(PaperRefusal::AnsweredOnline));
+            }
+            let keyings = keyings(conn, electorate, unit).await?;
+            match keyings.as_slice() {
+                [(kind, first_by, first_content)] if kind == "entry" => {
+                    if *first_by == by {
+                        return Ok(Err(PaperRefusal::SameWorker));
+                    }
+                    if first_content.as_deref() == Some(content) { Keyed::Counted(content.to_string()) } else { Keyed::Mismatch }
+                }
+                _ => return Ok(Err(PaperRefusal::AlreadyOnPaper)),
+            }
+        };
+        let kind = if first { "entry" } else { "second" };
+        insert_keying(conn, electorate, unit, kind, Some(content), None, by, now).await?;
+        Ok(Ok(outcome))
+    }
+
+    /// A third worker's reading of a form whose two keyings differ: it counts.
+    pub async fn resolve(
+        conn: &mut AnyConnection,
+        electorate: i64,
+        unit: i64,
+        by: i64,
+        content: &str,
+        now: i64,
+    ) -> Result<Result<(), PaperRefusal>, sqlx::Error> {
+        let locked =
+            sqlx::query("UPDATE electorate_turnout SET last_at = $1, version = version + 1 WHERE electorate_id = $2 AND unit_id = $3 AND channel = 'paper'")
+                .bind(now)
+                .bind(electorate)
+                .bind(unit)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+        if locked != 1 {
+            return Ok(Err(PaperRefusal::NotInDispute));
+        }
+        match keyings(conn, electorate, unit).await?.as_slice() {
+            [(k1, by1, c1), (k2, by2, c2)] if k1 == "entry" && k2 == "second" && c1 != c2 => {
+                if by == *by1 || by == *by2 {
+                    return Ok(Err(PaperRefusal::SameWorker));
+                }
+            }
+            _ => return Ok(Err(PaperRefusal::NotInDispute)),
+        }
+        insert_keying(conn, electorate, unit, "resolution", Some(content), None, by, now).await?;
+        Ok(Ok(()))
+    }
+
+    /// The forms whose two keyings differ and that nobody resolved yet.
+    pub async fn disputes(conn: &mut AnyConnection, electorate: i64) -> Result<Vec<Dispute>, sqlx::Error> {
+        let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT p.unit_id, u.label, p.kind, COALESCE(ku.display_name, '#' || p.keyed_by_user_id), p.content FROM electorate_paper p \
+             JOIN electorate_units u ON u.electorate_id = p.electorate_id AND u.unit_id = p.unit_id \
+             JOIN users ku ON ku.id = p.keyed_by_user_id WHERE p.electorate_id = $1 ORDER BY p.unit_id, p.id",
+        )
+        .bind(electorate)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = Vec::new();
+        for unit_rows in rows.chunk_by(|a, b| a.0 == b.0) {
+            if let [(unit_id, label, k1, n1, c1), (_, _, k2, n2, c2)] = unit_rows
+                && k1 == "entry"
+                && k2 == "second"
+                && c1 != c2
+            {
+                out.push(Dispute {
+                    unit_id: *unit_id,
+                    label: label.clone(),
+                    keyings: [(n1.clone(), c1.clone().unwrap_or_default()), (n2.clone(), c2.clone().unwrap_or_default())],
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// A unit's keyings, in order: (kind, who, what).
+    async fn keyings(conn: &mut AnyConnection, electorate: i64, unit: i64) -> Result<Vec<(String, i64, Option<String>)>, sqlx::Error> {
+        sqlx::query_as("SELECT kind, keyed_by_user_id, content FROM electorate_paper WHERE electorate_id = $1 AND unit_id = $2 ORDER BY id")
+            .bind(electorate)
+            .bind(unit)
+            .fetch_all(conn)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_keying(
+        conn: &mut AnyConnection,
+        electorate: i64,
+        unit: i64,
+        kind: &str,
+        content: Option<&str>,
+        reason: Option<&str>,
+        by: i64,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO electorate_paper (electorate_id, unit_id, kind, content, reason, keyed_by_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(electorate)
         .bind(unit)
-        .bind(if reason.is_some() { "correction" } else { "entry" })
+        .bind(kind)
         .bind(content)
         .bind(reason)
-        .bind(keyed_by)
+        .bind(by)
         .bind(now)
-        .execute(&mut *conn)
+        .execute(conn)
         .await?;
-        Ok(Ok(()))
+        Ok(())
     }
 
     /// A unit as its member sees it: label, and how, by whom (a user's name, or the name the
@@ -491,6 +664,7 @@ mod store {
                     id,
                     unit,
                     correction: kind == "correction",
+                    kind,
                     content: content.filter(|_| show_content),
                     reason,
                     keyed_by: by.unwrap_or_default(),

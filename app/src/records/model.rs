@@ -53,6 +53,7 @@ pub const KINDS: &[&str] = &[
     "deliberation.result_published",
     "service.monthly_statistics",
     "activity.figures",
+    "survey.satisfaction",
 ];
 
 /// The record's `data` from the event's stored payload: what the record needs, by id, and nothing
@@ -76,7 +77,7 @@ pub fn record_data(kind: &str, subject_id: Option<i64>, payload: &serde_json::Va
             "result": field("result"),
             "close_reason": field("reason"),
         })),
-        "service.monthly_statistics" | "activity.figures" => Some(payload.clone()),
+        "service.monthly_statistics" | "activity.figures" | "survey.satisfaction" => Some(payload.clone()),
         _ => None,
     }
 }

@@ -64,13 +64,16 @@ CREATE TABLE electorate_turnout (
     FOREIGN KEY (electorate_id, unit_id) REFERENCES electorate_units (electorate_id, unit_id)
 );
 
--- Paper forms as keyed in: every entry and correction, who keyed it and when (what was keyed,
+-- Paper forms as keyed in: every keying and correction, who keyed it and when (what was keyed,
 -- encoded by the poll, only for open polls).
 CREATE TABLE electorate_paper (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     electorate_id    INTEGER NOT NULL REFERENCES electorates(id),
     unit_id          INTEGER NOT NULL,
-    kind             TEXT NOT NULL CHECK (kind IN ('entry', 'correction')),
+    -- entry: a form keyed (the first keying where two are required); second: the second keying of
+    -- a form by another worker; resolution: a third worker's reading where the two differed;
+    -- correction: a counted form corrected, with a reason.
+    kind             TEXT NOT NULL CHECK (kind IN ('entry', 'second', 'resolution', 'correction')),
     content          TEXT,
     reason           TEXT CHECK (reason IS NULL OR length(reason) BETWEEN 1 AND 200),
     keyed_by_user_id INTEGER NOT NULL REFERENCES users(id),

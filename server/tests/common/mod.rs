@@ -5,6 +5,7 @@
 //! `LINLI_REQUIRE_POSTGRES=1` (set by the test script) a missing server fails instead of skipping.
 #![allow(dead_code)]
 pub mod live;
+pub mod people;
 pub mod schema;
 use server::db::Db;
 use std::path::PathBuf;

@@ -1,0 +1,576 @@
+//! The SQL of surveys. Every function starts from the principal and finds the community from the
+//! database (the survey's row, the user's memberships), never from the request; a survey of
+//! another community answers "not found". Who may answer, and that a unit answers once in one
+//! channel, is the kernel's electorate (`kernel::electorate`), as for deliberations.
+use super::error::{Field, SurveyError as E};
+use super::model::*;
+use super::types::*;
+use crate::infra::db::{Db, now_ms};
+use crate::infra::events::{self, NewEvent};
+use crate::kernel::electorate::{self, Channel, Keyed, PaperRefusal, VoteUnit, answer_key};
+use crate::kernel::error::CommonError;
+use crate::kernel::guard::{Principal, acting_for, is_worker, standing, worker_community};
+use crate::kernel::text::checked;
+use sqlx::AnyConnection;
+
+/// The facts of a survey that decide who may do what with it.
+#[derive(Debug, Clone)]
+struct Row {
+    id: i64,
+    community: i64,
+    title: String,
+    intro: String,
+    purpose: Purpose,
+    unit: VoteUnit,
+    anonymous: bool,
+    double_entry: bool,
+    status: SurveyPhase,
+    opens_at: i64,
+    closes_at: i64,
+    rule: Option<AcceptanceRule>,
+    frozen: Option<i64>,
+    secret: Option<String>,
+}
+
+type RowTuple =
+    (i64, i64, String, Option<String>, String, String, i64, i64, String, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<String>);
+
+async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Row>, sqlx::Error> {
+    let row: Option<RowTuple> = sqlx::query_as(
+        "SELECT id, community_id, title, intro, purpose, unit, anonymous, double_entry, status, opens_at, closes_at, threshold_pct, min_raters, \
+         min_raters_pct, electorate_id, answer_secret FROM surveys WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, community, title, intro, purpose, unit, anonymous, double_entry, status, opens_at, closes_at, threshold, min, min_pct, frozen, secret)) = row
+    else {
+        return Ok(None);
+    };
+    let rule = threshold.map(|t| AcceptanceRule {
+        threshold_pct: t as u32,
+        min_raters: match min_pct {
+            Some(p) => MinRaters::Percent(p as u32),
+            None => MinRaters::Count(min.unwrap_or(0)),
+        },
+    });
+    Ok(Some(Row {
+        id,
+        community,
+        title,
+        intro: intro.unwrap_or_default(),
+        purpose: Purpose::stored(&purpose)?,
+        unit: VoteUnit::stored(&unit)?,
+        anonymous: anonymous == 1,
+        double_entry: double_entry == 1,
+        status: SurveyPhase::stored(&status)?,
+        opens_at,
+        closes_at,
+        rule,
+        frozen,
+        secret,
+    }))
+}
+
+async fn questions(conn: &mut AnyConnection, id: i64) -> Result<Vec<Question>, sqlx::Error> {
+    let rows: Vec<(String, String, String, i64, i64)> =
+        sqlx::query_as("SELECT kind, prompt, options, max_choices, required FROM survey_questions WHERE survey_id = $1 ORDER BY idx")
+            .bind(id)
+            .fetch_all(conn)
+            .await?;
+    rows.into_iter()
+        .map(|(kind, prompt, options, max, required)| {
+            Ok(Question {
+                kind: QuestionKind::stored(&kind)?,
+                prompt,
+                options: serde_json::from_str(&options).map_err(|e| sqlx::Error::Decode(e.into()))?,
+                max_choices: max as u32,
+                required: required == 1,
+            })
+        })
+        .collect()
+}
+
+/// The asker's relation to a survey.
+struct Access {
+    subject: i64,
+    on_behalf_of: Option<i64>,
+    worker: bool,
+}
+
+/// The survey if the asker belongs to its community (any role) or works there; anyone else: not
+/// found.
+async fn access(conn: &mut AnyConnection, p: &Principal, id: i64) -> Result<(Row, Access), E> {
+    let row = load(conn, id).await?.ok_or(CommonError::NotFound)?;
+    let (subject, on_behalf_of) = acting_for(conn, p).await?;
+    let worker = is_worker(conn, p, row.community).await?;
+    if !(worker || standing(conn, subject, row.community).await?.member) {
+        return Err(CommonError::NotFound.into());
+    }
+    Ok((row, Access { subject, on_behalf_of, worker }))
+}
+
+fn require_worker(a: &Access) -> Result<(), E> {
+    if a.worker { Ok(()) } else { Err(CommonError::Forbidden.into()) }
+}
+
+fn event<'a>(row: &Row, kind: &'a str, actor: Option<i64>, official: bool, payload: serde_json::Value) -> NewEvent<'a> {
+    NewEvent {
+        community_id: Some(row.community),
+        kind,
+        subject_type: "survey",
+        subject_id: Some(row.id),
+        actor_user_id: actor,
+        on_behalf_of_user_id: None,
+        official,
+        payload,
+    }
+}
+
+/// A worker creates a survey of their community (or one they name, as a worker there).
+pub async fn create(db: &Db, p: &Principal, n: &NewSurvey, requested: Option<i64>) -> Result<i64, E> {
+    let title = checked(&n.title, Field::Title, TITLE)?;
+    let intro = Some(checked(&n.intro, Field::Intro, INTRO)?).filter(|i| !i.is_empty());
+    let mut qs = Vec::with_capacity(n.questions.len());
+    for q in &n.questions {
+        let options = q.options.iter().map(|o| checked(o, Field::Option, OPTION)).collect::<Result<Vec<_>, _>>()?;
+        qs.push(Question { prompt: checked(&q.prompt, Field::Prompt, PROMPT)?, options, ..q.clone() });
+    }
+    check_questions(&qs, n.purpose).map_err(E::Settings)?;
+    if n.unit == VoteUnit::Owner {
+        return Err(E::Settings(SurveyProblem::Unit));
+    }
+    let now = now_ms();
+    let opens_at = n.opens_at.max(now);
+    if n.closes_at <= opens_at || n.closes_at - opens_at > MAX_WINDOW_MS {
+        return Err(E::Settings(SurveyProblem::Window));
+    }
+    let rule = match n.purpose {
+        Purpose::Acceptance => Some(n.rule.unwrap_or_default()),
+        _ => None,
+    };
+    if let Some(r) = rule {
+        r.check().map_err(E::Settings)?;
+    }
+    let mut buildings = n.building_ids.clone();
+    buildings.sort_unstable();
+    buildings.dedup();
+    let mut tx = db.begin_write().await?;
+    let community = worker_community(&mut tx, p, requested).await?;
+    for b in &buildings {
+        let ok: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM buildings WHERE id = $1 AND community_id = $2").bind(b).bind(community).fetch_one(&mut *tx).await?;
+        if ok != 1 {
+            return Err(E::Buildings);
+        }
+    }
+    let (min, min_pct) = match rule.map(|r| r.min_raters) {
+        Some(MinRaters::Count(c)) => (Some(c), None),
+        Some(MinRaters::Percent(p)) => (None, Some(i64::from(p))),
+        None => (None, None),
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO surveys (community_id, title, intro, purpose, unit, anonymous, double_entry, status, opens_at, closes_at, threshold_pct, min_raters, \
+         min_raters_pct, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'scheduled', $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+    )
+    .bind(community)
+    .bind(&title)
+    .bind(&intro)
+    .bind(n.purpose.as_str())
+    .bind(n.unit.as_str())
+    .bind(i64::from(n.anonymous))
+    .bind(i64::from(n.double_entry))
+    .bind(opens_at)
+    .bind(n.closes_at)
+    .bind(rule.map(|r| i64::from(r.threshold_pct)))
+    .bind(min)
+    .bind(min_pct)
+    .bind(p.user_id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for (i, q) in qs.iter().enumerate() {
+        sqlx::query("INSERT INTO survey_questions (survey_id, idx, kind, prompt, options, max_choices, required) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(id)
+            .bind(i as i64)
+            .bind(q.kind.as_str())
+            .bind(&q.prompt)
+            .bind(serde_json::to_string(&q.options).map_err(|_| CommonError::Internal)?)
+            .bind(i64::from(q.max_choices))
+            .bind(i64::from(q.required))
+            .execute(&mut *tx)
+            .await?;
+    }
+    for b in &buildings {
+        sqlx::query("INSERT INTO survey_buildings (survey_id, building_id) VALUES ($1, $2)").bind(id).bind(b).execute(&mut *tx).await?;
+    }
+    let mut row = load(&mut tx, id).await?.ok_or(CommonError::NotFound)?;
+    let payload = serde_json::json!({ "purpose": n.purpose.as_str(), "unit": n.unit.as_str(), "buildings": buildings, "anonymous": n.anonymous,
+        "double_entry": n.double_entry, "opens_at": opens_at, "closes_at": n.closes_at, "questions": qs.len() });
+    events::append(&mut tx, &event(&row, "survey.created", Some(p.user_id), false, payload)).await?;
+    catch_up_in(&mut tx, &mut row, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The clock: opening (the frozen electorate), closing (the results)
+
+/// Opens the survey: freezes its electorate. Does nothing if another transaction already did
+/// (the row is locked first, so no electorate is frozen twice).
+async fn open_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<(), E> {
+    let mine =
+        sqlx::query("UPDATE surveys SET opens_at = opens_at WHERE id = $1 AND status = 'scheduled'").bind(row.id).execute(&mut *conn).await?.rows_affected();
+    if mine != 1 {
+        *row = load(conn, row.id).await?.ok_or(CommonError::NotFound)?;
+        return Ok(());
+    }
+    let buildings: Vec<i64> =
+        sqlx::query_scalar("SELECT building_id FROM survey_buildings WHERE survey_id = $1 ORDER BY building_id").bind(row.id).fetch_all(&mut *conn).await?;
+    let frozen = electorate::freeze(conn, row.community, row.unit, &buildings, now).await?;
+    let secret = row.anonymous.then(electorate::new_secret);
+    sqlx::query("UPDATE surveys SET status = 'open', electorate_id = $1, answer_secret = $2 WHERE id = $3")
+        .bind(frozen.id)
+        .bind(secret.as_deref())
+        .bind(row.id)
+        .execute(&mut *conn)
+        .await?;
+    row.status = SurveyPhase::Open;
+    row.frozen = Some(frozen.id);
+    row.secret = secret;
+    events::append(conn, &event(row, "survey.opened", None, false, serde_json::json!({ "electorate_size": frozen.size }))).await?;
+    Ok(())
+}
+
+/// The results from the stored responses (text answers included: callers strip them for residents).
+async fn compute(conn: &mut AnyConnection, row: &Row, closed_at: Option<i64>) -> Result<SurveyResult, E> {
+    let qs = questions(conn, row.id).await?;
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT answers FROM survey_responses WHERE survey_id = $1 ORDER BY respondent_key").bind(row.id).fetch_all(&mut *conn).await?;
+    let responses: Vec<Vec<Answer>> = stored.iter().filter_map(|s| decode(s)).collect();
+    let (electorate, paper) = match row.frozen {
+        Some(e) => (electorate::units(conn, e).await?.len() as i64, electorate::turnout(conn, e, Some(Channel::Paper)).await?),
+        None => (0, 0),
+    };
+    let results = results(&qs, &responses);
+    let acceptance = match (row.purpose, row.rule) {
+        (Purpose::Acceptance, Some(rule)) => {
+            let c = &results[0].counts;
+            Some(accept([c[0], c[1], c[2], c[3], c[4]], electorate, rule))
+        }
+        _ => None,
+    };
+    Ok(SurveyResult { responses: responses.len() as i64, paper, electorate, questions: results, acceptance, closed_at })
+}
+
+/// Closes the survey: stores the results, erases the answer secret and appends the event (for a
+/// satisfaction survey an official record with its headline figure) — in the caller's
+/// transaction. Refused while paper forms keyed differently wait to be resolved. None if another
+/// transaction closed it first.
+async fn close_in(conn: &mut AnyConnection, row: &mut Row, now: i64, by: Option<i64>) -> Result<Option<SurveyResult>, E> {
+    if row.status == SurveyPhase::Scheduled {
+        open_in(conn, row, now).await?;
+    }
+    let frozen = row.frozen.ok_or(CommonError::Internal)?;
+    let disputes = electorate::disputes(conn, frozen).await?;
+    if !disputes.is_empty() {
+        return Err(E::Disputes { count: disputes.len() });
+    }
+    let result = compute(conn, row, Some(now)).await?;
+    let json = serde_json::to_string(&result).map_err(|_| CommonError::Internal)?;
+    let moved = sqlx::query("UPDATE surveys SET status = 'closed', closed_at = $1, result = $2, answer_secret = NULL WHERE id = $3 AND status = 'open'")
+        .bind(now)
+        .bind(&json)
+        .bind(row.id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if moved != 1 {
+        return Ok(None);
+    }
+    row.status = SurveyPhase::Closed;
+    row.secret = None;
+    if row.anonymous {
+        // Double entry kept the keyed forms' contents to compare them; they go with the secret.
+        sqlx::query("UPDATE electorate_paper SET content = NULL WHERE electorate_id = $1").bind(frozen).execute(&mut *conn).await?;
+    }
+    let qs = questions(conn, row.id).await?;
+    // The headline figure: the first stars question (overall satisfaction).
+    let overall = qs.iter().position(|q| q.kind == QuestionKind::Stars).map(|i| &result.questions[i]);
+    if row.purpose == Purpose::Satisfaction {
+        let payload = serde_json::json!({
+            "survey_id": row.id, "title": row.title, "electorate": result.electorate, "responses": result.responses, "paper": result.paper,
+            "participation_permille": permille(result.responses, result.electorate),
+            "overall_distribution": overall.map(|o| o.counts.clone()),
+            "overall_average_centi": overall.and_then(|o| o.average_centi),
+            "satisfied_permille": overall.map(|o| permille(o.counts[3] + o.counts[4], o.answered)),
+        });
+        events::append(conn, &event(row, "survey.satisfaction", by, true, payload)).await?;
+    } else {
+        let payload = serde_json::json!({ "responses": result.responses, "electorate": result.electorate, "acceptance": result.acceptance });
+        events::append(conn, &event(row, "survey.closed", by, false, payload)).await?;
+    }
+    Ok(Some(result))
+}
+
+/// Brings a survey's stored status up to the clock: opens it, closes it (unless paper forms
+/// wait to be resolved: it stays open, taking no more answers).
+async fn catch_up_in(conn: &mut AnyConnection, row: &mut Row, now: i64) -> Result<(), E> {
+    if row.status == SurveyPhase::Scheduled && now >= row.opens_at {
+        open_in(conn, row, now).await?;
+    }
+    if row.status == SurveyPhase::Open && now >= row.closes_at {
+        match close_in(conn, row, now, None).await {
+            Ok(_) | Err(E::Disputes { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// What one pass of the scheduler did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    pub opened: usize,
+    pub closed: usize,
+    /// Past their close but held open by paper forms to resolve.
+    pub held: usize,
+}
+
+/// One pass: opens and closes whatever is due at `now`, each in its own transaction. All state is
+/// in the database: a restarted server catches up, and two passes at once do each step once.
+pub async fn tick(db: &Db, now: i64) -> Result<TickReport, E> {
+    let due: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM surveys WHERE (status = 'scheduled' AND opens_at <= $1) OR (status = 'open' AND closes_at <= $1) ORDER BY id")
+            .bind(now)
+            .fetch_all(db.pool())
+            .await?;
+    let mut report = TickReport::default();
+    for id in due {
+        let mut tx = db.begin_write().await?;
+        let Some(mut row) = load(&mut tx, id).await? else { continue };
+        let before = row.status;
+        catch_up_in(&mut tx, &mut row, now).await?;
+        tx.commit().await?;
+        if before == SurveyPhase::Scheduled && row.status != SurveyPhase::Scheduled {
+            report.opened += 1;
+        }
+        match row.status {
+            SurveyPhase::Closed if before != SurveyPhase::Closed => report.closed += 1,
+            SurveyPhase::Open if now >= row.closes_at => report.held += 1,
+            _ => {}
+        }
+    }
+    Ok(report)
+}
+
+/// Whether answers are taken at `now`.
+fn require_open(row: &Row, now: i64) -> Result<(), E> {
+    if now < row.opens_at {
+        Err(E::NotOpenYet)
+    } else if now >= row.closes_at || row.status == SurveyPhase::Closed {
+        Err(E::Closed)
+    } else {
+        Ok(())
+    }
+}
+
+async fn store_response(conn: &mut AnyConnection, row: &Row, unit: i64, answers: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO survey_responses (survey_id, respondent_key, answers) VALUES ($1, $2, $3) \
+         ON CONFLICT (survey_id, respondent_key) DO UPDATE SET answers = excluded.answers",
+    )
+    .bind(row.id)
+    .bind(answer_key(row.secret.as_deref(), unit))
+    .bind(answers)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// A survey as its page shows it.
+pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<SurveyView, E> {
+    // Reading writes nothing: the scheduler opens and closes.
+    let mut conn = db.pool().acquire().await?;
+    let (row, acc) = access(&mut conn, p, id).await?;
+    let qs = questions(&mut conn, id).await?;
+    let now = now_ms();
+    let (size, responses, units) = match row.frozen {
+        Some(e) => (
+            Some(electorate::units(&mut conn, e).await?.len() as i64),
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM survey_responses WHERE survey_id = $1").bind(id).fetch_one(&mut *conn).await?,
+            electorate::castable(&mut conn, e, row.community, acc.subject, now).await?,
+        ),
+        None => (None, 0, Vec::new()),
+    };
+    let open = row.status == SurveyPhase::Open && require_open(&row, now).is_ok();
+    // An anonymous survey's answers cannot be found any more once its secret is erased (closed).
+    let mine = match units.first() {
+        Some(unit) if !(row.anonymous && row.secret.is_none()) => {
+            let stored: Option<String> = sqlx::query_scalar("SELECT answers FROM survey_responses WHERE survey_id = $1 AND respondent_key = $2")
+                .bind(id)
+                .bind(answer_key(row.secret.as_deref(), *unit))
+                .fetch_optional(&mut *conn)
+                .await?;
+            stored.and_then(|s| decode(&s))
+        }
+        _ => None,
+    };
+    Ok(SurveyView {
+        id,
+        title: row.title.clone(),
+        intro: row.intro.clone(),
+        purpose: row.purpose,
+        phase: row.status,
+        unit: row.unit,
+        anonymous: row.anonymous,
+        double_entry: row.double_entry,
+        opens_at: row.opens_at,
+        closes_at: row.closes_at,
+        questions: qs,
+        electorate_size: size,
+        responses,
+        can_answer: open && !units.is_empty(),
+        mine,
+        is_worker: acc.worker,
+    })
+}
+
+/// The results: workers at any time (live while open); residents of the community once closed,
+/// without the text answers (workers moderate those before anything is shown).
+pub async fn results_of(db: &Db, p: &Principal, id: i64) -> Result<SurveyResult, E> {
+    let mut conn = db.pool().acquire().await?;
+    let (row, acc) = access(&mut conn, p, id).await?;
+    let stored: Option<String> = sqlx::query_scalar("SELECT result FROM surveys WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    let mut result = match stored {
+        Some(s) => serde_json::from_str(&s).map_err(|_| CommonError::Internal)?,
+        None if acc.worker => compute(&mut conn, &row, None).await?,
+        None => return Err(E::NotOpenYet),
+    };
+    if !acc.worker {
+        result.questions.iter_mut().for_each(|q| q.texts.clear());
+    }
+    Ok(result)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answering
+
+/// A resident (or a worker acting for one) answers, or changes their answer, for their unit. The
+/// turnout row is written first: concurrent answers of one unit queue on it, and the last to
+/// commit is the one stored.
+pub async fn respond(db: &Db, p: &Principal, id: i64, answers: &[Answer]) -> Result<Receipt, E> {
+    let mut tx = db.begin_write().await?;
+    let (mut row, acc) = access(&mut tx, p, id).await?;
+    let now = now_ms();
+    catch_up_in(&mut tx, &mut row, now).await?;
+    if let Err(e) = require_open(&row, now) {
+        // What the catch-up did stands: it is the clock's.
+        tx.commit().await?;
+        return Err(e);
+    }
+    let frozen = row.frozen.ok_or(CommonError::Internal)?;
+    let unit = *electorate::castable(&mut tx, frozen, row.community, acc.subject, now).await?.first().ok_or(E::NotEligible)?;
+    let qs = questions(&mut tx, id).await?;
+    let answers = validate(&qs, answers).map_err(E::Answers)?;
+    let version = electorate::record_app(&mut tx, frozen, unit, acc.subject, acc.on_behalf_of.map(|_| p.user_id), now).await?.ok_or(E::AnsweredOnPaper)?;
+    store_response(&mut tx, &row, unit, &encode(&answers)).await?;
+    tx.commit().await?;
+    Ok(Receipt { unit_id: unit, version })
+}
+
+/// A worker keys in a unit's paper form. Without double entry it counts at once (once per unit);
+/// with it, it counts when a second worker keys the same.
+pub async fn paper(db: &Db, p: &Principal, id: i64, unit: i64, answers: &[Answer]) -> Result<Keying, E> {
+    let mut tx = db.begin_write().await?;
+    let (mut row, acc) = access(&mut tx, p, id).await?;
+    require_worker(&acc)?;
+    let now = now_ms();
+    catch_up_in(&mut tx, &mut row, now).await?;
+    if let Err(e) = require_open(&row, now) {
+        tx.commit().await?;
+        return Err(e);
+    }
+    let frozen = row.frozen.ok_or(CommonError::Internal)?;
+    let qs = questions(&mut tx, id).await?;
+    let encoded = encode(&validate(&qs, answers).map_err(E::Answers)?);
+    // Anonymous surveys keep no paper content beside the turnout (the answers go under the key).
+    let keying = if row.double_entry {
+        match electorate::key_twice(&mut tx, frozen, unit, p.user_id, &encoded, now).await?.map_err(refusal)? {
+            Keyed::AwaitingSecond => Keying::AwaitingSecond,
+            Keyed::Mismatch => Keying::Mismatch,
+            Keyed::Counted(content) => {
+                store_response(&mut tx, &row, unit, &content).await?;
+                Keying::Counted
+            }
+        }
+    } else {
+        electorate::record_paper(&mut tx, frozen, unit, p.user_id, (!row.anonymous).then_some(encoded.as_str()), None, now).await?.map_err(refusal)?;
+        store_response(&mut tx, &row, unit, &encoded).await?;
+        Keying::Counted
+    };
+    events::append(
+        &mut tx,
+        &event(&row, "survey.paper_keyed", Some(p.user_id), false, serde_json::json!({ "unit_id": unit, "keying": format!("{keying:?}") })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(keying)
+}
+
+/// A third worker reads a form whose two keyings differ: their reading counts.
+pub async fn resolve(db: &Db, p: &Principal, id: i64, unit: i64, answers: &[Answer]) -> Result<(), E> {
+    let mut tx = db.begin_write().await?;
+    let (row, acc) = access(&mut tx, p, id).await?;
+    require_worker(&acc)?;
+    if row.status != SurveyPhase::Open {
+        return Err(E::Closed);
+    }
+    let frozen = row.frozen.ok_or(CommonError::Internal)?;
+    let qs = questions(&mut tx, id).await?;
+    let encoded = encode(&validate(&qs, answers).map_err(E::Answers)?);
+    electorate::resolve(&mut tx, frozen, unit, p.user_id, &encoded, now_ms()).await?.map_err(refusal)?;
+    store_response(&mut tx, &row, unit, &encoded).await?;
+    events::append(&mut tx, &event(&row, "survey.paper_resolved", Some(p.user_id), false, serde_json::json!({ "unit_id": unit }))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The forms keyed differently twice, for a third worker.
+pub async fn disputes(db: &Db, p: &Principal, id: i64) -> Result<Vec<DisputeView>, E> {
+    let mut conn = db.pool().acquire().await?;
+    let (row, acc) = access(&mut conn, p, id).await?;
+    require_worker(&acc)?;
+    let Some(frozen) = row.frozen else { return Ok(Vec::new()) };
+    Ok(electorate::disputes(&mut conn, frozen)
+        .await?
+        .into_iter()
+        .map(|d| DisputeView { unit_id: d.unit_id, label: d.label, keyings: d.keyings.into_iter().map(|(by, c)| (by, decode(&c))).collect() })
+        .collect())
+}
+
+/// A worker closes the survey now (before its end), once nothing waits to be resolved.
+pub async fn close_now(db: &Db, p: &Principal, id: i64) -> Result<SurveyResult, E> {
+    let mut tx = db.begin_write().await?;
+    let (mut row, acc) = access(&mut tx, p, id).await?;
+    require_worker(&acc)?;
+    if row.status == SurveyPhase::Closed {
+        return Err(E::Closed);
+    }
+    let result = close_in(&mut tx, &mut row, now_ms(), Some(p.user_id)).await?.ok_or(E::Closed)?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+fn refusal(r: PaperRefusal) -> E {
+    match r {
+        PaperRefusal::NotInElectorate => E::NotEligible,
+        PaperRefusal::AnsweredOnline => E::AnsweredOnline,
+        PaperRefusal::AlreadyOnPaper | PaperRefusal::NothingToCorrect => E::AlreadyKeyed,
+        PaperRefusal::SameWorker => E::SameWorker,
+        PaperRefusal::NotInDispute => E::NotInDispute,
+    }
+}

@@ -1,0 +1,88 @@
+//! What travels between the survey pages and the server.
+use super::model::*;
+use crate::kernel::electorate::VoteUnit;
+use serde::{Deserialize, Serialize};
+
+/// A worker's new survey.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewSurvey {
+    pub title: String,
+    pub intro: String,
+    pub purpose: Purpose,
+    /// One answer per verified resident (`Person`) or per household (`Household`).
+    pub unit: VoteUnit,
+    /// Only these buildings' residents (none: the whole community).
+    pub building_ids: Vec<i64>,
+    pub anonymous: bool,
+    /// Paper forms keyed twice by two workers; only matching keyings count.
+    pub double_entry: bool,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    pub questions: Vec<Question>,
+    /// Acceptance rounds only.
+    pub rule: Option<AcceptanceRule>,
+}
+
+/// A survey as its page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyView {
+    pub id: i64,
+    pub title: String,
+    pub intro: String,
+    pub purpose: Purpose,
+    pub phase: SurveyPhase,
+    pub unit: VoteUnit,
+    pub anonymous: bool,
+    pub double_entry: bool,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    pub questions: Vec<Question>,
+    pub electorate_size: Option<i64>,
+    /// Responses counted so far.
+    pub responses: i64,
+    /// The asker's unit may answer (now).
+    pub can_answer: bool,
+    /// The asker's answer as stored (while open; also for anonymous surveys, through their key).
+    pub mine: Option<Vec<Answer>>,
+    pub is_worker: bool,
+}
+
+/// What a response's sender is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub unit_id: i64,
+    /// 0 for the first answer, then one more per change.
+    pub version: i64,
+}
+
+/// What a paper form's keying did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Keying {
+    /// Counted (keyed once, or both keyings agreed, or resolved).
+    Counted,
+    /// Double entry: waits for another worker's keying.
+    AwaitingSecond,
+    /// Double entry: the keyings differ; a third worker resolves it.
+    Mismatch,
+}
+
+/// A form keyed differently twice, for a third worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisputeView {
+    pub unit_id: i64,
+    pub label: String,
+    /// (who keyed it, the answers as keyed), first and second.
+    pub keyings: Vec<(String, Option<Vec<Answer>>)>,
+}
+
+/// The results: while open for workers; after the close for everyone asked (text answers only
+/// for workers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyResult {
+    pub responses: i64,
+    pub paper: i64,
+    pub electorate: i64,
+    pub questions: Vec<QuestionResult>,
+    pub acceptance: Option<Acceptance>,
+    pub closed_at: Option<i64>,
+}
