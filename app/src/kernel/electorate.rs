@@ -389,12 +389,7 @@ mod store {
         reason: Option<&str>,
         now: i64,
     ) -> Result<Result<(), PaperRefusal>, sqlx::Error> {
-        let in_electorate: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM electorate_units WHERE electorate_id = $1 AND unit_id = $2")
-            .bind(electorate)
-            .bind(unit)
-            .fetch_one(&mut *conn)
-            .await?;
-        if in_electorate != 1 {
+        if !in_electorate(conn, electorate, unit).await? {
             return Ok(Err(PaperRefusal::NotInElectorate));
         }
         let existing: Option<String> = sqlx::query_scalar("SELECT channel FROM electorate_turnout WHERE electorate_id = $1 AND unit_id = $2")
@@ -407,29 +402,12 @@ mod store {
             (Some(_), None) => return Ok(Err(PaperRefusal::AlreadyOnPaper)),
             (None, Some(_)) => return Ok(Err(PaperRefusal::NothingToCorrect)),
             (None, None) => {
-                let added = sqlx::query(
-                    "INSERT INTO electorate_turnout (electorate_id, unit_id, channel, first_at, last_at, version) VALUES ($1, $2, 'paper', $3, $3, 0) \
-                     ON CONFLICT (electorate_id, unit_id) DO NOTHING",
-                )
-                .bind(electorate)
-                .bind(unit)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-                if added != 1 {
+                if !paper_turnout_added(conn, electorate, unit, now).await? {
                     return Ok(Err(PaperRefusal::AnsweredOnline));
                 }
             }
             (Some(_), Some(_)) => {
-                sqlx::query(
-                    "UPDATE electorate_turnout SET last_at = $1, version = version + 1 WHERE electorate_id = $2 AND unit_id = $3 AND channel = 'paper'",
-                )
-                .bind(now)
-                .bind(electorate)
-                .bind(unit)
-                .execute(&mut *conn)
-                .await?;
+                paper_turnout_touched(conn, electorate, unit, now).await?;
             }
         }
         insert_keying(conn, electorate, unit, if reason.is_some() { "correction" } else { "entry" }, content, reason, keyed_by, now).await?;
@@ -449,38 +427,14 @@ mod store {
         content: &str,
         now: i64,
     ) -> Result<Result<Keyed, PaperRefusal>, sqlx::Error> {
-        let in_electorate: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM electorate_units WHERE electorate_id = $1 AND unit_id = $2")
-            .bind(electorate)
-            .bind(unit)
-            .fetch_one(&mut *conn)
-            .await?;
-        if in_electorate != 1 {
+        if !in_electorate(conn, electorate, unit).await? {
             return Ok(Err(PaperRefusal::NotInElectorate));
         }
-        let first = sqlx::query(
-            "INSERT INTO electorate_turnout (electorate_id, unit_id, channel, first_at, last_at, version) VALUES ($1, $2, 'paper', $3, $3, 0) \
-             ON CONFLICT (electorate_id, unit_id) DO NOTHING",
-        )
-        .bind(electorate)
-        .bind(unit)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
-            == 1;
+        let first = paper_turnout_added(conn, electorate, unit, now).await?;
         let outcome = if first {
             Keyed::AwaitingSecond
         } else {
-            let paper = sqlx::query(
-                "UPDATE electorate_turnout SET last_at = $1, version = version + 1 WHERE electorate_id = $2 AND unit_id = $3 AND channel = 'paper'",
-            )
-            .bind(now)
-            .bind(electorate)
-            .bind(unit)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-            if paper != 1 {
+            if !paper_turnout_touched(conn, electorate, unit, now).await? {
                 return Ok(Err(PaperRefusal::AnsweredOnline));
             }
             let keyings = keyings(conn, electorate, unit).await?;
@@ -508,15 +462,7 @@ mod store {
         content: &str,
         now: i64,
     ) -> Result<Result<(), PaperRefusal>, sqlx::Error> {
-        let locked =
-            sqlx::query("UPDATE electorate_turnout SET last_at = $1, version = version + 1 WHERE electorate_id = $2 AND unit_id = $3 AND channel = 'paper'")
-                .bind(now)
-                .bind(electorate)
-                .bind(unit)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-        if locked != 1 {
+        if !paper_turnout_touched(conn, electorate, unit, now).await? {
             return Ok(Err(PaperRefusal::NotInDispute));
         }
         match keyings(conn, electorate, unit).await?.as_slice() {
@@ -556,6 +502,44 @@ mod store {
             }
         }
         Ok(out)
+    }
+
+    async fn in_electorate(conn: &mut AnyConnection, electorate: i64, unit: i64) -> Result<bool, sqlx::Error> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM electorate_units WHERE electorate_id = $1 AND unit_id = $2")
+            .bind(electorate)
+            .bind(unit)
+            .fetch_one(conn)
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// The unit's turnout says "paper" from now; false if it already has a turnout row.
+    async fn paper_turnout_added(conn: &mut AnyConnection, electorate: i64, unit: i64, now: i64) -> Result<bool, sqlx::Error> {
+        let added = sqlx::query(
+            "INSERT INTO electorate_turnout (electorate_id, unit_id, channel, first_at, last_at, version) VALUES ($1, $2, 'paper', $3, $3, 0) \
+             ON CONFLICT (electorate_id, unit_id) DO NOTHING",
+        )
+        .bind(electorate)
+        .bind(unit)
+        .bind(now)
+        .execute(conn)
+        .await?
+        .rows_affected();
+        Ok(added == 1)
+    }
+
+    /// One more keying of the unit's paper form: its turnout row changes (and stays locked to this
+    /// transaction on PostgreSQL); false if the unit has no paper turnout.
+    async fn paper_turnout_touched(conn: &mut AnyConnection, electorate: i64, unit: i64, now: i64) -> Result<bool, sqlx::Error> {
+        let touched =
+            sqlx::query("UPDATE electorate_turnout SET last_at = $1, version = version + 1 WHERE electorate_id = $2 AND unit_id = $3 AND channel = 'paper'")
+                .bind(now)
+                .bind(electorate)
+                .bind(unit)
+                .execute(conn)
+                .await?
+                .rows_affected();
+        Ok(touched == 1)
     }
 
     /// A unit's keyings, in order: (kind, who, what).
