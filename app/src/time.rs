@@ -30,6 +30,18 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The browser's clock (only read when a form is sent, never to render).
+pub fn client_now() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    }
+}
+
 /// `YYYY-MM-DD`.
 pub fn date(ms: i64) -> String {
     let (y, m, d, _) = civil(ms);

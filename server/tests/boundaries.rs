@@ -257,6 +257,21 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
                 .await
                 .as_i64()
                 .unwrap();
+        // Surveys open now, one of each community (one answer per resident).
+        let survey_spec = |extra: Value| {
+            let mut v = json!({
+                "title": "小区环境满意度", "intro": "", "purpose": "Research", "unit": "Person", "building_ids": [], "anonymous": false,
+                "double_entry": true, "opens_at": now, "closes_at": now + 3_600_000, "rule": null,
+                "questions": [{ "kind": "Single", "prompt": "您满意吗", "options": ["满意", "不满意"], "max_choices": 1, "required": true }],
+            });
+            for (k, x) in extra.as_object().unwrap() {
+                v[k] = x.clone();
+            }
+            v.to_string()
+        };
+        let survey_b = ok(&s, &mut worker_b, "surveys/create", &[("spec", &survey_spec(json!({})))]).await.as_i64().unwrap();
+        let survey_a = ok(&s, &mut worker, "surveys/create", &[("spec", &survey_spec(json!({})))]).await.as_i64().unwrap();
+        let sheet = || r#"[{"Choice":[0]}]"#.to_string();
         // Reports to resolve on 翠苑's comment (so that resolving has something to change).
         ok(&s, &mut resident, "needs/report", &[("id", &need_a2.to_string()), ("comment_id", &comment_a2.to_string()), ("reason", "无关")]).await;
         ok(&s, &mut zhao_jar, "needs/report", &[("id", &need_b.to_string()), ("comment_id", &comment_b.to_string()), ("reason", "广告")]).await;
@@ -500,6 +515,26 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
             ),
             case("deliberations/report", Resident, "another community's comment", &[("comment_id", i(dcomment_b)), ("reason", "不实".into())]),
             case("deliberations/hide_comment", Worker, "another community's comment", &[("comment_id", i(dcomment_b)), ("hidden", "true".into())]),
+            // Surveys.
+            case("surveys/list", Resident, "another community", &[("community_id", i(wending))]),
+            case("surveys/get", Resident, "another community's survey", &[("id", i(survey_b))]),
+            case("surveys/answer", Resident, "another community's survey", &[("id", i(survey_b)), ("answers", sheet())]),
+            case("surveys/results", Resident, "another community's survey", &[("id", i(survey_b))]),
+            case("surveys/results", Worker, "another community's survey", &[("id", i(survey_b))]),
+            case("surveys/builder", Worker, "another community", &[("community_id", i(wending))]),
+            case("surveys/create", Worker, "into another community", &[("spec", survey_spec(json!({}))), ("community_id", i(wending))]),
+            with_control(
+                case("surveys/create", Worker, "a building of another community", &[("spec", survey_spec(json!({ "building_ids": [building_b] })))]),
+                &[("spec", survey_spec(json!({ "building_ids": [building_a] })))],
+            ),
+            case("surveys/desk", Worker, "another community's survey", &[("id", i(survey_b))]),
+            case("surveys/paper", Worker, "another community's survey", &[("id", i(survey_b)), ("unit_id", i(zhao)), ("answers", sheet())]),
+            with_control(
+                case("surveys/paper", Worker, "a unit of another community's survey", &[("id", i(survey_a)), ("unit_id", i(zhao)), ("answers", sheet())]),
+                &[("id", i(survey_a)), ("unit_id", i(li)), ("answers", sheet())],
+            ),
+            case("surveys/resolve", Worker, "another community's survey", &[("id", i(survey_b)), ("unit_id", i(zhao)), ("answers", sheet())]),
+            case("surveys/close", Worker, "another community's survey", &[("id", i(survey_b))]),
             // Services.
             case("services/catalogue", Resident, "another community", &[("community_id", i(wending))]),
             case("services/get", Resident, "another community's service", &[("id", i(service_b))]),

@@ -10,7 +10,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Names of arguments across the capabilities, with values of the wrong type or out of range.
-const WRONG_TYPES: &str = "id=abc&need_id=1.5&comment_id=-&user_id=true&community_id=%20&on=maybe&hidden=2&category_id=x&building_id=[]&max_choices=9e99";
+const WRONG_TYPES: &str =
+    "id=abc&need_id=1.5&comment_id=-&user_id=true&community_id=%20&on=maybe&hidden=2&category_id=x&building_id=[]&max_choices=9e99&answers={&spec=[";
 
 /// Bodies no server function can take.
 fn bad_bodies() -> Vec<(&'static str, &'static str, Vec<u8>)> {

@@ -69,6 +69,10 @@ fn answers(first: u32, stars: u8, text: &str) -> Vec<Answer> {
     vec![Answer::Choice(vec![first]), Answer::Choice(vec![0, 3]), Answer::Stars(stars), text]
 }
 
+fn state_of(units: &[DeskUnit], unit: i64) -> Option<PaperState> {
+    units.iter().find(|u| u.unit_id == unit).map(|u| u.state)
+}
+
 /// A worker of the other demo community (文鼎苑), made from 赵敏's account.
 async fn other_worker(db: &Db) -> Principal {
     let mut p = principal(db, "13800000003").await;
@@ -133,12 +137,37 @@ async fn a_research_survey_takes_app_answers_and_paper_forms_keyed_twice() {
         assert_eq!(sv::paper(&db, &w1, id, li.user_id, &answers(1, 4, "")).await.unwrap(), Keying::AwaitingSecond);
         refused(&format!("{label}: same worker"), sv::paper(&db, &w1, id, li.user_id, &answers(1, 4, "")).await, E::SameWorker);
         refused(&format!("{label}: paper first"), sv::respond(&db, &li, id, &answers(0, 5, "")).await, E::AnsweredOnPaper);
+        // The desk: where each form stands, as each worker sees it.
+        let state = |d: &SurveyDesk, unit: i64| state_of(&d.units, unit);
+        let desk = sv::desk(&db, &w1, id).await.unwrap();
+        assert_eq!(state(&desk, li.user_id), Some(PaperState::AwaitingSecond { by_me: true }), "{label}");
+        assert_eq!(state(&desk, wang.user_id), Some(PaperState::Online), "{label}");
+        assert_eq!(state(&desk, zhang.user_id), Some(PaperState::Open), "{label}");
+        assert_eq!(state(&desk, zhao.user_id), None, "{label}: 文鼎苑 is not asked");
+        assert_eq!(state(&sv::desk(&db, &w2, id).await.unwrap(), li.user_id), Some(PaperState::AwaitingSecond { by_me: false }), "{label}");
+        refused(&format!("{label}: a resident's desk"), sv::desk(&db, &wang, id).await, E::Common(CommonError::Forbidden));
+        refused(&format!("{label}: 文鼎苑's desk"), sv::desk(&db, &other, id).await, E::Common(CommonError::NotFound));
+        // The list: answered or not, per viewer; a survey not open yet only for workers.
+        let later = NewSurvey { opens_at: now_ms() + 86_400_000, closes_at: now_ms() + 2 * 86_400_000, ..form.clone() };
+        let scheduled = sv::create(&db, &w1, &later, None).await.unwrap();
+        let card = |l: &SurveyList, id: i64| l.open.iter().chain(&l.scheduled).chain(&l.closed).find(|c| c.id == id).cloned();
+        let mine = sv::list(&db, &wang, None).await.unwrap();
+        assert_eq!(card(&mine, id).map(|c| (c.phase, c.answered)), Some((SurveyPhase::Open, Some(true))), "{label}: {mine:?}");
+        assert!(card(&mine, scheduled).is_none() && !mine.is_worker, "{label}: residents do not see it before it opens");
+        let theirs = sv::list(&db, &zhang, None).await.unwrap();
+        assert_eq!(card(&theirs, id).and_then(|c| c.answered), Some(false), "{label}: 张秀英 has not answered");
+        let workers = sv::list(&db, &w1, None).await.unwrap();
+        assert_eq!(workers.scheduled.iter().map(|c| c.id).collect::<Vec<_>>(), vec![scheduled], "{label}");
+        assert!(sv::list(&db, &zhao, None).await.unwrap().open.iter().all(|c| c.id != id), "{label}: 文鼎苑 lists none of 翠苑's");
+        refused(&format!("{label}: another community's list"), sv::list(&db, &wang, zhao.memberships[0].community_id).await, E::Common(CommonError::Forbidden));
         assert_eq!(sv::detail(&db, &w1, id).await.unwrap().responses, 1, "{label}: a single keying does not count");
         // The second worker reads it differently: a dispute, which holds the close.
         assert_eq!(sv::paper(&db, &w2, id, li.user_id, &answers(1, 3, "")).await.unwrap(), Keying::Mismatch);
         refused(&format!("{label}: keyed twice"), sv::paper(&db, &w3, id, li.user_id, &answers(1, 3, "")).await, E::AlreadyKeyed);
         let disputes = sv::disputes(&db, &w3, id).await.unwrap();
         assert_eq!(disputes.len(), 1, "{label}");
+        let desk = sv::desk(&db, &w3, id).await.unwrap();
+        assert_eq!((desk.disputes, state_of(&desk.units, li.user_id)), (disputes.clone(), Some(PaperState::Disputed)), "{label}");
         assert_eq!(disputes[0].unit_id, li.user_id);
         assert_eq!(
             disputes[0].keyings.iter().map(|k| k.1.clone()).collect::<Vec<_>>(),
@@ -155,6 +184,7 @@ async fn a_research_survey_takes_app_answers_and_paper_forms_keyed_twice() {
         refused(&format!("{label}: a keyer resolves"), sv::resolve(&db, &w2, id, li.user_id, &answers(1, 4, "")).await, E::SameWorker);
         sv::resolve(&db, &w3, id, li.user_id, &answers(1, 4, "")).await.unwrap();
         refused(&format!("{label}: resolved"), sv::resolve(&db, &w3, id, li.user_id, &answers(1, 4, "")).await, E::NotInDispute);
+        assert_eq!(state_of(&sv::desk(&db, &w1, id).await.unwrap().units, li.user_id), Some(PaperState::Counted), "{label}");
         assert!(sv::disputes(&db, &w1, id).await.unwrap().is_empty(), "{label}");
 
         // The clock closes it now, once.

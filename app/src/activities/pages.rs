@@ -12,7 +12,7 @@ use super::model::{ApplicationStatus, Category, RoleSpec, Status, Times};
 use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::kernel::capacity::Window;
-use crate::time::{local_to_ms, ms_to_local};
+use crate::time::{client_now, local_to_ms, ms_to_local};
 use crate::timebank::model::{EntryKind, hours};
 use crate::ui::checkin::{CheckInDesk, Code, Line};
 use crate::ui::widgets::{action_err, load_error, successes};
@@ -562,18 +562,6 @@ pub fn ActivityPage() -> impl IntoView {
 
 // ---------------------------------------------------------------------------------------------
 // The editor
-
-/// The browser's clock (only read when a form is sent, never to render).
-fn client_now() -> i64 {
-    #[cfg(feature = "hydrate")]
-    {
-        js_sys::Date::now() as i64
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-    }
-}
 
 /// Roles as written, one a line: `帮手 2` (a name, then how many; `帮手×2` too).
 pub fn parse_roles(text: &str) -> Option<Vec<RoleSpec>> {

@@ -8,7 +8,7 @@ use super::model::*;
 use super::tally::{Check, Threshold};
 use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
-use crate::time::date;
+use crate::time::{client_now, date};
 use crate::ui::prefetch::{Early, Prefetch, id_param_untracked};
 use crate::ui::widgets::{Choice, ChoiceList, action_err, load_error, successes};
 use leptos::prelude::*;
@@ -642,17 +642,6 @@ fn ResultView(r: DelibResult, kind: Kind) -> impl IntoView {
 
 // ---------------------------------------------------------------------------------------------
 // The worker's screens
-
-fn client_now() -> i64 {
-    #[cfg(feature = "hydrate")]
-    {
-        js_sys::Date::now() as i64
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-    }
-}
 
 #[component]
 pub fn NewDeliberationPage() -> impl IntoView {

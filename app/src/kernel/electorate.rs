@@ -542,6 +542,30 @@ mod store {
         Ok(touched == 1)
     }
 
+    /// Every unit of the electorate for a paper desk: id, label, how it answered, and the workers
+    /// who keyed its paper form, in order (first keying, second, resolution…).
+    pub async fn desk_units(conn: &mut AnyConnection, electorate: i64) -> Result<Vec<(i64, String, Option<Channel>, Vec<i64>)>, sqlx::Error> {
+        let units: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT u.unit_id, u.label, t.channel FROM electorate_units u LEFT JOIN electorate_turnout t \
+             ON t.electorate_id = u.electorate_id AND t.unit_id = u.unit_id WHERE u.electorate_id = $1 ORDER BY u.label, u.unit_id",
+        )
+        .bind(electorate)
+        .fetch_all(&mut *conn)
+        .await?;
+        let keyed: Vec<(i64, i64)> = sqlx::query_as("SELECT unit_id, keyed_by_user_id FROM electorate_paper WHERE electorate_id = $1 ORDER BY unit_id, id")
+            .bind(electorate)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut by_unit: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+        for (unit, by) in keyed {
+            by_unit.entry(unit).or_default().push(by);
+        }
+        units
+            .into_iter()
+            .map(|(id, label, ch)| Ok((id, label, ch.as_deref().map(Channel::stored).transpose()?, by_unit.remove(&id).unwrap_or_default())))
+            .collect()
+    }
+
     /// A unit's keyings, in order: (kind, who, what).
     async fn keyings(conn: &mut AnyConnection, electorate: i64, unit: i64) -> Result<Vec<(String, i64, Option<String>)>, sqlx::Error> {
         sqlx::query_as("SELECT kind, keyed_by_user_id, content FROM electorate_paper WHERE electorate_id = $1 AND unit_id = $2 ORDER BY id")

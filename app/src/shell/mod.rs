@@ -83,6 +83,11 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("activities/:id") view={leptos_router::Lazy::<crate::activities::pages::ActivityRoute>::new()}/>
                         <Route path=path!("activities/:id/edit") view={leptos_router::Lazy::<crate::activities::pages::EditorRoute>::new()}/>
                         <Route path=path!("activities/:id/desk") view={leptos_router::Lazy::<crate::activities::pages::DeskRoute>::new()}/>
+                        <Route path=path!("surveys") view={leptos_router::Lazy::<crate::surveys::pages::SurveysRoute>::new()}/>
+                        <Route path=path!("surveys/new") view={leptos_router::Lazy::<crate::surveys::pages::NewSurveyRoute>::new()}/>
+                        <Route path=path!("surveys/:id") view={leptos_router::Lazy::<crate::surveys::pages::SurveyRoute>::new()}/>
+                        <Route path=path!("surveys/:id/results") view={leptos_router::Lazy::<crate::surveys::pages::ResultsRoute>::new()}/>
+                        <Route path=path!("surveys/:id/desk") view={leptos_router::Lazy::<crate::surveys::pages::DeskRoute>::new()}/>
                         <Route path=path!("records") view={leptos_router::Lazy::<crate::records::pages::RecordsRoute>::new()}/>
                         <Route path=path!("me") view={leptos_router::Lazy::<pages::MeRoute>::new()}/>
                         <Route path=path!("login") view={leptos_router::Lazy::<crate::account::pages::LoginRoute>::new()}/>

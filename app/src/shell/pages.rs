@@ -36,6 +36,7 @@ pub fn HomePage() -> impl IntoView {
                 <li>
                     <h3>{t!(i18n, home_loop_survey)}</h3>
                     <p>{t!(i18n, home_loop_survey_text)}</p>
+                    <p><A href="/surveys" attr:data-testid="home-surveys">{t!(i18n, nav_surveys)}" →"</A></p>
                 </li>
                 <li>
                     <h3>{t!(i18n, home_loop_evaluate)}</h3>

@@ -7,8 +7,10 @@
 //! resolves the rest before the close). Anonymous surveys store answers under a keyed hash of the
 //! unit whose key is erased at the close. At the close the results are stored; a satisfaction
 //! survey's headline figure is an official record.
+pub mod api;
 pub mod error;
 pub mod model;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod types;

@@ -9,7 +9,7 @@ use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
 use crate::kernel::electorate::{self, Channel, Keyed, PaperRefusal, VoteUnit, answer_key};
 use crate::kernel::error::CommonError;
-use crate::kernel::guard::{Principal, acting_for, is_worker, standing, worker_community};
+use crate::kernel::guard::{Principal, acting_for, home_community, is_worker, standing, worker_community};
 use crate::kernel::text::checked;
 use sqlx::AnyConnection;
 
@@ -391,6 +391,81 @@ async fn store_response(conn: &mut AnyConnection, row: &Row, unit: i64, answers:
 // ---------------------------------------------------------------------------------------------
 // Reading
 
+/// The 调研 list of the viewer's community (or the one a worker names): open surveys first
+/// (closing soonest first), then — for workers — those not open yet, then the closed ones.
+pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<SurveyList, E> {
+    let mut conn = db.pool().acquire().await?;
+    let (subject, _) = acting_for(&mut conn, p).await?;
+    let community = home_community(&mut conn, p, subject, requested).await?;
+    let worker = is_worker(&mut conn, p, community).await?;
+    let rows: Vec<(i64, String, String, String, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, title, purpose, status, opens_at, closes_at, electorate_id FROM surveys WHERE community_id = $1 \
+         ORDER BY closes_at DESC, id DESC LIMIT 200",
+    )
+    .bind(community)
+    .fetch_all(&mut *conn)
+    .await?;
+    let frozen: Vec<(i64, i64)> = rows.iter().filter_map(|r| r.6.map(|e| (r.0, e))).collect();
+    let answered = electorate::answered_by(&mut conn, subject, community, now_ms(), &frozen).await?;
+    let answered_in = |id: i64| frozen.iter().position(|f| f.0 == id).and_then(|i| answered[i]);
+    let mut list = SurveyList { community_id: community, open: Vec::new(), scheduled: Vec::new(), closed: Vec::new(), is_worker: worker };
+    for (id, title, purpose, status, opens_at, closes_at, _) in rows {
+        let phase = SurveyPhase::stored(&status)?;
+        let card = SurveyCard { id, title, purpose: Purpose::stored(&purpose)?, phase, opens_at, closes_at, answered: answered_in(id) };
+        match phase {
+            SurveyPhase::Open => list.open.push(card),
+            SurveyPhase::Scheduled if worker => list.scheduled.push(card),
+            SurveyPhase::Scheduled => {}
+            SurveyPhase::Closed => list.closed.push(card),
+        }
+    }
+    list.open.reverse();
+    list.scheduled.reverse();
+    Ok(list)
+}
+
+/// What the survey builder offers a worker of the community (or the one they name).
+pub async fn form(db: &Db, p: &Principal, requested: Option<i64>) -> Result<SurveyForm, E> {
+    let mut conn = db.pool().acquire().await?;
+    let community = worker_community(&mut conn, p, requested).await?;
+    let buildings: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM buildings WHERE community_id = $1 ORDER BY name").bind(community).fetch_all(&mut *conn).await?;
+    Ok(SurveyForm { community_id: community, buildings })
+}
+
+/// The worker's paper desk: every unit asked and where its paper form stands, the questions, the
+/// forms keyed differently twice.
+pub async fn desk(db: &Db, p: &Principal, id: i64) -> Result<SurveyDesk, E> {
+    let mut conn = db.pool().acquire().await?;
+    let (row, acc) = access(&mut conn, p, id).await?;
+    require_worker(&acc)?;
+    let questions = questions(&mut conn, id).await?;
+    let (units, disputes) = match row.frozen {
+        None => (Vec::new(), Vec::new()),
+        Some(e) => {
+            let disputes = disputes_in(&mut conn, e).await?;
+            let disputed: Vec<i64> = disputes.iter().map(|d| d.unit_id).collect();
+            let units = electorate::desk_units(&mut conn, e)
+                .await?
+                .into_iter()
+                .map(|(unit_id, label, channel, keyed_by)| {
+                    let state = match channel {
+                        None => PaperState::Open,
+                        Some(Channel::App) => PaperState::Online,
+                        Some(Channel::Paper) if disputed.contains(&unit_id) => PaperState::Disputed,
+                        Some(Channel::Paper) if row.double_entry && keyed_by.len() == 1 => PaperState::AwaitingSecond { by_me: keyed_by[0] == p.user_id },
+                        Some(Channel::Paper) => PaperState::Counted,
+                    };
+                    DeskUnit { unit_id, label, state }
+                })
+                .collect();
+            (units, disputes)
+        }
+    };
+    let responses: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM survey_responses WHERE survey_id = $1").bind(id).fetch_one(&mut *conn).await?;
+    Ok(SurveyDesk { id, title: row.title, phase: row.status, double_entry: row.double_entry, closes_at: row.closes_at, questions, units, disputes, responses })
+}
+
 /// A survey as its page shows it.
 pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<SurveyView, E> {
     // Reading writes nothing: the scheduler opens and closes.
@@ -545,7 +620,11 @@ pub async fn disputes(db: &Db, p: &Principal, id: i64) -> Result<Vec<DisputeView
     let (row, acc) = access(&mut conn, p, id).await?;
     require_worker(&acc)?;
     let Some(frozen) = row.frozen else { return Ok(Vec::new()) };
-    Ok(electorate::disputes(&mut conn, frozen)
+    disputes_in(&mut conn, frozen).await
+}
+
+async fn disputes_in(conn: &mut AnyConnection, frozen: i64) -> Result<Vec<DisputeView>, E> {
+    Ok(electorate::disputes(conn, frozen)
         .await?
         .into_iter()
         .map(|d| DisputeView { unit_id: d.unit_id, label: d.label, keyings: d.keyings.into_iter().map(|(by, c)| (by, decode(&c))).collect() })

@@ -86,3 +86,70 @@ pub struct SurveyResult {
     pub acceptance: Option<Acceptance>,
     pub closed_at: Option<i64>,
 }
+
+/// A survey in the 调研 list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyCard {
+    pub id: i64,
+    pub title: String,
+    pub purpose: Purpose,
+    pub phase: SurveyPhase,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    /// Whether the viewer's units have all answered (None: the viewer has none to answer for).
+    pub answered: Option<bool>,
+}
+
+/// The 调研 list of the viewer's community: open, not open yet (workers only) and closed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyList {
+    pub community_id: i64,
+    pub open: Vec<SurveyCard>,
+    pub scheduled: Vec<SurveyCard>,
+    pub closed: Vec<SurveyCard>,
+    pub is_worker: bool,
+}
+
+/// What the survey builder offers: the community's buildings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyForm {
+    pub community_id: i64,
+    pub buildings: Vec<(i64, String)>,
+}
+
+/// Where a unit's paper form stands, as the desk shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PaperState {
+    /// Nothing yet: may be keyed.
+    Open,
+    /// Answered in the app: no paper form.
+    Online,
+    /// Double entry: keyed once, waits for another worker (`by_me`: the viewer keyed it).
+    AwaitingSecond { by_me: bool },
+    /// Keyed twice differently: a third worker resolves it.
+    Disputed,
+    /// Counted.
+    Counted,
+}
+
+/// A unit of the frozen electorate on the paper desk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeskUnit {
+    pub unit_id: i64,
+    pub label: String,
+    pub state: PaperState,
+}
+
+/// The worker's paper desk of a survey: the units, the questions, the forms to resolve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyDesk {
+    pub id: i64,
+    pub title: String,
+    pub phase: SurveyPhase,
+    pub double_entry: bool,
+    pub closes_at: i64,
+    pub questions: Vec<Question>,
+    pub units: Vec<DeskUnit>,
+    pub disputes: Vec<DisputeView>,
+    pub responses: i64,
+}
