@@ -15,6 +15,7 @@ pub mod infra;
 pub mod kernel;
 pub mod needs;
 pub mod notifications;
+pub mod projects;
 pub mod records;
 pub mod services;
 pub mod shell;

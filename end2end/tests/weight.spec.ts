@@ -20,8 +20,11 @@ const MAX_FIRST_DOWNLOAD = 250_000;
  * 490,000 on 2026-12-05 with activities (#15: seven pages): a deliberation page opened cold
  * measured 484,350 B (477,100 before) with its WASM and first download unchanged (433.8 KB and
  * ~239 KB); the growth is the wasm-split loader `/pkg/__wasm_split.*.js` every page loads, which
- * lists every split chunk's imports (34.7 KB brotli for ~1,000 chunks, ~27 KB before). */
-const MAX_TOTAL_NOW = 490_000;
+ * lists every split chunk's imports (34.7 KB brotli for ~1,000 chunks, ~27 KB before). Raised to
+ * 500,000 on 2026-12-05 with the surveys' screens (#16: five lazy routes, ~100 strings in both
+ * languages): a deliberation page opened cold measured 494,805 B; the first download grew from
+ * 233,824 to 237,777 B (the strings are in the main module) and the loader lists ~1,100 chunks. */
+const MAX_TOTAL_NOW = 500_000;
 
 type Load = { path: string; requests: number; bytes: number; first: number; wasm: number; fcp: number; hydrated: number };
 
@@ -66,7 +69,7 @@ test("each main page opened directly on the old phone: at most 15 requests, the 
   const service = await resident.getByTestId("service").first().getByRole("link").first().getAttribute("href");
   await resident.goto("/activities");
   const activity = await resident.getByTestId("activity-card").first().getByRole("link").first().getAttribute("href");
-  const paths = ["/", "/needs", need!, "/needs/new", "/deliberations", deliberation!, "/services", service!, "/services/mine", "/activities", activity!, "/activities/mine", "/notifications", "/me"];
+  const paths = ["/", "/needs", need!, "/needs/new", "/deliberations", deliberation!, "/services", service!, "/services/mine", "/activities", activity!, "/activities/mine", "/surveys", "/notifications", "/me"];
   // The server compresses the WASM modules a page names once at the best brotli quality, in the
   // background, from the first time it renders that page; until that is done the modules go out
   // at a quick quality, ~15 % larger (server/src/wasm_pack.rs). What residents get is the page as

@@ -1,7 +1,7 @@
 //! The scheduler: every few seconds, one pass of each capability's timed steps —
 //! deliberations (opens voting with the electorate snapshot, reminds the day before, closes and
 //! tallies) and services (generates sessions ahead, closes booking and tells the waitlist, reminds
-//! the day before, counts no-shows, sends last month's figures) and surveys (opens, closes). It keeps no state of its own —
+//! the day before, counts no-shows, sends last month's figures), surveys (opens, closes) and projects (the followers' daily digest). It keeps no state of its own —
 //! everything is in the database — so a restarted server catches up on its first pass, and two
 //! passes never do a step twice (each step is a guarded update in its own transaction).
 use crate::db::{Db, now_ms};
@@ -22,6 +22,12 @@ pub async fn run_services(db: &Db, now: i64) -> Result<app::services::store::Tic
 /// satisfaction survey's official record) what is due.
 pub async fn run_surveys(db: &Db, now: i64) -> Result<app::surveys::store::TickReport, app::surveys::error::SurveyError> {
     app::surveys::store::tick(db, now).await
+}
+
+/// One pass of the projects' daily digest at `now`: followers hear of each project's news at most
+/// once a day.
+pub async fn run_projects(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
+    app::projects::store::digest(db, now).await
 }
 
 /// A pass now and then every `every`, until the task is aborted.
@@ -50,6 +56,11 @@ pub fn spawn(db: Db, every: Duration) -> tokio::task::JoinHandle<()> {
                 Ok(r) if r != Default::default() => tracing::info!(opened = r.opened, closed = r.closed, held = r.held, "surveys"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "surveys scheduler pass failed"),
+            }
+            match run_projects(&db, now_ms()).await {
+                Ok(n) if n > 0 => tracing::info!(digests = n, "projects"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "projects scheduler pass failed"),
             }
             tokio::time::sleep(every).await;
         }

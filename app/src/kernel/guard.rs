@@ -191,6 +191,18 @@ pub async fn standing(conn: &mut AnyConnection, user: i64, community: i64) -> Re
     Ok(Standing { member: !rows.is_empty(), verified: rows.iter().any(|(r, v)| r == Role::Resident.as_str() && *v == 1) })
 }
 
+/// Who asks about a row of `community`: the resident they act as, the resident a worker acts for
+/// (代办), and whether they work there. Anyone neither a member nor a worker there: not found (a
+/// row of another community is not revealed).
+pub async fn member_or_worker(conn: &mut AnyConnection, p: &Principal, community: i64) -> Result<(i64, Option<i64>, bool), CommonError> {
+    let (subject, on_behalf_of) = acting_for(conn, p).await?;
+    let worker = is_worker(conn, p, community).await?;
+    if !(worker || standing(conn, subject, community).await?.member) {
+        return Err(CommonError::NotFound);
+    }
+    Ok((subject, on_behalf_of, worker))
+}
+
 /// The community a resident-facing request is about: the requested one if the caller (or the
 /// resident `subject` they act for) belongs to it or works there, else the subject's own (as a
 /// resident first), else the first the principal works in.

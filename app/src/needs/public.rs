@@ -1,5 +1,7 @@
 //! What other capabilities may ask of needs (ssr): a need they link to, by id. Nothing else of
 //! needs' tables is read outside this capability.
+use crate::kernel::guard::Who;
+use crate::kernel::sql::{Arg, Sql};
 use sqlx::AnyConnection;
 
 /// The statuses in which a need is still waiting for something to be done about it.
@@ -24,4 +26,29 @@ pub async fn belongs_to(conn: &mut AnyConnection, need: i64, community: i64) -> 
 /// The title of a need, if it exists.
 pub async fn title(conn: &mut AnyConnection, need: i64) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT title FROM needs WHERE id = $1").bind(need).fetch_optional(conn).await
+}
+
+/// The SQL of a need's supporters (a column `user_id`), with its placeholders in `sql`.
+pub fn supporters(sql: &mut Sql, need: i64) -> String {
+    format!("SELECT user_id FROM need_supports WHERE need_id = {}", sql.arg(Arg::I(need)))
+}
+
+/// A project takes the need up: it moves to "planned" with `text` as the official answer (author
+/// and supporters told), in the caller's transaction, as the worker `w`. A need planned already
+/// stays as it is; one that cannot be planned from where it stands: `Err(its status)`.
+pub async fn plan_for_project(
+    conn: &mut AnyConnection,
+    need: i64,
+    text: &str,
+    w: &Who<'_>,
+) -> Result<Result<(), super::model::Status>, super::error::NeedError> {
+    super::store::move_for_project(conn, need, super::model::Action::Plan, text, Some(w)).await
+}
+
+/// The project that took the need up was accepted: the need is done, with `text` as the official
+/// answer (author and supporters told), in the caller's transaction (the round's close, by the
+/// scheduler or a worker). A need that cannot be completed from where it stands (hidden, merged
+/// meanwhile): `Err(its status)`, nothing written.
+pub async fn complete_for_project(conn: &mut AnyConnection, need: i64, text: &str) -> Result<Result<(), super::model::Status>, super::error::NeedError> {
+    super::store::move_for_project(conn, need, super::model::Action::Complete, text, None).await
 }

@@ -775,6 +775,29 @@ pub async fn act(db: &Db, p: &Principal, id: i64, action: Action, text: Option<&
     Ok(to)
 }
 
+/// A project moves a need it links (`Plan` when linked, `Complete` when accepted) in the caller's
+/// transaction: `w` the worker, None for the round's close. A need there already is left as it
+/// is; one that cannot move from where it stands: `Err(its status)`, nothing written.
+pub(crate) async fn move_for_project(
+    conn: &mut AnyConnection,
+    id: i64,
+    action: Action,
+    text: &str,
+    w: Option<&Who<'_>>,
+) -> Result<Result<(), Status>, NeedError> {
+    let need = load(conn, id).await?.ok_or(CommonError::NotFound)?;
+    let there = match action {
+        Action::Plan => Status::Planned,
+        _ => Status::Done,
+    };
+    if need.status == there {
+        return Ok(Ok(()));
+    }
+    let Ok(to) = model::transition(need.status, action, Actor::Worker, need.hidden_from) else { return Ok(Err(need.status)) };
+    apply(conn, &need, action, to, Some(text), None, w).await?;
+    Ok(Ok(()))
+}
+
 /// Refuses (not found) a comment id that is not a comment of the need `need`: a request names both,
 /// and rights are checked on the need.
 async fn comment_of(conn: &mut AnyConnection, need: i64, comment: Option<i64>) -> Result<(), NeedError> {

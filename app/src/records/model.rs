@@ -54,6 +54,7 @@ pub const KINDS: &[&str] = &[
     "service.monthly_statistics",
     "activity.figures",
     "survey.satisfaction",
+    "project.acceptance",
 ];
 
 /// The record's `data` from the event's stored payload: what the record needs, by id, and nothing
@@ -77,7 +78,7 @@ pub fn record_data(kind: &str, subject_id: Option<i64>, payload: &serde_json::Va
             "result": field("result"),
             "close_reason": field("reason"),
         })),
-        "service.monthly_statistics" | "activity.figures" | "survey.satisfaction" => Some(payload.clone()),
+        "service.monthly_statistics" | "activity.figures" | "survey.satisfaction" | "project.acceptance" => Some(payload.clone()),
         _ => None,
     }
 }

@@ -10,6 +10,7 @@ pub const NOTICES: Registry = Registry(&[
     crate::services::notices::KINDS,
     crate::activities::notices::KINDS,
     crate::activities::notices::VOLUNTEER_KINDS,
+    crate::projects::notices::KINDS,
 ]);
 
 /// 消息 with every capability's kinds (its own WASM chunk, with the kinds' code).

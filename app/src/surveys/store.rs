@@ -9,7 +9,7 @@ use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
 use crate::kernel::electorate::{self, Channel, Keyed, PaperRefusal, VoteUnit, answer_key};
 use crate::kernel::error::CommonError;
-use crate::kernel::guard::{Principal, acting_for, home_community, is_worker, standing, worker_community};
+use crate::kernel::guard::{Principal, acting_for, home_community, is_worker, member_or_worker, worker_community};
 use crate::kernel::text::checked;
 use sqlx::AnyConnection;
 
@@ -102,11 +102,7 @@ struct Access {
 /// found.
 async fn access(conn: &mut AnyConnection, p: &Principal, id: i64) -> Result<(Row, Access), E> {
     let row = load(conn, id).await?.ok_or(CommonError::NotFound)?;
-    let (subject, on_behalf_of) = acting_for(conn, p).await?;
-    let worker = is_worker(conn, p, row.community).await?;
-    if !(worker || standing(conn, subject, row.community).await?.member) {
-        return Err(CommonError::NotFound.into());
-    }
+    let (subject, on_behalf_of, worker) = member_or_worker(conn, p, row.community).await?;
     Ok((row, Access { subject, on_behalf_of, worker }))
 }
 
@@ -129,6 +125,16 @@ fn event<'a>(row: &Row, kind: &'a str, actor: Option<i64>, official: bool, paylo
 
 /// A worker creates a survey of their community (or one they name, as a worker there).
 pub async fn create(db: &Db, p: &Principal, n: &NewSurvey, requested: Option<i64>) -> Result<i64, E> {
+    let mut tx = db.begin_write().await?;
+    let community = worker_community(&mut tx, p, requested).await?;
+    let id = create_in(&mut tx, p, n, community).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Creates a survey of `community` (whose worker the caller has checked `p` is) in the caller's
+/// transaction: a project's rating round is made so, with the round's row.
+pub async fn create_in(tx: &mut AnyConnection, p: &Principal, n: &NewSurvey, community: i64) -> Result<i64, E> {
     let title = checked(&n.title, Field::Title, TITLE)?;
     let intro = Some(checked(&n.intro, Field::Intro, INTRO)?).filter(|i| !i.is_empty());
     let mut qs = Vec::with_capacity(n.questions.len());
@@ -155,8 +161,6 @@ pub async fn create(db: &Db, p: &Principal, n: &NewSurvey, requested: Option<i64
     let mut buildings = n.building_ids.clone();
     buildings.sort_unstable();
     buildings.dedup();
-    let mut tx = db.begin_write().await?;
-    let community = worker_community(&mut tx, p, requested).await?;
     for b in &buildings {
         let ok: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM buildings WHERE id = $1 AND community_id = $2").bind(b).bind(community).fetch_one(&mut *tx).await?;
@@ -204,12 +208,11 @@ pub async fn create(db: &Db, p: &Principal, n: &NewSurvey, requested: Option<i64
     for b in &buildings {
         sqlx::query("INSERT INTO survey_buildings (survey_id, building_id) VALUES ($1, $2)").bind(id).bind(b).execute(&mut *tx).await?;
     }
-    let mut row = load(&mut tx, id).await?.ok_or(CommonError::NotFound)?;
+    let mut row = load(tx, id).await?.ok_or(CommonError::NotFound)?;
     let payload = serde_json::json!({ "purpose": n.purpose.as_str(), "unit": n.unit.as_str(), "buildings": buildings, "anonymous": n.anonymous,
         "double_entry": n.double_entry, "opens_at": opens_at, "closes_at": n.closes_at, "questions": qs.len() });
-    events::append(&mut tx, &event(&row, "survey.created", Some(p.user_id), false, payload)).await?;
-    catch_up_in(&mut tx, &mut row, now).await?;
-    tx.commit().await?;
+    events::append(tx, &event(&row, "survey.created", Some(p.user_id), false, payload)).await?;
+    catch_up_in(tx, &mut row, now).await?;
     Ok(id)
 }
 
@@ -309,6 +312,13 @@ async fn close_in(conn: &mut AnyConnection, row: &mut Row, now: i64, by: Option<
     } else {
         let payload = serde_json::json!({ "responses": result.responses, "electorate": result.electorate, "acceptance": result.acceptance });
         events::append(conn, &event(row, "survey.closed", by, false, payload)).await?;
+    }
+    // A project's rating round decides the project's acceptance in this transaction.
+    if let Some(a) = &result.acceptance {
+        crate::projects::store::round_closed(conn, row.id, a, by).await.map_err(|e| match e {
+            crate::projects::error::ProjectError::Common(c) => E::Common(c),
+            _ => E::Common(CommonError::Internal),
+        })?;
     }
     Ok(Some(result))
 }
@@ -512,6 +522,14 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<SurveyView, E> {
         mine,
         is_worker: acc.worker,
     })
+}
+
+/// A closed acceptance round's share satisfied, in tenths of a percent (None: not closed, or not
+/// an acceptance round).
+pub async fn satisfied_permille(conn: &mut AnyConnection, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let stored: Option<Option<String>> = sqlx::query_scalar("SELECT result FROM surveys WHERE id = $1").bind(id).fetch_optional(conn).await?;
+    let result: Option<SurveyResult> = stored.flatten().and_then(|s| serde_json::from_str(&s).ok());
+    Ok(result.and_then(|r| r.acceptance).map(|a| permille(a.satisfied, a.raters)))
 }
 
 /// The results: workers at any time (live while open); residents of the community once closed,

@@ -1,0 +1,573 @@
+//! The SQL of projects. Every function starts from the principal and finds the community from the
+//! database (the project's row, the user's memberships), never from the request; a project of
+//! another community answers "not found", and every id a request names (a need, a deliberation,
+//! a survey) must be of the project's community.
+//!
+//! A rating round is an acceptance survey (`surveys::store::create_in`) of the whole community;
+//! its close (`round_closed`, called by the survey's close in the same transaction) decides the
+//! acceptance, moves the project, marks the linked needs done (their supporters told) and appends
+//! the official record `project.acceptance`. Followers hear of a project's news at most once a day:
+//! the scheduler's `digest` sends one notification per project and day with what happened since.
+use super::error::{Field, ProjectError as E};
+use super::model::*;
+use super::types::*;
+use crate::infra::db::{Db, now_ms};
+use crate::infra::events::{self, NewEvent};
+use crate::kernel::electorate::VoteUnit;
+use crate::kernel::error::CommonError;
+use crate::kernel::guard::{Principal, acting_for, home_community, is_worker, member_or_worker, who, worker_community};
+use crate::kernel::sql::{Arg, Sql};
+use crate::kernel::text::checked;
+use crate::notifications::send as notifications;
+use crate::surveys::model::{Acceptance, AcceptanceRule, MinRaters, Purpose, Question, QuestionKind, permille};
+use sqlx::AnyConnection;
+
+/// The facts of a project that decide who may do what with it.
+#[derive(Debug, Clone)]
+struct Row {
+    id: i64,
+    community: i64,
+    title: String,
+    status: Status,
+    rule: AcceptanceRule,
+}
+
+async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Row>, sqlx::Error> {
+    let row: Option<(i64, i64, String, String, i64, Option<i64>, Option<i64>)> =
+        sqlx::query_as("SELECT id, community_id, title, status, threshold_pct, min_raters, min_raters_pct FROM projects WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((id, community, title, status, threshold, min, min_pct)) = row else { return Ok(None) };
+    let min_raters = match min_pct {
+        Some(p) => MinRaters::Percent(p as u32),
+        None => MinRaters::Count(min.unwrap_or(0)),
+    };
+    Ok(Some(Row { id, community, title, status: Status::stored(&status)?, rule: AcceptanceRule { threshold_pct: threshold as u32, min_raters } }))
+}
+
+struct Access {
+    subject: i64,
+    worker: bool,
+}
+
+/// The project if the asker belongs to its community (any role) or works there; anyone else: not
+/// found.
+async fn access(conn: &mut AnyConnection, p: &Principal, id: i64) -> Result<(Row, Access), E> {
+    let row = load(conn, id).await?.ok_or(CommonError::NotFound)?;
+    let (subject, _, worker) = member_or_worker(conn, p, row.community).await?;
+    Ok((row, Access { subject, worker }))
+}
+
+async fn worker_access(conn: &mut AnyConnection, p: &Principal, id: i64) -> Result<Row, E> {
+    let (row, acc) = access(conn, p, id).await?;
+    if acc.worker { Ok(row) } else { Err(CommonError::Forbidden.into()) }
+}
+
+fn event<'a>(row: &Row, kind: &'a str, actor: Option<i64>, official: bool, payload: serde_json::Value) -> NewEvent<'a> {
+    NewEvent {
+        community_id: Some(row.community),
+        kind,
+        subject_type: "project",
+        subject_id: Some(row.id),
+        actor_user_id: actor,
+        on_behalf_of_user_id: None,
+        official,
+        payload,
+    }
+}
+
+/// A need's refusal inside a project's transaction: its database failure as ours; anything else
+/// (the need's own rules were checked before) is a fault.
+fn from_need(e: crate::needs::error::NeedError) -> E {
+    match e {
+        crate::needs::error::NeedError::Common(c) => E::Common(c),
+        _ => E::Common(CommonError::Internal),
+    }
+}
+
+fn wrong(status: Status) -> E {
+    E::WrongStatus { status: status.as_str().into() }
+}
+
+/// A piece of news on the project's timeline (told to followers by the next digest).
+async fn news(conn: &mut AnyConnection, project: i64, kind: &str, body: &str, by: Option<i64>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO project_updates (project_id, kind, body, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(project)
+        .bind(kind)
+        .bind(body)
+        .bind(by)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Counts rows of `table` with this id in this community (a link's check).
+async fn in_community(conn: &mut AnyConnection, table: &str, id: i64, community: i64) -> Result<bool, sqlx::Error> {
+    let n: i64 =
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE id = $1 AND community_id = $2")).bind(id).bind(community).fetch_one(conn).await?;
+    Ok(n == 1)
+}
+
+fn dedup(ids: &[i64]) -> Vec<i64> {
+    let mut v = ids.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// A worker creates a project of their community (or of one they name, as a worker there): its
+/// plan, and its links — linked needs move to "planned" (their authors and supporters told) and
+/// their supporters follow the project.
+pub async fn create(db: &Db, p: &Principal, n: &NewProject, requested: Option<i64>) -> Result<i64, E> {
+    let title = checked(&n.title, Field::Title, TITLE)?;
+    let description = checked(&n.description, Field::Description, DESCRIPTION)?;
+    let funding = Some(checked(&n.funding, Field::Funding, FUNDING)?).filter(|s| !s.is_empty());
+    let contractor = Some(checked(&n.contractor, Field::Contractor, CONTRACTOR)?).filter(|s| !s.is_empty());
+    let milestones = n
+        .milestones
+        .iter()
+        .map(|m| Ok(Milestone { name: checked(&m.name, Field::Milestone, MILESTONE)?, planned_day: m.planned_day, done_day: None, weight: m.weight }))
+        .collect::<Result<Vec<_>, E>>()?;
+    check_plan(n.budget_fen, &milestones).map_err(E::Plan)?;
+    let rule = n.rule.unwrap_or_default();
+    rule.check().map_err(|_| E::Plan(PlanProblem::Rule))?;
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let community = worker_community(&mut tx, p, requested).await?;
+    let w = who(&mut tx, p).await?;
+    let category: Option<i64> = sqlx::query_scalar(
+        "SELECT c.id FROM need_categories c WHERE c.code = $1 AND (c.district_id IS NULL OR c.district_id = (SELECT district_id FROM communities WHERE id = $2)) \
+         ORDER BY c.district_id LIMIT 1",
+    )
+    .bind(&n.category)
+    .bind(community)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let category = category.ok_or(E::Category)?;
+    let (needs, delibs, surveys) = (dedup(&n.need_ids), dedup(&n.deliberation_ids), dedup(&n.survey_ids));
+    for d in &delibs {
+        if !in_community(&mut tx, "deliberations", *d, community).await? {
+            return Err(CommonError::NotFound.into());
+        }
+    }
+    for s in &surveys {
+        if !in_community(&mut tx, "surveys", *s, community).await? {
+            return Err(CommonError::NotFound.into());
+        }
+    }
+    for need in &needs {
+        if !crate::needs::public::belongs_to(&mut tx, *need, community).await? {
+            return Err(CommonError::NotFound.into());
+        }
+        let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM project_needs WHERE need_id = $1").bind(need).fetch_one(&mut *tx).await?;
+        if taken > 0 {
+            return Err(E::NeedTaken { need: *need });
+        }
+    }
+    let (min, min_pct) = match rule.min_raters {
+        MinRaters::Count(c) => (Some(c), None),
+        MinRaters::Percent(p) => (None, Some(i64::from(p))),
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO projects (community_id, title, category_id, description, budget_fen, funding, contractor, status, threshold_pct, min_raters, \
+         min_raters_pct, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', $8, $9, $10, $11, $12, $12) RETURNING id",
+    )
+    .bind(community)
+    .bind(&title)
+    .bind(category)
+    .bind(&description)
+    .bind(n.budget_fen)
+    .bind(&funding)
+    .bind(&contractor)
+    .bind(i64::from(rule.threshold_pct))
+    .bind(min)
+    .bind(min_pct)
+    .bind(p.user_id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for (i, m) in milestones.iter().enumerate() {
+        sqlx::query("INSERT INTO project_milestones (project_id, idx, name, planned_day, weight) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(i as i64)
+            .bind(&m.name)
+            .bind(m.planned_day)
+            .bind(i64::from(m.weight))
+            .execute(&mut *tx)
+            .await?;
+    }
+    for d in &delibs {
+        sqlx::query("INSERT INTO project_deliberations (project_id, deliberation_id) VALUES ($1, $2)").bind(id).bind(d).execute(&mut *tx).await?;
+    }
+    for s in &surveys {
+        sqlx::query("INSERT INTO project_surveys (project_id, survey_id) VALUES ($1, $2)").bind(id).bind(s).execute(&mut *tx).await?;
+    }
+    let plan_text = format!("已列入项目「{title}」");
+    for need in &needs {
+        sqlx::query("INSERT INTO project_needs (project_id, need_id) VALUES ($1, $2)").bind(id).bind(need).execute(&mut *tx).await?;
+        crate::needs::public::plan_for_project(&mut tx, *need, &plan_text, &w).await.map_err(from_need)?.map_err(|_| E::NeedStatus { need: *need })?;
+        let mut sql = Sql::new();
+        let (pid, at) = (sql.arg(Arg::I(id)), sql.arg(Arg::I(now)));
+        let supporters = crate::needs::public::supporters(&mut sql, *need);
+        sql.text = format!(
+            "INSERT INTO project_follows (project_id, user_id, auto, created_at) SELECT {pid}, s.user_id, 1, {at} FROM ({supporters}) s WHERE 1 = 1 ON CONFLICT DO NOTHING"
+        );
+        sql.execute(&mut tx).await?;
+    }
+    let row = load(&mut tx, id).await?.ok_or(CommonError::NotFound)?;
+    news(&mut tx, id, "created", &title, Some(p.user_id), now).await?;
+    let payload = serde_json::json!({ "title": title, "category": n.category, "budget_fen": n.budget_fen, "needs": needs, "deliberations": delibs,
+        "surveys": surveys, "milestones": milestones.len() });
+    events::append(&mut tx, &event(&row, "project.created", Some(p.user_id), false, payload)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A worker starts the work, reports it completed, or starts a rectification after a round that
+/// did not accept it. (Opening a rating round is `open_round`; only a round decides acceptance.)
+pub async fn advance(db: &Db, p: &Principal, id: i64, to: Step) -> Result<Status, E> {
+    if !matches!(to, Step::Start | Step::Complete | Step::Rectify) {
+        return Err(CommonError::InvalidInput.into());
+    }
+    let mut tx = db.begin_write().await?;
+    let row = worker_access(&mut tx, p, id).await?;
+    let next = step(row.status, to, Mover::Worker).map_err(|_| wrong(row.status))?;
+    move_to(&mut tx, &row, next, Some(p.user_id), to.as_str()).await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Writes the new status (guarded: only from the status read), the news and the event.
+async fn move_to(conn: &mut AnyConnection, row: &Row, next: Status, by: Option<i64>, kind: &str) -> Result<(), E> {
+    let now = now_ms();
+    let moved = sqlx::query("UPDATE projects SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+        .bind(next.as_str())
+        .bind(now)
+        .bind(row.id)
+        .bind(row.status.as_str())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if moved != 1 {
+        return Err(wrong(row.status));
+    }
+    news(conn, row.id, "status", next.as_str(), by, now).await?;
+    let kind = format!("project.{kind}");
+    events::append(conn, &event(row, &kind, by, false, serde_json::json!({ "from": row.status.as_str(), "to": next.as_str() }))).await?;
+    Ok(())
+}
+
+/// A worker marks a milestone done (today) or not done.
+pub async fn set_milestone(db: &Db, p: &Principal, id: i64, idx: i64, done: bool) -> Result<u32, E> {
+    let mut tx = db.begin_write().await?;
+    let row = worker_access(&mut tx, p, id).await?;
+    if row.status == Status::Accepted {
+        return Err(wrong(row.status));
+    }
+    let now = now_ms();
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT name FROM project_milestones WHERE project_id = $1 AND idx = $2").bind(id).bind(idx).fetch_optional(&mut *tx).await?;
+    let name = name.ok_or(E::NoMilestone)?;
+    sqlx::query("UPDATE project_milestones SET done_day = $1 WHERE project_id = $2 AND idx = $3")
+        .bind(done.then(|| crate::time::day_of(now)))
+        .bind(id)
+        .bind(idx)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE projects SET updated_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
+    news(&mut tx, id, if done { "milestone_done" } else { "milestone_undone" }, &name, Some(p.user_id), now).await?;
+    events::append(&mut tx, &event(&row, "project.milestone", Some(p.user_id), false, serde_json::json!({ "idx": idx, "done": done }))).await?;
+    let progress = progress_pct(&milestones(&mut tx, id).await?);
+    tx.commit().await?;
+    Ok(progress)
+}
+
+/// A worker posts news of the project.
+pub async fn post_update(db: &Db, p: &Principal, id: i64, body: &str) -> Result<(), E> {
+    let body = checked(body, Field::Update, UPDATE)?;
+    let mut tx = db.begin_write().await?;
+    let row = worker_access(&mut tx, p, id).await?;
+    let now = now_ms();
+    news(&mut tx, id, "note", &body, Some(p.user_id), now).await?;
+    events::append(&mut tx, &event(&row, "project.update", Some(p.user_id), false, serde_json::json!({}))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A member of the community follows the project, or stops following it.
+pub async fn follow(db: &Db, p: &Principal, id: i64, on: bool) -> Result<(), E> {
+    let mut tx = db.begin_write().await?;
+    let (_, acc) = access(&mut tx, p, id).await?;
+    if on {
+        sqlx::query("INSERT INTO project_follows (project_id, user_id, auto, created_at) VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(acc.subject)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+    } else {
+        sqlx::query("DELETE FROM project_follows WHERE project_id = $1 AND user_id = $2").bind(id).bind(acc.subject).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The longest title of a round's survey made from the project's title.
+const ROUND_TITLE_CHARS: usize = 50;
+
+/// A worker opens a rating round of a completed project: an acceptance survey of the community's
+/// verified residents (one answer each) with an overall 1–5 question and one per aspect, under
+/// the project's rule, open from now until `closes_at`. Returns the survey's id.
+pub async fn open_round(db: &Db, p: &Principal, id: i64, closes_at: i64, aspects: &[String]) -> Result<i64, E> {
+    let aspects = aspects.iter().map(|a| checked(a, Field::Aspect, MILESTONE)).collect::<Result<Vec<_>, _>>()?;
+    let mut tx = db.begin_write().await?;
+    let row = worker_access(&mut tx, p, id).await?;
+    let next = step(row.status, Step::OpenRating, Mover::Worker).map_err(|_| wrong(row.status))?;
+    let now = now_ms();
+    if closes_at <= now || closes_at - now > crate::surveys::model::MAX_WINDOW_MS {
+        return Err(E::Window);
+    }
+    let short: String = row.title.chars().take(ROUND_TITLE_CHARS).collect();
+    let mut questions = vec![Question { kind: QuestionKind::Stars, prompt: "总体满意度".into(), options: vec![], max_choices: 1, required: true }];
+    questions.extend(aspects.iter().map(|a| Question { kind: QuestionKind::Stars, prompt: a.clone(), options: vec![], max_choices: 1, required: false }));
+    let round: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(round), 0) + 1 FROM project_rounds WHERE project_id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let survey = crate::surveys::types::NewSurvey {
+        title: format!("{short}：验收评价（第 {round} 轮）"),
+        intro: String::new(),
+        purpose: Purpose::Acceptance,
+        unit: VoteUnit::Person,
+        building_ids: vec![],
+        anonymous: false,
+        double_entry: false,
+        opens_at: now,
+        closes_at,
+        questions,
+        rule: Some(row.rule),
+    };
+    let survey_id = crate::surveys::store::create_in(&mut tx, p, &survey, row.community).await.map_err(|e| match e {
+        crate::surveys::error::SurveyError::Common(c) => E::Common(c),
+        _ => E::Window,
+    })?;
+    sqlx::query("INSERT INTO project_rounds (project_id, round, survey_id) VALUES ($1, $2, $3)").bind(id).bind(round).bind(survey_id).execute(&mut *tx).await?;
+    move_to(&mut tx, &row, next, Some(p.user_id), "open_rating").await?;
+    tx.commit().await?;
+    Ok(survey_id)
+}
+
+/// Called by a survey's close, in its transaction: if the survey is a project's rating round, the
+/// rule's outcome moves the project (accepted, or not accepted), marks its linked needs done when
+/// accepted (their authors and supporters told) and appends the official record
+/// `project.acceptance`. Does nothing for other surveys.
+pub async fn round_closed(conn: &mut AnyConnection, survey: i64, a: &Acceptance, by: Option<i64>) -> Result<(), E> {
+    let found: Option<(i64, i64)> =
+        sqlx::query_as("SELECT project_id, round FROM project_rounds WHERE survey_id = $1").bind(survey).fetch_optional(&mut *conn).await?;
+    let Some((project, round)) = found else { return Ok(()) };
+    let Some(row) = load(conn, project).await? else { return Ok(()) };
+    sqlx::query("UPDATE project_rounds SET accepted = $1 WHERE survey_id = $2").bind(i64::from(a.accepted)).bind(survey).execute(&mut *conn).await?;
+    let decided = if a.accepted { Step::RoundAccepted } else { Step::RoundNotAccepted };
+    if let Ok(next) = step(row.status, decided, Mover::Round) {
+        let now = now_ms();
+        sqlx::query("UPDATE projects SET status = $1, updated_at = $2 WHERE id = $3").bind(next.as_str()).bind(now).bind(project).execute(&mut *conn).await?;
+        news(conn, project, "status", next.as_str(), by, now).await?;
+    }
+    if a.accepted {
+        let needs: Vec<i64> =
+            sqlx::query_scalar("SELECT need_id FROM project_needs WHERE project_id = $1 ORDER BY need_id").bind(project).fetch_all(&mut *conn).await?;
+        let text = format!("项目「{}」已通过居民验收", row.title);
+        for need in needs {
+            // A need hidden or merged meanwhile stays where it is.
+            let _ = crate::needs::public::complete_for_project(conn, need, &text).await.map_err(from_need)?;
+        }
+    }
+    let (category, budget): (String, i64) =
+        sqlx::query_as("SELECT c.code, p.budget_fen FROM projects p JOIN need_categories c ON c.id = p.category_id WHERE p.id = $1")
+            .bind(project)
+            .fetch_one(&mut *conn)
+            .await?;
+    let payload = serde_json::json!({
+        "project_id": project, "title": row.title, "category": category, "budget_fen": budget, "round": round, "survey_id": survey,
+        "accepted": a.accepted, "raters": a.raters, "satisfied": a.satisfied, "electorate": a.electorate,
+        "satisfied_permille": permille(a.satisfied, a.raters), "threshold_pct": a.rule.threshold_pct, "required_raters": a.required_raters,
+        "satisfied_ok": a.satisfied_ok, "raters_ok": a.raters_ok, "distribution": a.distribution,
+    });
+    events::append(conn, &event(&row, "project.acceptance", by, true, payload)).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The daily digest
+
+/// One pass of the digest at `now`: every project with news since its last digest, and none sent
+/// today (China Standard Time), tells its followers in one notification. Each project in its own
+/// transaction, claimed by its digest row: two passes at once send it once.
+pub async fn digest(db: &Db, now: i64) -> Result<usize, sqlx::Error> {
+    let today = crate::time::day_of(now);
+    let due: Vec<i64> = sqlx::query_scalar(
+        "SELECT p.id FROM projects p WHERE EXISTS (SELECT 1 FROM project_updates u WHERE u.project_id = p.id \
+           AND u.created_at > COALESCE((SELECT MAX(d.sent_at) FROM project_digests d WHERE d.project_id = p.id), 0)) \
+         AND NOT EXISTS (SELECT 1 FROM project_digests d WHERE d.project_id = p.id AND d.day = $1) ORDER BY p.id",
+    )
+    .bind(today)
+    .fetch_all(db.pool())
+    .await?;
+    let mut sent = 0;
+    for id in due {
+        let mut tx = db.begin_write().await?;
+        let since: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(sent_at), 0) FROM project_digests WHERE project_id = $1").bind(id).fetch_one(&mut *tx).await?;
+        let claimed = sqlx::query("INSERT INTO project_digests (project_id, day, sent_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(today)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let Some(row) = load(&mut tx, id).await? else { continue };
+        if claimed != 1 {
+            continue;
+        }
+        let fresh: Vec<(String, String)> = sqlx::query_as(
+            "SELECT kind, body FROM project_updates WHERE project_id = $1 AND created_at > $2 AND created_at <= $3 ORDER BY created_at DESC, id DESC",
+        )
+        .bind(id)
+        .bind(since)
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some((kind, body)) = fresh.first().cloned() else {
+            tx.commit().await?;
+            continue;
+        };
+        let n = super::notices::ProjectNotice::News { title: row.title.clone(), count: fresh.len() as i64, what: kind, latest: body };
+        notifications::send_to_each(&mut tx, row.community, id, &n, |sql| {
+            format!("SELECT user_id FROM project_follows WHERE project_id = {}", sql.arg(Arg::I(id)))
+        })
+        .await?;
+        tx.commit().await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+async fn milestones(conn: &mut AnyConnection, id: i64) -> Result<Vec<Milestone>, sqlx::Error> {
+    let rows: Vec<(String, i64, Option<i64>, i64)> =
+        sqlx::query_as("SELECT name, planned_day, done_day, weight FROM project_milestones WHERE project_id = $1 ORDER BY idx")
+            .bind(id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().map(|(name, planned_day, done_day, weight)| Milestone { name, planned_day, done_day, weight: weight as u32 }).collect())
+}
+
+/// The last closed round's satisfied share, and the open round (a survey), of each project.
+async fn rounds(conn: &mut AnyConnection, id: i64) -> Result<Vec<RoundView>, sqlx::Error> {
+    let rows: Vec<(i64, i64, Option<i64>)> =
+        sqlx::query_as("SELECT round, survey_id, accepted FROM project_rounds WHERE project_id = $1 ORDER BY round").bind(id).fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(round, survey_id, accepted)| RoundView { round, survey_id, accepted: accepted.map(|a| a == 1) }).collect())
+}
+
+async fn card(conn: &mut AnyConnection, id: i64, title: String, category: String, status: Status) -> Result<ProjectCard, sqlx::Error> {
+    let progress_pct = progress_pct(&milestones(conn, id).await?);
+    let rounds = rounds(conn, id).await?;
+    let open_round = rounds.iter().find(|r| r.accepted.is_none()).map(|r| r.survey_id);
+    let last_closed = rounds.iter().rev().find(|r| r.accepted.is_some()).map(|r| r.survey_id);
+    let satisfied_permille = match last_closed {
+        Some(s) => crate::surveys::store::satisfied_permille(conn, s).await?,
+        None => None,
+    };
+    Ok(ProjectCard { id, title, category, status, progress_pct, satisfied_permille, open_round })
+}
+
+/// The 项目 list of the viewer's community (or the one a worker names).
+pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<ProjectList, E> {
+    let mut conn = db.pool().acquire().await?;
+    let (subject, _) = acting_for(&mut conn, p).await?;
+    let community = home_community(&mut conn, p, subject, requested).await?;
+    let worker = is_worker(&mut conn, p, community).await?;
+    list_of(&mut conn, community, worker).await
+}
+
+async fn list_of(conn: &mut AnyConnection, community: i64, worker: bool) -> Result<ProjectList, E> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT p.id, p.title, c.code, p.status FROM projects p JOIN need_categories c ON c.id = p.category_id WHERE p.community_id = $1 \
+         ORDER BY p.updated_at DESC, p.id DESC LIMIT 200",
+    )
+    .bind(community)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut list = ProjectList { community_id: community, in_progress: Vec::new(), rating: Vec::new(), done: Vec::new(), is_worker: worker };
+    for (id, title, category, status) in rows {
+        let status = Status::stored(&status)?;
+        let c = card(conn, id, title, category, status).await?;
+        match status {
+            Status::Rating => list.rating.push(c),
+            Status::Accepted => list.done.push(c),
+            _ => list.in_progress.push(c),
+        }
+    }
+    Ok(list)
+}
+
+/// A project's page.
+pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<ProjectView, E> {
+    let mut conn = db.pool().acquire().await?;
+    let (row, acc) = access(&mut conn, p, id).await?;
+    let (category, description, budget_fen, funding, contractor): (String, String, i64, Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT c.code, p.description, p.budget_fen, p.funding, p.contractor FROM projects p JOIN need_categories c ON c.id = p.category_id WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let card = card(&mut conn, id, row.title.clone(), category, row.status).await?;
+    let needs: Vec<(i64, String)> = sqlx::query_scalar::<_, i64>("SELECT need_id FROM project_needs WHERE project_id = $1 ORDER BY need_id")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|n| (n, String::new()))
+        .collect();
+    let mut titled = Vec::with_capacity(needs.len());
+    for (n, _) in needs {
+        titled.push((n, crate::needs::public::title(&mut conn, n).await?.unwrap_or_default()));
+    }
+    let deliberations: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT d.id, d.title FROM project_deliberations l JOIN deliberations d ON d.id = l.deliberation_id WHERE l.project_id = $1 ORDER BY d.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let surveys: Vec<(i64, String)> =
+        sqlx::query_as("SELECT s.id, s.title FROM project_surveys l JOIN surveys s ON s.id = l.survey_id WHERE l.project_id = $1 ORDER BY s.id")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let updates: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT kind, body, created_at FROM project_updates WHERE project_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let following: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM project_follows WHERE project_id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(acc.subject)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(ProjectView {
+        card,
+        description,
+        budget_fen,
+        funding: funding.unwrap_or_default(),
+        contractor: contractor.unwrap_or_default(),
+        milestones: milestones(&mut conn, id).await?,
+        needs: titled,
+        deliberations,
+        surveys,
+        rounds: rounds(&mut conn, id).await?,
+        updates: updates.into_iter().map(|(kind, body, at)| UpdateView { kind, body, at }).collect(),
+        rule: row.rule,
+        following: following == 1,
+        is_worker: acc.worker,
+    })
+}
