@@ -224,6 +224,18 @@ async fn a_project_goes_from_a_need_to_acceptance_by_its_residents_ratings() {
                 .unwrap();
         assert_eq!(records.len(), 2, "{label}: one official record per round");
         assert!(records[0].contains("\"accepted\":false") && records[1].contains("\"accepted\":true"), "{label}: {records:?}");
+        // As the records platform gets it: the documented schema, nobody named.
+        let seq: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE kind = 'project.acceptance' AND subject_id = $1")
+            .bind(id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        let record = app::records::store::records_after(&db, cuiyuan, seq - 1, 1).await.unwrap().remove(0);
+        assert_eq!((record.kind.as_str(), record.seq), ("project.acceptance", seq), "{label}");
+        let record = serde_json::to_value(&record).unwrap();
+        common::schema::assert_follows_its_schema(&record);
+        assert_eq!((record["data"]["accepted"].as_bool(), record["data"]["satisfied_permille"].as_i64()), (Some(true), Some(1000)), "{label}");
+        assert!(!record.to_string().contains("138000"), "{label}: no phone number");
         assert_eq!(sv::tick(&db, closes + 2).await.unwrap(), sv::TickReport::default(), "{label}: once");
         refused(&format!("{label}: accepted is final"), pj::advance(&db, &worker, id, Step::Rectify).await, E::WrongStatus { status: "accepted".into() });
         let list = pj::list(&db, &li, None).await.unwrap();
