@@ -272,6 +272,23 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
         let survey_b = ok(&s, &mut worker_b, "surveys/create", &[("spec", &survey_spec(json!({})))]).await.as_i64().unwrap();
         let survey_a = ok(&s, &mut worker, "surveys/create", &[("spec", &survey_spec(json!({})))]).await.as_i64().unwrap();
         let sheet = || r#"[{"Choice":[0]}]"#.to_string();
+        // A project of 文鼎苑 (with a milestone), and the spec of one of 翠苑 with the links given.
+        let project_spec = |needs: &[i64], delibs: &[i64], surveys: &[i64]| {
+            json!({
+                "title": "楼道加装扶手", "category": "elderly", "description": "加装扶手", "budget_fen": 100_000, "funding": "", "contractor": "",
+                "milestones": [{ "name": "安装", "planned_day": 20_800, "weight": 1 }], "need_ids": needs, "deliberation_ids": delibs,
+                "survey_ids": surveys, "rule": null,
+            })
+            .to_string()
+        };
+        let project_b = ok(&s, &mut worker_b, "projects/create", &[("spec", &project_spec(&[], &[], &[]))]).await.as_i64().unwrap();
+        // A need of 翠苑 for the projects' control, which no other case changes.
+        let mut conn = pool.acquire().await.unwrap();
+        let need_a3 =
+            app::needs::store::insert_seeded(&mut conn, cuiyuan, wang, "elderly", "楼道没有扶手", "描述", app::needs::model::Status::Published, None, &[], 1)
+                .await
+                .unwrap();
+        drop(conn);
         // Reports to resolve on 翠苑's comment (so that resolving has something to change).
         ok(&s, &mut resident, "needs/report", &[("id", &need_a2.to_string()), ("comment_id", &comment_a2.to_string()), ("reason", "无关")]).await;
         ok(&s, &mut zhao_jar, "needs/report", &[("id", &need_b.to_string()), ("comment_id", &comment_b.to_string()), ("reason", "广告")]).await;
@@ -648,6 +665,26 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
             case("timebank/correct", Worker, "another community's entry", &[("entry_id", i(entry_b)), ("delta", "-1".into()), ("reason", "记错".into())]),
             case("timebank/cap", Worker, "another community", &[("community_id", i(wending)), ("cap", "10".into())]),
             case("timebank/community", Worker, "another community", &[("community_id", i(wending))]),
+            // Projects (last: the controls plan a need of 翠苑).
+            case("projects/list", Resident, "another community", &[("community_id", i(wending))]),
+            case("projects/get", Resident, "another community's project", &[("id", i(project_b))]),
+            case("projects/create", Worker, "into another community", &[("spec", project_spec(&[], &[], &[])), ("community_id", i(wending))]),
+            case("projects/create", Worker, "with another community's deliberation", &[("spec", project_spec(&[], &[delib_b], &[]))]),
+            case("projects/create", Worker, "with another community's survey", &[("spec", project_spec(&[], &[], &[survey_b]))]),
+            with_control(
+                case("projects/create", Worker, "with another community's need", &[("spec", project_spec(&[need_b], &[], &[]))]),
+                &[("spec", project_spec(&[need_a3], &[delib_a1], &[survey_a]))],
+            ),
+            case("projects/advance", Worker, "another community's project", &[("id", i(project_b)), ("step", "start".into())]),
+            case("projects/milestone", Worker, "another community's project", &[("id", i(project_b)), ("idx", "0".into()), ("done", "true".into())]),
+            case("projects/update", Worker, "another community's project", &[("id", i(project_b)), ("body", "进展".into())]),
+            case("projects/follow", Resident, "another community's project", &[("id", i(project_b)), ("on", "true".into())]),
+            case(
+                "projects/open_round",
+                Worker,
+                "another community's project",
+                &[("id", i(project_b)), ("closes_at", i(now + 3_600_000)), ("aspects", "质量".into())],
+            ),
         ];
 
         // Every registered function is either tried here or listed as naming no row of anyone else's.

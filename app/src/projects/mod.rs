@@ -5,6 +5,7 @@
 //! done. When the work is completed a worker opens a rating round — an acceptance survey (the
 //! surveys engine) whose close decides, by the project's integer rule, whether it is accepted (its
 //! needs then "done") or goes to rectification and a new round. Followers get one digest a day.
+pub mod api;
 pub mod error;
 pub mod model;
 pub mod notices;
