@@ -39,10 +39,7 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Row>, sqlx::Er
             .fetch_optional(&mut *conn)
             .await?;
     let Some((id, community, title, status, threshold, min, min_pct)) = row else { return Ok(None) };
-    let min_raters = match min_pct {
-        Some(p) => MinRaters::Percent(p as u32),
-        None => MinRaters::Count(min.unwrap_or(0)),
-    };
+    let min_raters = MinRaters::from_columns(min, min_pct);
     Ok(Some(Row { id, community, title, status: Status::stored(&status)?, rule: AcceptanceRule { threshold_pct: threshold as u32, min_raters } }))
 }
 
@@ -166,10 +163,7 @@ pub async fn create(db: &Db, p: &Principal, n: &NewProject, requested: Option<i6
             return Err(E::NeedTaken { need: *need });
         }
     }
-    let (min, min_pct) = match rule.min_raters {
-        MinRaters::Count(c) => (Some(c), None),
-        MinRaters::Percent(p) => (None, Some(i64::from(p))),
-    };
+    let (min, min_pct) = rule.min_raters.columns();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO projects (community_id, title, category_id, description, budget_fen, funding, contractor, status, threshold_pct, min_raters, \
          min_raters_pct, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', $8, $9, $10, $11, $12, $12) RETURNING id",

@@ -264,6 +264,24 @@ pub struct AcceptanceRule {
     pub min_raters: MinRaters,
 }
 
+impl MinRaters {
+    /// As stored: (`min_raters`, `min_raters_pct`), one of them set.
+    pub fn columns(self) -> (Option<i64>, Option<i64>) {
+        match self {
+            MinRaters::Count(c) => (Some(c), None),
+            MinRaters::Percent(p) => (None, Some(i64::from(p))),
+        }
+    }
+
+    /// Read back from `columns` (a percentage where one is stored, else the count, 0 if none).
+    pub fn from_columns(min: Option<i64>, pct: Option<i64>) -> MinRaters {
+        match pct {
+            Some(p) => MinRaters::Percent(p as u32),
+            None => MinRaters::Count(min.unwrap_or(0)),
+        }
+    }
+}
+
 impl Default for AcceptanceRule {
     fn default() -> Self {
         AcceptanceRule { threshold_pct: DEFAULT_THRESHOLD_PCT, min_raters: MinRaters::Count(1) }

@@ -47,13 +47,7 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Row>, sqlx::Er
     else {
         return Ok(None);
     };
-    let rule = threshold.map(|t| AcceptanceRule {
-        threshold_pct: t as u32,
-        min_raters: match min_pct {
-            Some(p) => MinRaters::Percent(p as u32),
-            None => MinRaters::Count(min.unwrap_or(0)),
-        },
-    });
+    let rule = threshold.map(|t| AcceptanceRule { threshold_pct: t as u32, min_raters: MinRaters::from_columns(min, min_pct) });
     Ok(Some(Row {
         id,
         community,
@@ -168,11 +162,7 @@ pub async fn create_in(tx: &mut AnyConnection, p: &Principal, n: &NewSurvey, com
             return Err(E::Buildings);
         }
     }
-    let (min, min_pct) = match rule.map(|r| r.min_raters) {
-        Some(MinRaters::Count(c)) => (Some(c), None),
-        Some(MinRaters::Percent(p)) => (None, Some(i64::from(p))),
-        None => (None, None),
-    };
+    let (min, min_pct) = rule.map(|r| r.min_raters.columns()).unwrap_or((None, None));
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO surveys (community_id, title, intro, purpose, unit, anonymous, double_entry, status, opens_at, closes_at, threshold_pct, min_raters, \
          min_raters_pct, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'scheduled', $8, $9, $10, $11, $12, $13, $14) RETURNING id",
