@@ -149,6 +149,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/prefs", post(set_prefs))
         .route("/media/needs/{key}", get(need_photo))
         .route("/media/activities/{key}", get(activity_photo))
+        .route("/media/projects/{key}", get(project_photo))
         .route("/services/bookings/{id}/calendar.ics", get(booking_calendar))
         .route("/activities/export.csv", get(activities_export))
         .route("/records/v1/events", get(pull_records))
@@ -233,6 +234,14 @@ async fn activity_photo(State(state): State<AppState>, Path(key): Path<String>, 
         return StatusCode::NOT_FOUND.into_response();
     };
     private_jpeg(app::activities::store::photo_for(&state.db, state.app.blobs.as_ref(), &p, &key).await)
+}
+
+/// A photo of a project, for whoever may see the project; 404 for anyone else.
+async fn project_photo(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Response {
+    let Ok(p) = session::principal_from_access(&state.db, &state.app.keys, &headers).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    private_jpeg(app::projects::store::photo_for(&state.db, state.app.blobs.as_ref(), &p, &key).await)
 }
 
 /// A booking's calendar file (RFC 5545), for its household or a worker of its community; 404 for

@@ -25,16 +25,10 @@ pub async fn list_activities(category: Option<String>) -> Result<ActivityList, A
 
 /// Adds a photo to an ended activity's report (base64 of the file, shrunk by the browser).
 #[server(endpoint = "activities/add_photo")]
-pub async fn add_report_photo(activity_id: i64, data_b64: String) -> Result<ReportPhoto, ActivityError> {
-    use crate::needs::error::NeedError;
-    use base64::Engine;
+pub async fn add_report_photo(activity_id: i64, data_b64: String) -> Result<Photo, ActivityError> {
     use ssr::*;
     let p = principal().await?;
-    let max = crate::ui::photo::MAX_PHOTO_BYTES;
-    if data_b64.len() > max / 3 * 4 + 8 {
-        return Err(fail(ActivityError::Photo(NeedError::PhotoTooLarge { max_mb: max / (1024 * 1024) })));
-    }
-    let raw = base64::engine::general_purpose::STANDARD.decode(data_b64.trim()).map_err(|_| fail(ActivityError::Photo(NeedError::PhotoUnreadable)))?;
+    let raw = crate::ui::photo::decode_upload(&data_b64).map_err(|e| fail(ActivityError::Photo(e)))?;
     let c = ctx()?;
     super::store::add_photo(&c.db, c.blobs.as_ref(), &p, activity_id, raw).await.map_err(fail)
 }

@@ -85,6 +85,12 @@ pub enum ActivityError {
 
 crate::kernel::error::capability_error!(ActivityError);
 
+impl From<crate::needs::error::NeedError> for ActivityError {
+    fn from(e: crate::needs::error::NeedError) -> Self {
+        ActivityError::Photo(e)
+    }
+}
+
 impl TextField for Field {
     type Error = ActivityError;
     fn refused(self, p: TextProblem) -> ActivityError {

@@ -7,7 +7,6 @@
 //! activities to publish, hours to verify, everyone's balances, the yearly cap). Each is its own
 //! WASM chunk.
 use super::api::*;
-use super::error::ActivityError;
 use super::model::{ApplicationStatus, Category, RoleSpec, Status, Times};
 use super::types::*;
 use crate::i18n::{Locale, t, td_string, use_i18n};
@@ -233,103 +232,25 @@ fn state_text(s: SignUpState, l: Locale) -> String {
     }
 }
 
-/// A report's photos, each a link to itself at full size.
-fn photo_list(photos: Vec<ReportPhoto>, l: Locale) -> impl IntoView {
-    (!photos.is_empty()).then(|| {
-        view! {
-            <ul class="photos" data-testid="report-photos">
-                {photos.into_iter().enumerate().map(|(i, p)| {
-                    let full = p.url.clone();
-                    view! {
-                        <li><a href=full><img src=p.url alt=td_string!(l, act_photo_alt, n = i + 1).to_string() loading="lazy" width="96" height="96"/></a></li>
-                    }
-                }).collect_view()}
-            </ul>
-        }
-    })
+fn photo_alt(l: Locale, n: usize) -> String {
+    td_string!(l, act_photo_alt, n = n).to_string()
 }
 
-/// The report's photos on the organiser's screen: add (shrunk in the browser first, one after the
-/// other, with progress) and remove. Adding needs the page to be live; until then the field is
-/// disabled.
+/// A report's photos, each a link to itself at full size.
+fn photo_list(photos: Vec<Photo>, l: Locale) -> impl IntoView {
+    crate::ui::photo::photo_list(photos, photo_alt, "report-photos", l)
+}
+
+/// The report's photos on the organiser's screen (`ui::photo::PhotoEditor`).
 #[component]
-fn ReportPhotos(activity: i64, photos: Vec<ReportPhoto>) -> impl IntoView {
-    let i18n = use_i18n();
-    let l = i18n.get_locale_untracked();
-    let photos = RwSignal::new(photos);
-    let busy = RwSignal::new(None::<(u32, u32)>);
-    let error = RwSignal::new(None::<ActivityError>);
-    let remove = ServerAction::<RemoveReportPhoto>::new();
-    let removing = RwSignal::new(None::<i64>);
-    let input = NodeRef::<leptos::html::Input>::new();
-    let on_files = move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(input) = input.get() {
-            leptos::task::spawn_local(async move {
-                use crate::needs::error::NeedError;
-                let n = input.files().map(|f| f.length()).unwrap_or(0);
-                error.set(None);
-                for i in 0..n {
-                    busy.set(Some((i + 1, n)));
-                    if photos.with_untracked(|p| p.len()) >= super::model::MAX_REPORT_PHOTOS {
-                        error.set(Some(ActivityError::Photo(NeedError::TooManyPhotos { max: super::model::MAX_REPORT_PHOTOS })));
-                        break;
-                    }
-                    let Some(file) = input.files().and_then(|f| f.get(i)) else { continue };
-                    let Some(bytes) = crate::ui::photo::prepared(&file).await else { continue };
-                    // Said here, before a long upload the server would refuse.
-                    if bytes.len() > crate::ui::photo::MAX_PHOTO_BYTES {
-                        error.set(Some(ActivityError::Photo(NeedError::PhotoTooLarge { max_mb: crate::ui::photo::MAX_PHOTO_BYTES / (1024 * 1024) })));
-                        continue;
-                    }
-                    let b64 = {
-                        use base64::Engine;
-                        base64::engine::general_purpose::STANDARD.encode(bytes)
-                    };
-                    match add_report_photo(activity, b64).await {
-                        Ok(p) => photos.update(|v| v.push(p)),
-                        Err(e) => error.set(Some(e)),
-                    }
-                }
-                input.set_value("");
-                busy.set(None);
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (activity, input, busy);
-    };
-    Effect::new(move |_| {
-        // The action's input is gone once it has answered: which photo it was is kept here.
-        if let (Some(Ok(())), Some(id)) = (remove.value().get(), removing.get_untracked()) {
-            removing.set(None);
-            photos.update(|v| v.retain(|p| p.id != id));
-        }
-    });
+fn ReportPhotos(activity: i64, photos: Vec<Photo>) -> impl IntoView {
+    let l = use_i18n().get_locale_untracked();
     view! {
-        <section class="card" data-testid="report-photos-edit">
-            <label for="report-photos">{td_string!(l, act_report_photos)}</label>
-            <input id="report-photos" type="file" accept="image/jpeg,image/png,image/webp" multiple node_ref=input on:change=on_files data-testid="report-photo-input"
-                disabled=move || { !crate::ui::hydrated() || busy.get().is_some() || photos.with(|p| p.len()) >= super::model::MAX_REPORT_PHOTOS }/>
-            <p class="hint">{td_string!(l, act_report_photos_hint, max = super::model::MAX_REPORT_PHOTOS).to_string()}</p>
-            {move || busy.get().map(|(i, n)| view! { <p class="hint" role="status">{td_string!(l, needs_uploading_n, i = i, n = n).to_string()}</p> })}
-            {move || error.get().map(|e| crate::ui::widgets::error_view(e, l))}
-            {move || action_err(remove.value().get(), l)}
-            <ul class="photos">
-                {move || photos.get().into_iter().enumerate().map(|(i, p)| {
-                    let id = p.id;
-                    view! {
-                        <li data-testid="report-photo">
-                            <img src=p.url alt=td_string!(l, act_photo_alt, n = i + 1).to_string() width="96" height="96"/>
-                            <button type="button" class="button secondary" disabled=move || remove.pending().get()
-                                on:click=move |_| {
-                                    removing.set(Some(id));
-                                    remove.dispatch(RemoveReportPhoto { photo_id: id });
-                                }>{td_string!(l, needs_remove_photo)}</button>
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
-        </section>
+        <crate::ui::photo::PhotoEditor photos=photos max=super::model::MAX_REPORT_PHOTOS
+            label=td_string!(l, act_report_photos).to_string()
+            hint=td_string!(l, act_report_photos_hint, max = super::model::MAX_REPORT_PHOTOS).to_string()
+            alt=photo_alt testid="report-photo"
+            add=move |b64| add_report_photo(activity, b64) remove=|photo_id| remove_report_photo(photo_id)/>
     }
 }
 

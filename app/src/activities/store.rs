@@ -1536,16 +1536,16 @@ pub async fn export(db: &Db, p: &Principal, community: Option<i64>, from: &str, 
 // ---------------------------------------------------------------------------------------------
 // The report's photos
 
-async fn photos_of(conn: &mut AnyConnection, activity: i64) -> Result<Vec<ReportPhoto>, E> {
+async fn photos_of(conn: &mut AnyConnection, activity: i64) -> Result<Vec<Photo>, E> {
     let rows: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, storage_key FROM activity_photos WHERE activity_id = $1 ORDER BY id").bind(activity).fetch_all(&mut *conn).await?;
-    Ok(rows.into_iter().map(|(id, key)| ReportPhoto { id, url: format!("/media/activities/{key}") }).collect())
+    Ok(rows.into_iter().map(|(id, key)| Photo { id, url: format!("/media/activities/{key}") }).collect())
 }
 
 /// The organiser or a worker adds a photo to the report of an ended activity: the needs' photo
 /// pipeline checks the bytes and writes the image anew (upright, at most 2048 px, no EXIF). The
 /// row and the file are written together: if the file cannot be stored, no row remains.
-pub async fn add_photo(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p: &Principal, activity: i64, raw: Vec<u8>) -> Result<ReportPhoto, E> {
+pub async fn add_photo(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p: &Principal, activity: i64, raw: Vec<u8>) -> Result<Photo, E> {
     // Rights first, on a read connection: nothing is decoded for someone who may not add one.
     let allowed = |a: &Act, count: i64| -> Result<(), E> {
         if a.status != Status::Published || now_ms() < a.times.ends_at {
@@ -1588,7 +1588,7 @@ pub async fn add_photo(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p: &
         E::Common(CommonError::Internal)
     })?;
     tx.commit().await?;
-    Ok(ReportPhoto { id, url: format!("/media/activities/{key}") })
+    Ok(Photo { id, url: format!("/media/activities/{key}") })
 }
 
 /// The organiser or a worker removes a photo from the report.

@@ -155,15 +155,11 @@ pub struct ActivityDetail {
     pub window: crate::kernel::capacity::Window,
     pub ended: bool,
     /// The report's photos.
-    pub photos: Vec<ReportPhoto>,
+    pub photos: Vec<Photo>,
 }
 
 /// A photo of an activity's report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportPhoto {
-    pub id: i64,
-    pub url: String,
-}
+pub use crate::ui::photo::Photo;
 
 /// A participant on the organiser's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,7 +194,7 @@ pub struct Desk {
     /// Over (by the server's clock), and whether its figures were recorded.
     pub ended: bool,
     pub finished: bool,
-    pub photos: Vec<ReportPhoto>,
+    pub photos: Vec<Photo>,
 }
 
 /// An application to volunteer.

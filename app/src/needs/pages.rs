@@ -668,6 +668,12 @@ pub fn NeedPage(data: NeedData) -> impl IntoView {
                             {(d.is_author && n.status == Status::ChangesRequested).then(|| view! {
                                 <Resubmit d=d.clone() ctx=ctx action=resubmit/>
                             })}
+                            {d.project.clone().map(|(pid, title)| view! {
+                                <p class="card" data-testid="need-project">{td_string!(l, needs_in_project)}" "<A href=format!("/projects/{pid}")>{title}</A></p>
+                            })}
+                            {(d.is_worker && d.project.is_none() && matches!(n.status, Status::Published | Status::UnderReview | Status::Accepted)).then(|| view! {
+                                <p><A href=format!("/projects/new?need={nid}") attr:class="button secondary" attr:data-testid="need-to-project">{td_string!(l, pj_from_need)}</A></p>
+                            })}
                             {d.is_worker.then(|| view! { <WorkerPanel id=nid status=n.status reasons=d.reasons.clone() act=act/> })}
                             <section class="card">
                                 <h2>{td_string!(l, needs_comments)}</h2>

@@ -102,6 +102,8 @@ pub struct NeedDetail {
     pub comments: Vec<CommentView>,
     /// The community's saved reasons (workers only; empty for everyone else).
     pub reasons: Vec<(i64, String)>,
+    /// The project that took the need up: (id, title).
+    pub project: Option<(i64, String)>,
 }
 
 /// An existing need like the one being typed.

@@ -81,3 +81,40 @@ pub async fn open_project_round(id: i64, closes_at: i64, aspects: String) -> Res
     }
     super::store::open_round(&ctx()?.db, &p, id, closes_at, &aspects).await.map_err(fail)
 }
+
+/// What the project editor offers (categories, needs that may be taken up, deliberations,
+/// surveys); workers only.
+#[server(endpoint = "projects/form")]
+pub async fn project_editor(community_id: Option<i64>) -> Result<ProjectForm, ProjectError> {
+    use ssr::*;
+    let p = principal().await?;
+    super::store::form(&ctx()?.db, &p, community_id).await.map_err(fail)
+}
+
+/// A community's accepted and not accepted projects with their satisfaction: for anyone, also
+/// without logging in.
+#[server(endpoint = "projects/summary")]
+pub async fn project_summary(community_id: i64) -> Result<PublicSummary, ProjectError> {
+    use ssr::*;
+    super::store::summary(&ctx()?.db, community_id).await.map_err(fail)
+}
+
+/// Adds a photo of before (`after` false) or after the work (base64 of the file, shrunk by the
+/// browser); workers only.
+#[server(endpoint = "projects/add_photo")]
+pub async fn add_project_photo(id: i64, after: bool, data_b64: String) -> Result<crate::ui::photo::Photo, ProjectError> {
+    use ssr::*;
+    let p = principal().await?;
+    let raw = crate::ui::photo::decode_upload(&data_b64).map_err(|e| fail(ProjectError::Photo(e)))?;
+    let phase = if after { PhotoPhase::After } else { PhotoPhase::Before };
+    let c = ctx()?;
+    super::store::add_photo(&c.db, c.blobs.as_ref(), &p, id, phase, raw).await.map_err(fail)
+}
+
+#[server(endpoint = "projects/remove_photo")]
+pub async fn remove_project_photo(photo_id: i64) -> Result<(), ProjectError> {
+    use ssr::*;
+    let p = principal().await?;
+    let c = ctx()?;
+    super::store::remove_photo(&c.db, c.blobs.as_ref(), &p, photo_id).await.map_err(fail)
+}

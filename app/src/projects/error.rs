@@ -42,6 +42,15 @@ pub enum ProjectError {
     Window,
     #[error("the milestone does not exist")]
     NoMilestone,
+    /// A photo refused by the needs' photo pipeline (type, size, pixels, unreadable) or too many.
+    #[error(transparent)]
+    Photo(crate::needs::error::NeedError),
+}
+
+impl From<crate::needs::error::NeedError> for ProjectError {
+    fn from(e: crate::needs::error::NeedError) -> Self {
+        ProjectError::Photo(e)
+    }
 }
 
 crate::kernel::error::capability_error!(ProjectError);
@@ -69,6 +78,7 @@ impl Failure for ProjectError {
             ProjectError::Common(e) => e.status(),
             ProjectError::NeedTaken { .. } | ProjectError::NeedStatus { .. } | ProjectError::WrongStatus { .. } => 409,
             ProjectError::NoMilestone => 404,
+            ProjectError::Photo(e) => e.status(),
             _ => 400,
         }
     }
@@ -95,6 +105,7 @@ impl Failure for ProjectError {
             }
             ProjectError::Window => td_string!(l, pj_err_window).to_string(),
             ProjectError::NoMilestone => td_string!(l, pj_err_no_milestone).to_string(),
+            ProjectError::Photo(e) => e.message(l),
         }
     }
 }

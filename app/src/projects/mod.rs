@@ -9,6 +9,7 @@ pub mod api;
 pub mod error;
 pub mod model;
 pub mod notices;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod types;

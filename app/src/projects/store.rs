@@ -463,7 +463,11 @@ async fn rounds(conn: &mut AnyConnection, id: i64) -> Result<Vec<RoundView>, sql
     Ok(rows.into_iter().map(|(round, survey_id, accepted)| RoundView { round, survey_id, accepted: accepted.map(|a| a == 1) }).collect())
 }
 
-async fn card(conn: &mut AnyConnection, id: i64, title: String, category: String, status: Status) -> Result<ProjectCard, sqlx::Error> {
+/// A project's category: its code and names (zh-CN, en).
+type CategoryRow = (String, String, String);
+
+async fn card(conn: &mut AnyConnection, id: i64, title: String, category: CategoryRow, status: Status) -> Result<ProjectCard, sqlx::Error> {
+    let (category, category_zh, category_en) = category;
     let progress_pct = progress_pct(&milestones(conn, id).await?);
     let rounds = rounds(conn, id).await?;
     let open_round = rounds.iter().find(|r| r.accepted.is_none()).map(|r| r.survey_id);
@@ -472,7 +476,7 @@ async fn card(conn: &mut AnyConnection, id: i64, title: String, category: String
         Some(s) => crate::surveys::store::satisfied_permille(conn, s).await?,
         None => None,
     };
-    Ok(ProjectCard { id, title, category, status, progress_pct, satisfied_permille, open_round })
+    Ok(ProjectCard { id, title, category, category_zh, category_en, status, progress_pct, satisfied_permille, open_round })
 }
 
 /// The 项目 list of the viewer's community (or the one a worker names).
@@ -484,18 +488,27 @@ pub async fn list(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Proj
     list_of(&mut conn, community, worker).await
 }
 
-async fn list_of(conn: &mut AnyConnection, community: i64, worker: bool) -> Result<ProjectList, E> {
-    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT p.id, p.title, c.code, p.status FROM projects p JOIN need_categories c ON c.id = p.category_id WHERE p.community_id = $1 \
-         ORDER BY p.updated_at DESC, p.id DESC LIMIT 200",
+/// The community's projects (of one status if given), most recently moved first.
+async fn cards(conn: &mut AnyConnection, community: i64, only: Option<Status>) -> Result<Vec<(ProjectCard, Status)>, E> {
+    let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT p.id, p.title, c.code, c.name_zh, c.name_en, p.status FROM projects p JOIN need_categories c ON c.id = p.category_id \
+         WHERE p.community_id = $1 AND ($2 = '' OR p.status = $2) ORDER BY p.updated_at DESC, p.id DESC LIMIT 200",
     )
     .bind(community)
+    .bind(only.map(Status::as_str).unwrap_or(""))
     .fetch_all(&mut *conn)
     .await?;
-    let mut list = ProjectList { community_id: community, in_progress: Vec::new(), rating: Vec::new(), done: Vec::new(), is_worker: worker };
-    for (id, title, category, status) in rows {
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, title, code, zh, en, status) in rows {
         let status = Status::stored(&status)?;
-        let c = card(conn, id, title, category, status).await?;
+        out.push((card(conn, id, title, (code, zh, en), status).await?, status));
+    }
+    Ok(out)
+}
+
+async fn list_of(conn: &mut AnyConnection, community: i64, worker: bool) -> Result<ProjectList, E> {
+    let mut list = ProjectList { community_id: community, in_progress: Vec::new(), rating: Vec::new(), done: Vec::new(), is_worker: worker };
+    for (c, status) in cards(conn, community, None).await? {
         match status {
             Status::Rating => list.rating.push(c),
             Status::Accepted => list.done.push(c),
@@ -509,13 +522,14 @@ async fn list_of(conn: &mut AnyConnection, community: i64, worker: bool) -> Resu
 pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<ProjectView, E> {
     let mut conn = db.pool().acquire().await?;
     let (row, acc) = access(&mut conn, p, id).await?;
-    let (category, description, budget_fen, funding, contractor): (String, String, i64, Option<String>, Option<String>) = sqlx::query_as(
-        "SELECT c.code, p.description, p.budget_fen, p.funding, p.contractor FROM projects p JOIN need_categories c ON c.id = p.category_id WHERE p.id = $1",
+    let (code, zh, en, description, budget_fen, funding, contractor): (String, String, String, String, i64, Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT c.code, c.name_zh, c.name_en, p.description, p.budget_fen, p.funding, p.contractor FROM projects p \
+         JOIN need_categories c ON c.id = p.category_id WHERE p.id = $1",
     )
     .bind(id)
     .fetch_one(&mut *conn)
     .await?;
-    let card = card(&mut conn, id, row.title.clone(), category, row.status).await?;
+    let card = card(&mut conn, id, row.title.clone(), (code, zh, en), row.status).await?;
     let needs: Vec<(i64, String)> = sqlx::query_scalar::<_, i64>("SELECT need_id FROM project_needs WHERE project_id = $1 ORDER BY need_id")
         .bind(id)
         .fetch_all(&mut *conn)
@@ -563,5 +577,143 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<ProjectView, E> {
         rule: row.rule,
         following: following == 1,
         is_worker: acc.worker,
+        before: photos_of(&mut conn, id, PhotoPhase::Before).await?,
+        after: photos_of(&mut conn, id, PhotoPhase::After).await?,
     })
+}
+
+/// What the project editor offers a worker of the community (or of the one they name).
+pub async fn form(db: &Db, p: &Principal, requested: Option<i64>) -> Result<ProjectForm, E> {
+    let mut conn = db.pool().acquire().await?;
+    let community = worker_community(&mut conn, p, requested).await?;
+    let categories: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, code, name_zh, name_en FROM need_categories WHERE district_id IS NULL OR district_id = (SELECT district_id FROM communities WHERE id = $1) \
+         ORDER BY sort, id",
+    )
+    .bind(community)
+    .fetch_all(&mut *conn)
+    .await?;
+    let needs: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT n.id, n.title, c.code FROM needs n JOIN need_categories c ON c.id = n.category_id WHERE n.community_id = $1 \
+         AND n.status IN ('published', 'under_review', 'accepted') AND NOT EXISTS (SELECT 1 FROM project_needs l WHERE l.need_id = n.id) \
+         ORDER BY n.id DESC LIMIT 200",
+    )
+    .bind(community)
+    .fetch_all(&mut *conn)
+    .await?;
+    let deliberations: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, title FROM deliberations WHERE community_id = $1 ORDER BY id DESC LIMIT 100").bind(community).fetch_all(&mut *conn).await?;
+    let surveys: Vec<(i64, String)> = sqlx::query_as("SELECT id, title FROM surveys WHERE community_id = $1 AND purpose <> 'acceptance' ORDER BY id DESC LIMIT 100")
+        .bind(community)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(ProjectForm {
+        community_id: community,
+        categories: categories.into_iter().map(|(id, code, name_zh, name_en)| crate::needs::types::CategoryView { id, code, name_zh, name_en }).collect(),
+        needs,
+        deliberations,
+        surveys,
+    })
+}
+
+/// A community's accepted and not accepted projects with their satisfaction: public, for anyone
+/// (also not logged in) — what the residents decided is the community's record.
+pub async fn summary(db: &Db, community: i64) -> Result<PublicSummary, E> {
+    let mut conn = db.pool().acquire().await?;
+    let names: Option<(String, String)> =
+        sqlx::query_as("SELECT name_zh, name_en FROM communities WHERE id = $1").bind(community).fetch_optional(&mut *conn).await?;
+    let (community_zh, community_en) = names.ok_or(CommonError::NotFound)?;
+    let accepted = cards(&mut conn, community, Some(Status::Accepted)).await?.into_iter().map(|(c, _)| c).collect();
+    // Not accepted: waiting for rectification, or being rectified (the verdict stands until the
+    // next round).
+    let mut not_accepted: Vec<ProjectCard> = Vec::new();
+    for s in [Status::NotAccepted, Status::Rectification] {
+        not_accepted.extend(cards(&mut conn, community, Some(s)).await?.into_iter().map(|(c, _)| c));
+    }
+    Ok(PublicSummary { community_zh, community_en, accepted, not_accepted })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Photos before and after
+
+/// Photos of one phase at most.
+pub const MAX_PHOTOS: usize = 9;
+
+async fn photos_of(conn: &mut AnyConnection, id: i64, phase: PhotoPhase) -> Result<Vec<crate::ui::photo::Photo>, sqlx::Error> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, storage_key FROM project_photos WHERE project_id = $1 AND phase = $2 ORDER BY id")
+        .bind(id)
+        .bind(phase.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id, key)| crate::ui::photo::Photo { id, url: format!("/media/projects/{key}") }).collect())
+}
+
+/// A worker adds a photo of before or after the work: the needs' photo pipeline checks the bytes
+/// and writes the image anew (upright, at most 2048 px, no EXIF); the row and the file are written
+/// together (if the file cannot be stored, no row remains).
+pub async fn add_photo(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p: &Principal, id: i64, phase: PhotoPhase, raw: Vec<u8>) -> Result<crate::ui::photo::Photo, E> {
+    use crate::needs::error::NeedError;
+    let count = || sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM project_photos WHERE project_id = $1 AND phase = $2").bind(id).bind(phase.as_str());
+    let full = |n: i64| if n >= MAX_PHOTOS as i64 { Err(E::Photo(NeedError::TooManyPhotos { max: MAX_PHOTOS })) } else { Ok(()) };
+    {
+        // Rights first, on a read connection: nothing is decoded for someone who may not add one.
+        let mut conn = db.pool().acquire().await?;
+        worker_access(&mut conn, p, id).await?;
+        full(count().fetch_one(&mut *conn).await?)?;
+    }
+    crate::needs::photo::check_header(&raw).map_err(E::Photo)?;
+    let photo = crate::needs::photo::clean_off_thread(raw).await.map_err(E::Photo)?;
+    let mut tx = db.begin_write().await?;
+    let row = worker_access(&mut tx, p, id).await?;
+    full(count().fetch_one(&mut *tx).await?)?;
+    let key = crate::infra::hex(&rand::random::<[u8; 20]>());
+    let photo_id: i64 = sqlx::query_scalar(
+        "INSERT INTO project_photos (project_id, phase, storage_key, uploaded_by, byte_size, width, height, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(id)
+    .bind(phase.as_str())
+    .bind(&key)
+    .bind(p.user_id)
+    .bind(photo.jpeg.len() as i64)
+    .bind(i64::from(photo.width))
+    .bind(i64::from(photo.height))
+    .bind(now_ms())
+    .fetch_one(&mut *tx)
+    .await?;
+    events::append(&mut tx, &event(&row, "project.photo_added", Some(p.user_id), false, serde_json::json!({ "photo": photo_id, "phase": phase.as_str() }))).await?;
+    blobs.put(&key, photo.jpeg).await.map_err(|e| {
+        tracing::error!(error = %e, "storing a photo failed");
+        E::Common(CommonError::Internal)
+    })?;
+    tx.commit().await?;
+    Ok(crate::ui::photo::Photo { id: photo_id, url: format!("/media/projects/{key}") })
+}
+
+/// A worker of the project's community removes one of its photos.
+pub async fn remove_photo(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p: &Principal, photo: i64) -> Result<(), E> {
+    let mut tx = db.begin_write().await?;
+    let found: Option<(i64, String)> =
+        sqlx::query_as("SELECT project_id, storage_key FROM project_photos WHERE id = $1").bind(photo).fetch_optional(&mut *tx).await?;
+    let (id, key) = found.ok_or(CommonError::NotFound)?;
+    let row = worker_access(&mut tx, p, id).await?;
+    sqlx::query("DELETE FROM project_photos WHERE id = $1").bind(photo).execute(&mut *tx).await?;
+    events::append(&mut tx, &event(&row, "project.photo_removed", Some(p.user_id), false, serde_json::json!({ "photo": photo }))).await?;
+    tx.commit().await?;
+    if let Err(e) = blobs.delete(&key).await {
+        tracing::warn!(error = %e, key, "removing a photo's file failed");
+    }
+    Ok(())
+}
+
+/// The bytes of a project's photo, for whoever may see the project.
+pub async fn photo_for(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p: &Principal, key: &str) -> Result<Vec<u8>, E> {
+    let mut conn = db.pool().acquire().await?;
+    let id: i64 = sqlx::query_scalar("SELECT project_id FROM project_photos WHERE storage_key = $1")
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(CommonError::NotFound)?;
+    access(&mut conn, p, id).await?;
+    blobs.get(key).await.ok().flatten().ok_or(CommonError::NotFound.into())
 }

@@ -34,6 +34,9 @@ pub struct ProjectCard {
     pub id: i64,
     pub title: String,
     pub category: String,
+    /// The category's name (zh-CN, en).
+    pub category_zh: String,
+    pub category_en: String,
     pub status: Status,
     pub progress_pct: u32,
     /// The last closed round's satisfied share in tenths of a percent.
@@ -85,4 +88,50 @@ pub struct ProjectView {
     pub rule: crate::surveys::model::AcceptanceRule,
     pub following: bool,
     pub is_worker: bool,
+    /// Photos before and after the work.
+    pub before: Vec<crate::ui::photo::Photo>,
+    pub after: Vec<crate::ui::photo::Photo>,
+}
+
+impl ProjectCard {
+    pub fn category_name(&self, l: crate::i18n::Locale) -> &str {
+        if l == crate::i18n::Locale::en { &self.category_en } else { &self.category_zh }
+    }
+}
+
+/// What the project editor offers: the community's categories, and what a project may take up —
+/// needs that may still be planned and are in no project, deliberations, surveys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectForm {
+    pub community_id: i64,
+    pub categories: Vec<crate::needs::types::CategoryView>,
+    /// (id, title, category code)
+    pub needs: Vec<(i64, String, String)>,
+    pub deliberations: Vec<(i64, String)>,
+    pub surveys: Vec<(i64, String)>,
+}
+
+/// A community's accepted and not accepted projects with their satisfaction, for anyone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicSummary {
+    pub community_zh: String,
+    pub community_en: String,
+    pub accepted: Vec<ProjectCard>,
+    pub not_accepted: Vec<ProjectCard>,
+}
+
+/// Before or after the work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PhotoPhase {
+    Before,
+    After,
+}
+
+impl PhotoPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhotoPhase::Before => "before",
+            PhotoPhase::After => "after",
+        }
+    }
 }

@@ -88,6 +88,10 @@ fn Frame() -> impl IntoView {
                         <Route path=path!("surveys/:id") view={leptos_router::Lazy::<crate::surveys::pages::SurveyRoute>::new()}/>
                         <Route path=path!("surveys/:id/results") view={leptos_router::Lazy::<crate::surveys::pages::ResultsRoute>::new()}/>
                         <Route path=path!("surveys/:id/desk") view={leptos_router::Lazy::<crate::surveys::pages::DeskRoute>::new()}/>
+                        <Route path=path!("projects") view={leptos_router::Lazy::<crate::projects::pages::ProjectsRoute>::new()}/>
+                        <Route path=path!("projects/new") view={leptos_router::Lazy::<crate::projects::pages::NewProjectRoute>::new()}/>
+                        <Route path=path!("projects/:id") view={leptos_router::Lazy::<crate::projects::pages::ProjectRoute>::new()}/>
+                        <Route path=path!("communities/:id/projects") view={leptos_router::Lazy::<crate::projects::pages::SummaryRoute>::new()}/>
                         <Route path=path!("records") view={leptos_router::Lazy::<crate::records::pages::RecordsRoute>::new()}/>
                         <Route path=path!("me") view={leptos_router::Lazy::<pages::MeRoute>::new()}/>
                         <Route path=path!("login") view={leptos_router::Lazy::<crate::account::pages::LoginRoute>::new()}/>

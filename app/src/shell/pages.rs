@@ -45,6 +45,7 @@ pub fn HomePage() -> impl IntoView {
                 <li>
                     <h3>{t!(i18n, home_loop_improve)}</h3>
                     <p>{t!(i18n, home_loop_improve_text)}</p>
+                    <p><A href="/projects" attr:data-testid="home-projects">{t!(i18n, nav_projects)}" →"</A></p>
                 </li>
             </ol>
         </section>
