@@ -35,6 +35,7 @@ const NO_FOREIGN_IDS: &[(&str, &str)] = &[
     ("activities/mine", "the caller's own household's sign-ups, roles and activities"),
     ("activities/volunteer_apply", "skills and availability, for the caller's own community"),
     ("timebank/mine", "the caller's own time bank"),
+    ("projects/summary", "public: a community's accepted and not accepted projects, for anyone (tested in tests/projects.rs)"),
     ("needs/list", "`category` only filters the caller's own community's list (another's category lists nothing)"),
 ];
 
@@ -282,6 +283,15 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
             .to_string()
         };
         let project_b = ok(&s, &mut worker_b, "projects/create", &[("spec", &project_spec(&[], &[], &[]))]).await.as_i64().unwrap();
+        let project_photo_b = ok(
+            &s,
+            &mut worker_b,
+            "projects/add_photo",
+            &[("id", &project_b.to_string()), ("after", "false"), ("data_b64", &STANDARD.encode(png()))],
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
         // A need of 翠苑 for the projects' control, which no other case changes.
         let mut conn = pool.acquire().await.unwrap();
         let need_a3 =
@@ -679,6 +689,14 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
             case("projects/milestone", Worker, "another community's project", &[("id", i(project_b)), ("idx", "0".into()), ("done", "true".into())]),
             case("projects/update", Worker, "another community's project", &[("id", i(project_b)), ("body", "进展".into())]),
             case("projects/follow", Resident, "another community's project", &[("id", i(project_b)), ("on", "true".into())]),
+            case("projects/form", Worker, "another community", &[("community_id", i(wending))]),
+            case(
+                "projects/add_photo",
+                Worker,
+                "another community's project",
+                &[("id", i(project_b)), ("after", "true".into()), ("data_b64", STANDARD.encode(png()))],
+            ),
+            case("projects/remove_photo", Worker, "a photo of another community's project", &[("photo_id", i(project_photo_b))]),
             case(
                 "projects/open_round",
                 Worker,

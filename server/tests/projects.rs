@@ -129,8 +129,54 @@ async fn a_project_goes_from_a_need_to_acceptance_by_its_residents_ratings() {
         assert_eq!(scalar(&db, "SELECT COUNT(*) FROM events WHERE id > $1", 0).await, before, "{label}: nothing written");
         assert_eq!(need_status(&db, need).await, "published", "{label}: the refused project planned nothing");
 
+        // The editor offers the community's needs that may still be planned, nothing of 文鼎苑's.
+        let offered = |f: &ProjectForm| f.needs.iter().map(|(n, ..)| *n).collect::<Vec<_>>();
+        let form = pj::form(&db, &worker, None).await.unwrap();
+        assert!(offered(&form).contains(&need) && !offered(&form).contains(&unpublished) && !offered(&form).contains(&need_b), "{label}: {form:?}");
+        assert!(form.categories.iter().any(|c| c.code == "elderly"), "{label}");
+        refused(&format!("{label}: the editor for a resident"), pj::form(&db, &wang, None).await, E::Common(CommonError::Forbidden));
+        refused(&format!("{label}: the editor of 翠苑 for 文鼎苑's worker"), pj::form(&db, &other, Some(cuiyuan)).await, E::Common(CommonError::Forbidden));
+
         // The project: the need planned, its supporter (李强) following; another cannot take the need.
         let id = pj::create(&db, &worker, &plan(vec![need], vec![]), None).await.unwrap();
+        assert!(!offered(&pj::form(&db, &worker, None).await.unwrap()).contains(&need), "{label}: a need in a project is offered no more");
+        let need_page = app::needs::store::detail(&db, &li, need).await.unwrap();
+        assert_eq!(need_page.project, Some((id, "1幢楼道加装扶手".to_string())), "{label}: the need links its project");
+
+        // Photos before the work: workers add (the needs' pipeline: no EXIF) and remove; residents
+        // of the community see them, nobody else.
+        let blobs = app::infra::blobs::FsBlobStore { dir: common::temp_dir() };
+        let photo = pj::add_photo(&db, &blobs, &worker, id, PhotoPhase::Before, common::jpeg(40, 30)).await.unwrap();
+        refused(
+            &format!("{label}: a resident adds none"),
+            pj::add_photo(&db, &blobs, &li, id, PhotoPhase::After, common::jpeg(8, 8)).await,
+            E::Common(CommonError::Forbidden),
+        );
+        refused(
+            &format!("{label}: not an image"),
+            pj::add_photo(&db, &blobs, &worker, id, PhotoPhase::After, b"%PDF-1.7".to_vec()).await,
+            E::Photo(app::needs::error::NeedError::PhotoWrongType),
+        );
+        let key = photo.url.rsplit('/').next().unwrap().to_string();
+        let bytes = pj::photo_for(&db, &blobs, &li, &key).await.unwrap();
+        assert!(bytes.starts_with(&[0xFF, 0xD8]) && !bytes.windows(4).any(|w| w == b"Exif"), "{label}: stored without EXIF");
+        refused(&format!("{label}: 文鼎苑 sees no photo"), pj::photo_for(&db, &blobs, &other, &key).await.map(|_| ()), E::Common(CommonError::NotFound));
+        refused(&format!("{label}: 文鼎苑 removes none"), pj::remove_photo(&db, &blobs, &other, photo.id).await, E::Common(CommonError::NotFound));
+        let page = pj::detail(&db, &li, id).await.unwrap();
+        assert_eq!((page.before, page.after.len()), (vec![photo.clone()], 0), "{label}");
+        for _ in 1..pj::MAX_PHOTOS {
+            pj::add_photo(&db, &blobs, &worker, id, PhotoPhase::Before, common::jpeg(8, 8)).await.unwrap();
+        }
+        refused(
+            &format!("{label}: ten photos before"),
+            pj::add_photo(&db, &blobs, &worker, id, PhotoPhase::Before, common::jpeg(8, 8)).await,
+            E::Photo(app::needs::error::NeedError::TooManyPhotos { max: pj::MAX_PHOTOS }),
+        );
+        pj::add_photo(&db, &blobs, &worker, id, PhotoPhase::After, common::jpeg(8, 8)).await.unwrap();
+        pj::remove_photo(&db, &blobs, &worker, photo.id).await.unwrap();
+        refused(&format!("{label}: its file is gone too"), pj::photo_for(&db, &blobs, &li, &key).await.map(|_| ()), E::Common(CommonError::NotFound));
+        let page = pj::detail(&db, &li, id).await.unwrap();
+        assert_eq!((page.before.len(), page.after.len()), (pj::MAX_PHOTOS - 1, 1), "{label}");
         assert_eq!(need_status(&db, need).await, "planned", "{label}");
         refused(&format!("{label}: the need is taken"), pj::create(&db, &worker, &plan(vec![need], vec![]), None).await, E::NeedTaken { need });
         let seen = pj::detail(&db, &li, id).await.unwrap();
@@ -191,6 +237,10 @@ async fn a_project_goes_from_a_need_to_acceptance_by_its_residents_ratings() {
         assert_eq!((d.card.status, d.card.satisfied_permille), (Status::NotAccepted, Some(500)), "{label}");
         assert_eq!(need_status(&db, need).await, "planned", "{label}: not done");
         assert_eq!(d.rounds.iter().map(|r| r.accepted).collect::<Vec<_>>(), vec![Some(false)], "{label}");
+        // The public summary, for anyone: not accepted, with its satisfaction.
+        let public = pj::summary(&db, cuiyuan).await.unwrap();
+        let shown = |cards: &[ProjectCard]| cards.iter().map(|c| (c.id, c.satisfied_permille)).collect::<Vec<_>>();
+        assert_eq!((shown(&public.accepted), shown(&public.not_accepted)), (vec![], vec![(id, Some(500))]), "{label}");
 
         // Rectification, then a second round: three of three satisfied — accepted, in the close.
         refused(
@@ -241,5 +291,11 @@ async fn a_project_goes_from_a_need_to_acceptance_by_its_residents_ratings() {
         let list = pj::list(&db, &li, None).await.unwrap();
         assert_eq!(list.done.iter().map(|c| c.id).collect::<Vec<_>>(), vec![id], "{label}");
         assert!(pj::list(&db, &other, None).await.unwrap().done.is_empty(), "{label}: 文鼎苑 lists none of 翠苑's");
+        let public = pj::summary(&db, cuiyuan).await.unwrap();
+        assert_eq!((shown(&public.accepted), shown(&public.not_accepted)), (vec![(id, Some(1000))], vec![]), "{label}: accepted, 100% satisfied");
+        assert_eq!(public.community_zh, "翠苑社区", "{label}");
+        let public_b = pj::summary(&db, wending).await.unwrap();
+        assert!(public_b.accepted.is_empty() && public_b.not_accepted.is_empty(), "{label}: 文鼎苑's summary has none of 翠苑's");
+        refused(&format!("{label}: no such community"), pj::summary(&db, 999_999).await, E::Common(CommonError::NotFound));
     }
 }

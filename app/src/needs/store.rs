@@ -346,7 +346,10 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<NeedDetail, NeedE
     };
     // The project that took the need up (projects link their needs; a need is in one at most).
     let project: Option<(i64, String)> =
-        sqlx::query_as("SELECT p.id, p.title FROM project_needs l JOIN projects p ON p.id = l.project_id WHERE l.need_id = $1").bind(id).fetch_optional(&mut *conn).await?;
+        sqlx::query_as("SELECT p.id, p.title FROM project_needs l JOIN projects p ON p.id = l.project_id WHERE l.need_id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
     Ok(NeedDetail {
         project,
         summary,

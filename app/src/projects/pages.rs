@@ -146,10 +146,7 @@ pub fn ProjectPage() -> impl IntoView {
         round: ServerAction::new(),
     };
     let changed = (successes(acts.advance), successes(acts.milestone), successes(acts.update), successes(acts.follow), successes(acts.round));
-    let data = Resource::new(
-        move || (id(), changed.0.get(), changed.1.get(), changed.2.get(), changed.3.get(), changed.4.get()),
-        |(id, ..)| get_project(id),
-    );
+    let data = Resource::new(move || (id(), changed.0.get(), changed.1.get(), changed.2.get(), changed.3.get(), changed.4.get()), |(id, ..)| get_project(id));
     view! {
         <p><A href="/projects">{t!(i18n, pj_back)}</A></p>
         <Suspense fallback=|| ()>

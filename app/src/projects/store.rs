@@ -603,10 +603,11 @@ pub async fn form(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Proj
     .await?;
     let deliberations: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, title FROM deliberations WHERE community_id = $1 ORDER BY id DESC LIMIT 100").bind(community).fetch_all(&mut *conn).await?;
-    let surveys: Vec<(i64, String)> = sqlx::query_as("SELECT id, title FROM surveys WHERE community_id = $1 AND purpose <> 'acceptance' ORDER BY id DESC LIMIT 100")
-        .bind(community)
-        .fetch_all(&mut *conn)
-        .await?;
+    let surveys: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, title FROM surveys WHERE community_id = $1 AND purpose <> 'acceptance' ORDER BY id DESC LIMIT 100")
+            .bind(community)
+            .fetch_all(&mut *conn)
+            .await?;
     Ok(ProjectForm {
         community_id: community,
         categories: categories.into_iter().map(|(id, code, name_zh, name_en)| crate::needs::types::CategoryView { id, code, name_zh, name_en }).collect(),
@@ -651,7 +652,14 @@ async fn photos_of(conn: &mut AnyConnection, id: i64, phase: PhotoPhase) -> Resu
 /// A worker adds a photo of before or after the work: the needs' photo pipeline checks the bytes
 /// and writes the image anew (upright, at most 2048 px, no EXIF); the row and the file are written
 /// together (if the file cannot be stored, no row remains).
-pub async fn add_photo(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p: &Principal, id: i64, phase: PhotoPhase, raw: Vec<u8>) -> Result<crate::ui::photo::Photo, E> {
+pub async fn add_photo(
+    db: &Db,
+    blobs: &dyn crate::infra::blobs::BlobStore,
+    p: &Principal,
+    id: i64,
+    phase: PhotoPhase,
+    raw: Vec<u8>,
+) -> Result<crate::ui::photo::Photo, E> {
     use crate::needs::error::NeedError;
     let count = || sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM project_photos WHERE project_id = $1 AND phase = $2").bind(id).bind(phase.as_str());
     let full = |n: i64| if n >= MAX_PHOTOS as i64 { Err(E::Photo(NeedError::TooManyPhotos { max: MAX_PHOTOS })) } else { Ok(()) };
@@ -681,7 +689,8 @@ pub async fn add_photo(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p: &
     .bind(now_ms())
     .fetch_one(&mut *tx)
     .await?;
-    events::append(&mut tx, &event(&row, "project.photo_added", Some(p.user_id), false, serde_json::json!({ "photo": photo_id, "phase": phase.as_str() }))).await?;
+    events::append(&mut tx, &event(&row, "project.photo_added", Some(p.user_id), false, serde_json::json!({ "photo": photo_id, "phase": phase.as_str() })))
+        .await?;
     blobs.put(&key, photo.jpeg).await.map_err(|e| {
         tracing::error!(error = %e, "storing a photo failed");
         E::Common(CommonError::Internal)
