@@ -2,6 +2,7 @@
 import { expect, Browser, Page } from "@playwright/test";
 import * as fs from "fs";
 import * as path from "path";
+import * as zlib from "zlib";
 
 const seen = new WeakMap<Page, string[]>();
 
@@ -118,4 +119,40 @@ export function brings(url: string, modules: string[], prefix: string): boolean 
       const [a, b] = part.split("-").map(Number);
       return a <= i && i <= (b ?? a);
     });
+}
+
+/** A PNG of `w`×`h` (smooth colours: small on disk, large in pixels), written with Node's zlib. */
+export function bigPng(w: number, h: number): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b: Buffer) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(w, 0);
+  header.writeUInt32BE(h, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    const at = y * (w * 3 + 1);
+    for (let x = 0; x < w; x++) {
+      rows[at + 1 + x * 3] = (x * 255) / w;
+      rows[at + 2 + x * 3] = (y * 255) / h;
+      rows[at + 3 + x * 3] = 128;
+    }
+  }
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", zlib.deflateSync(rows, { level: 6 })), chunk("IEND", Buffer.alloc(0))]);
 }

@@ -1,10 +1,9 @@
 // 问需 on two phones in Chinese: a resident sees similar needs while typing, keeps the draft through
 // a lost connection and submits; a community worker publishes it and answers; the resident sees
 // the unread badge, the notification and the new status.
-import { hydrated, phone } from "./helpers";
+import { bigPng, hydrated, phone } from "./helpers";
 import { test, expect, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import * as zlib from "zlib";
 
 async function axe(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
@@ -122,42 +121,6 @@ test("propose with similar needs and a kept draft; a worker publishes and answer
   await expect(resident.getByTestId("needs-list")).toContainText("5幢也想加装电梯");
   await axe(resident);
 });
-
-/** A PNG of `w`×`h` (smooth colours: small on disk, large in pixels), written with Node's zlib. */
-function bigPng(w: number, h: number): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (b: Buffer) => {
-    let c = 0xffffffff;
-    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const sum = Buffer.alloc(4);
-    sum.writeUInt32BE(crc(body));
-    return Buffer.concat([len, body, sum]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(w, 0);
-  header.writeUInt32BE(h, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  const rows = Buffer.alloc((w * 3 + 1) * h);
-  for (let y = 0; y < h; y++) {
-    const at = y * (w * 3 + 1);
-    for (let x = 0; x < w; x++) {
-      rows[at + 1 + x * 3] = (x * 255) / w;
-      rows[at + 2 + x * 3] = (y * 255) / h;
-      rows[at + 3 + x * 3] = 128;
-    }
-  }
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", zlib.deflateSync(rows, { level: 6 })), chunk("IEND", Buffer.alloc(0))]);
-}
 
 /** Width and height of a JPEG, from its start-of-frame segment. */
 function jpegSize(b: Buffer): [number, number] {

@@ -2,8 +2,12 @@
 // households with double entry; a resident answers on his phone, one question per screen; an
 // elder's paper form is keyed by two workers and counts once both keyings match; the survey
 // closes and the results are the same figures for the worker (with the written answers) and the
-// resident (without them, until moderated).
-import { hydrated, phone } from "./helpers";
+// resident (without them, until moderated). Then 项目: the worker makes a project of the elevator
+// need and its deliberation (informed by the survey), starts it, adds a photo and marks a
+// milestone done — the need's supporter hears of it —, completes it and opens a rating round; two
+// residents rate it on their phones, the round closes, the project is accepted, the need is done
+// and the community's public summary (no login) shows it with its satisfaction.
+import { bigPng, hydrated, phone } from "./helpers";
 import { test, expect, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 
@@ -12,8 +16,8 @@ async function axe(page: Page) {
   expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(" ")}`)).toEqual([]);
 }
 
-test("a needs-research survey answered on a phone and on paper keyed twice, closed, with its results", async ({ browser }) => {
-  test.setTimeout(240_000);
+test("a needs-research survey answered on a phone and on paper keyed twice, then a project from a need rated by its residents", async ({ browser }) => {
+  test.setTimeout(480_000);
   const worker = await phone(browser, "13800000020"); // 刘社工, 翠苑社区
   await worker.goto("/surveys");
   await hydrated(worker);
@@ -114,4 +118,121 @@ test("a needs-research survey answered on a phone and on paper keyed twice, clos
   await liu.goto("/surveys");
   await hydrated(liu);
   await expect(liu.getByTestId("surveys-closed")).toContainText("1幢居家养老需求调研");
+
+  // ---- 项目: from the elevator need and its deliberation, informed by the survey ----
+  await worker.goto("/needs");
+  await hydrated(worker);
+  await worker.getByTestId("need-card").filter({ hasText: "3幢加装电梯" }).getByRole("link").first().click();
+  await expect(worker).toHaveURL(/\/needs\/\d+$/);
+  const needPath = new URL(worker.url()).pathname;
+  await hydrated(worker);
+  await worker.getByTestId("need-to-project").click();
+  await expect(worker).toHaveURL(/\/projects\/new\?need=\d+$/);
+  await hydrated(worker);
+  await expect(worker.getByTestId("p-title")).toHaveValue("3幢加装电梯");
+  await expect(worker.getByTestId("p-needs").getByLabel(/3幢加装电梯/)).toBeChecked();
+  await worker.getByTestId("p-description").fill("3幢加装一部电梯，费用按楼层分摊，政府补助一部分。");
+  await worker.getByTestId("p-budget").fill("480000");
+  await worker.getByTestId("p-funding").fill("业主分摊和政府补助");
+  await worker.getByTestId("p-contractor").fill("杭州某电梯公司");
+  await worker.getByTestId("p-delibs").getByLabel(/3幢加装电梯/).check();
+  await worker.getByTestId("p-surveys").getByLabel(/1幢居家养老需求调研/).check();
+  await worker.getByTestId("p-min").fill("2");
+  await axe(worker);
+  await worker.getByTestId("p-create").click();
+  await expect(worker).toHaveURL(/\/projects\/\d+$/);
+  const projectPath = new URL(worker.url()).pathname;
+  await hydrated(worker);
+  await expect(worker.getByTestId("project-status")).toHaveText("已立项");
+  await expect(worker.getByTestId("project-progress")).toHaveText("进度 0%");
+  await expect(worker.getByTestId("project-budget")).toHaveText("¥480,000.00");
+  await expect(worker.getByTestId("project-needs")).toContainText("3幢加装电梯");
+  await expect(worker.getByTestId("project-deliberations")).toContainText("3幢加装电梯");
+  await axe(worker);
+  await worker.getByTestId("project-step").click(); // 开工
+  await expect(worker.getByTestId("project-status")).toHaveText("施工中");
+  await worker.getByTestId("before-photo-input").setInputFiles({ name: "施工前.png", mimeType: "image/png", buffer: bigPng(640, 480) });
+  await expect(worker.getByTestId("before-photo")).toHaveCount(1);
+  await worker.getByTestId("milestone-0-toggle").click();
+  await expect(worker.getByTestId("project-progress")).toHaveText("进度 50%");
+  await expect(worker.getByTestId("milestone-0")).toContainText("完成");
+  await axe(worker);
+
+  // 陈志愿 supports the need: he follows the project and its news reaches him (one digest a day).
+  const chen = await phone(browser, "13800000010");
+  await expect(async () => {
+    await chen.goto("/notifications");
+    await hydrated(chen);
+    await expect(chen.getByTestId("notification").filter({ hasText: "您关注的项目「3幢加装电梯」" })).toHaveCount(1, { timeout: 2000 });
+  }).toPass({ timeout: 120_000, intervals: [5_000] });
+  await axe(chen);
+  await chen.getByTestId("notification").filter({ hasText: "您关注的项目「3幢加装电梯」" }).getByRole("link").click();
+  await expect(chen).toHaveURL(projectPath);
+  await hydrated(chen);
+  await expect(chen.getByTestId("project-news")).toContainText("节点完成：开工");
+  await expect(chen.getByTestId("project-follow")).toHaveText("取消关注");
+  await expect(chen.getByTestId("project-worker")).toHaveCount(0);
+  await axe(chen);
+
+  // Completed (asked twice), then a rating round of the whole community.
+  await worker.getByTestId("milestone-1-toggle").click();
+  await expect(worker.getByTestId("project-progress")).toHaveText("进度 100%");
+  await worker.getByTestId("project-step").click(); // 报告完工
+  await worker.getByTestId("project-step-yes").click();
+  await expect(worker.getByTestId("project-status")).toHaveText("已完工");
+  await axe(worker);
+  await worker.getByTestId("round-open").click();
+  await expect(worker.getByTestId("project-status")).toHaveText("评价中");
+  await expect(worker.getByTestId("project-rating")).toBeVisible();
+
+  // Two residents rate on their phones: overall and each aspect, one per screen.
+  for (const [page, stars] of [[liu, [5, 4, 4, 5]], [chen, [4, 5, 3, 4]]] as [Page, number[]][]) {
+    await page.goto("/projects");
+    await hydrated(page);
+    await expect(page.getByTestId("projects-rating")).toContainText("3幢加装电梯");
+    await axe(page);
+    await page.getByTestId("projects-rating").getByTestId("project-rate").click();
+    await expect(page).toHaveURL(/\/surveys\/\d+$/);
+    await hydrated(page);
+    for (let q = 0; q < stars.length; q++) {
+      await page.getByTestId(`a-q${q}-s${stars[q]}`).click();
+      await page.getByTestId(q + 1 < stars.length ? "survey-next" : "survey-submit").click();
+    }
+    await expect(page.getByTestId("survey-done")).toContainText("已提交，谢谢您！");
+  }
+  const roundPath = new URL(chen.url()).pathname;
+
+  // The round closes: both satisfied, 2 raters at least — accepted; the need is done.
+  await worker.goto(roundPath);
+  await hydrated(worker);
+  await worker.getByTestId("survey-close").click();
+  await worker.getByTestId("survey-close-yes").click();
+  await expect(worker.getByTestId("survey-results-link")).toBeVisible();
+  await chen.goto(`${roundPath}/results`);
+  await hydrated(chen);
+  await expect(chen.getByTestId("acceptance-verdict")).toHaveText("验收通过");
+  await expect(chen.getByTestId("result-q0-average")).toHaveText("平均 4.50 星");
+  await axe(chen);
+  await chen.goto(projectPath);
+  await hydrated(chen);
+  await expect(chen.getByTestId("project-status")).toHaveText("验收通过");
+  await expect(chen.getByTestId("project-satisfaction")).toHaveText("满意率 100.0%");
+  await expect(chen.getByTestId("project-rounds")).toContainText("第 1 轮评价 · 通过");
+  await chen.goto(needPath);
+  await hydrated(chen);
+  await expect(chen.getByTestId("need-status")).toHaveText("已完成");
+  await expect(chen.getByTestId("need-project")).toContainText("3幢加装电梯");
+
+  // The public summary, read without logging in.
+  await chen.goto("/projects");
+  await hydrated(chen);
+  await expect(chen.getByTestId("projects-done")).toContainText("3幢加装电梯");
+  const summaryHref = await chen.getByTestId("project-summary-link").getAttribute("href");
+  const stranger = await (await browser.newContext()).newPage();
+  await stranger.goto(summaryHref!);
+  await hydrated(stranger);
+  await expect(stranger.getByRole("heading", { level: 1 })).toHaveText("翠苑社区：项目验收公示");
+  const shown = stranger.getByTestId("summary-accepted").getByTestId("summary-project").filter({ hasText: "3幢加装电梯" });
+  await expect(shown).toContainText("满意率 100.0%");
+  await axe(stranger);
 });

@@ -9,6 +9,7 @@ use app::account::session::{self as session, ACCESS_COOKIE, AccessClaims, REFRES
 use app::infra::AppContext;
 use app::infra::blobs::FsBlobStore;
 use app::infra::sms::{DevSink, HttpGateway, SmsError, SmsGateway};
+use app::kernel::csv::Encoding;
 use app::ui::prefs::{ELDERLY_COOKIE, LANG_COOKIE, PREF_MAX_AGE_SECS, safe_back_path};
 use axum::{
     Form, Router,
@@ -152,6 +153,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/media/projects/{key}", get(project_photo))
         .route("/services/bookings/{id}/calendar.ics", get(booking_calendar))
         .route("/activities/export.csv", get(activities_export))
+        .route("/surveys/{id}/export.csv", get(survey_export))
         .route("/records/v1/events", get(pull_records))
         .route("/open-data/{district}/{community}/results", get(open_results))
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
@@ -274,24 +276,46 @@ struct ExportQuery {
 /// A worker's export of participants and verified hours (`?from=YYYY-MM-DD&to=YYYY-MM-DD&encoding=utf8|gbk`):
 /// CSV, UTF-8 with a BOM or GBK. Not logged in: to the login page; not a worker: 404.
 async fn activities_export(State(state): State<AppState>, Query(q): Query<ExportQuery>, headers: HeaderMap) -> Response {
-    use app::activities::store::{Encoding, export};
     let Ok(p) = session::principal_from_access(&state.db, &state.app.keys, &headers).await else {
         return (StatusCode::SEE_OTHER, [(header::LOCATION, HeaderValue::from_static("/login?next=/activities/review"))]).into_response();
     };
-    let (encoding, charset) = if q.encoding.as_deref() == Some("gbk") { (Encoding::Gbk, "GBK") } else { (Encoding::Utf8, "utf-8") };
-    match export(&state.db, &p, None, &q.from, &q.to, encoding).await {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_str(&format!("text/csv; charset={charset}")).unwrap_or(HeaderValue::from_static("text/csv"))),
-                (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"linli-activities.csv\"")),
-                (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-            ],
-            bytes,
-        )
-            .into_response(),
+    let encoding = Encoding::from_param(q.encoding.as_deref());
+    match app::activities::store::export(&state.db, &p, None, &q.from, &q.to, encoding).await {
+        Ok(bytes) => csv_file(bytes, encoding, "linli-activities.csv"),
         Err(app::activities::error::ActivityError::Common(app::kernel::error::CommonError::InvalidInput)) => StatusCode::BAD_REQUEST.into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+#[derive(Deserialize)]
+struct EncodingQuery {
+    encoding: Option<String>,
+}
+
+/// A survey's responses as a spreadsheet, for the workers of its community; 404 for anyone else.
+async fn survey_export(State(state): State<AppState>, Path(id): Path<i64>, Query(q): Query<EncodingQuery>, headers: HeaderMap) -> Response {
+    let Ok(p) = session::principal_from_access(&state.db, &state.app.keys, &headers).await else {
+        let next = format!("/login?next=/surveys/{id}/results");
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, HeaderValue::from_str(&next).unwrap_or(HeaderValue::from_static("/login")))]).into_response();
+    };
+    let encoding = Encoding::from_param(q.encoding.as_deref());
+    match app::surveys::store::export(&state.db, &p, id, encoding).await {
+        Ok(bytes) => csv_file(bytes, encoding, &format!("linli-survey-{id}.csv")),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A CSV download (private: never cached).
+fn csv_file(bytes: Vec<u8>, encoding: Encoding, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_str(&format!("text/csv; charset={}", encoding.charset())).unwrap_or(HeaderValue::from_static("text/csv"))),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).unwrap_or(HeaderValue::from_static("attachment"))),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

@@ -7,6 +7,7 @@ pub mod bench_bookings;
 pub mod bench_data;
 pub mod bench_load;
 pub mod bench_records;
+pub mod bench_responses;
 pub mod bench_signups;
 pub mod config;
 pub mod http;

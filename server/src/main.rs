@@ -13,6 +13,9 @@ const USAGE: &str = "usage: server <command>\n\n\
   bench-ballots [VOTERS SECONDS]\n\
                    measure ballots/s at 64 concurrent voters (default 640 voters, 20 s) against a\n\
                    bare insert loop on the same database (DATABASE_URL), and print the figures\n\
+  bench-responses [RESPONDENTS SECONDS]\n\
+                   measure survey responses/s at 64 concurrent respondents (default 640, 20 s)\n\
+                   against a bare insert loop on the same database (DATABASE_URL)\n\
   bench-bookings [RESIDENTS SECONDS]\n\
                    a booking rush (64 concurrent residents, one session of 50 places, each\n\
                    resident once) then many sessions for SECONDS (default 640 residents, 20 s),\n\
@@ -46,6 +49,10 @@ async fn main() -> ExitCode {
         Some("bench-ballots") => {
             let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
             bench_ballots(n(1, 640), n(2, 20) as u64).await
+        }
+        Some("bench-responses") => {
+            let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+            bench_responses(n(1, 640), n(2, 20) as u64).await
         }
         Some("bench-bookings") => {
             let n = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
@@ -125,6 +132,23 @@ async fn bench_ballots(voters: usize, seconds: u64) -> Result<(), AnyError> {
         r.ballots_per_sec() / r.inserts_per_sec()
     );
     tracing::info!(?r, "ballot benchmark");
+    Ok(())
+}
+
+async fn bench_responses(respondents: usize, seconds: u64) -> Result<(), AnyError> {
+    let config = Config::from_env()?;
+    let r = server::bench_responses::run(config, respondents, seconds).await?;
+    println!(
+        "| {} | {:.0} | {:.1} ms | {:.1} ms | {} | {:.0} | {:.2} |",
+        r.backend,
+        r.responses_per_sec(),
+        r.p50_ms,
+        r.p99_ms,
+        r.errors,
+        r.inserts_per_sec(),
+        r.responses_per_sec() / r.inserts_per_sec()
+    );
+    tracing::info!(?r, "survey response benchmark");
     Ok(())
 }
 

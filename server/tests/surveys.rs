@@ -51,6 +51,7 @@ fn survey(purpose: Purpose, unit: VoteUnit, anonymous: bool, double_entry: bool,
         closes_at: now + 86_400_000,
         questions,
         rule: None,
+        need_ids: vec![],
     }
 }
 
@@ -101,8 +102,21 @@ async fn a_research_survey_takes_app_answers_and_paper_forms_keyed_twice() {
         refused(&format!("{label}: one option"), sv::create(&db, &w1, &bad, None).await, E::Settings(SurveyProblem::Options { question: 0 }));
         let owners = NewSurvey { unit: VoteUnit::Owner, ..form.clone() };
         refused(&format!("{label}: per home"), sv::create(&db, &w1, &owners, None).await, E::Settings(SurveyProblem::Unit));
+        // It may inform needs of its own community only.
+        let need_of = |title: &'static str| {
+            let db = db.clone();
+            async move { count(&db, &format!("SELECT id FROM needs WHERE title = '{title}' AND $1 = $1"), 0).await }
+        };
+        let (elevator, lights) = (need_of("3幢加装电梯").await, need_of("小区路灯不亮").await);
+        let foreign = NewSurvey { need_ids: vec![elevator, lights], ..form.clone() };
+        refused(&format!("{label}: another community's need"), sv::create(&db, &w1, &foreign, None).await, E::Common(CommonError::NotFound));
         assert_eq!(all_events(&db).await, before, "{label}: nothing written");
+        let form = NewSurvey { need_ids: vec![elevator], ..form };
         let id = sv::create(&db, &w1, &form, None).await.unwrap();
+        assert_eq!(sv::detail(&db, &wang, id).await.unwrap().needs, vec![(elevator, "3幢加装电梯".to_string())], "{label}: the need it informs");
+        let need_page = app::needs::store::detail(&db, &wang, elevator).await.unwrap();
+        assert_eq!(need_page.surveys, vec![(id, "小区需求调研".to_string())], "{label}: and the need names the survey");
+        assert!(sv::form(&db, &w1, None).await.unwrap().needs.iter().any(|(n, _)| *n == elevator), "{label}: the builder offers it");
 
         // Another community sees nothing of it.
         refused(&format!("{label}: 文鼎苑 resident"), sv::detail(&db, &zhao, id).await, E::Common(CommonError::NotFound));
@@ -200,6 +214,22 @@ async fn a_research_survey_takes_app_answers_and_paper_forms_keyed_twice() {
         assert_eq!(r.questions[3].texts, vec!["需要老年食堂".to_string()], "{label}: workers read the texts");
         let seen = sv::results_of(&db, &zhang, id).await.unwrap();
         assert!(seen.questions[3].texts.is_empty() && seen.responses == 2, "{label}: residents see no text before moderation");
+
+        // The spreadsheet, for workers of the community: one line per response, whose and how.
+        use app::kernel::csv::Encoding;
+        let utf8 = sv::export(&db, &w1, id, Encoding::Utf8).await.unwrap();
+        assert!(utf8.starts_with(&[0xEF, 0xBB, 0xBF]), "{label}: a BOM");
+        let text = String::from_utf8(utf8[3..].to_vec()).unwrap();
+        let lines: Vec<&str> = text.trim_end().split("\r\n").collect();
+        assert_eq!(lines.len(), 3, "{label}: {text}");
+        assert!(lines[0].starts_with("序号,答卷人,渠道,1. ") && lines[0].contains(",4. "), "{label}: {}", lines[0]);
+        assert!(lines.iter().any(|l| l.contains(",手机,") && l.contains("需要老年食堂")), "{label}: 王芳 in the app: {text}");
+        assert!(lines.iter().any(|l| l.contains(",纸质,") && l.contains(",4,")), "{label}: 李强 on paper, 4 stars: {text}");
+        let gbk = sv::export(&db, &w1, id, Encoding::Gbk).await.unwrap();
+        assert!(std::str::from_utf8(&gbk).is_err(), "{label}: really GBK");
+        assert_eq!(encoding_rs::GBK.decode(&gbk).0, text, "{label}: the same in GBK");
+        refused(&format!("{label}: a resident exports nothing"), sv::export(&db, &zhang, id, Encoding::Utf8).await, E::Common(CommonError::Forbidden));
+        refused(&format!("{label}: 文鼎苑 exports nothing"), sv::export(&db, &other, id, Encoding::Utf8).await, E::Common(CommonError::NotFound));
     }
 }
 
@@ -268,8 +298,10 @@ async fn an_anonymous_satisfaction_survey_closes_once_with_one_official_record_a
         assert_eq!(sv::detail(&db, &wang, id).await.unwrap().mine, None, "{label}");
         // Nothing a worker reads names a respondent.
         let names: Vec<String> = sqlx::query_scalar("SELECT display_name FROM users WHERE display_name IS NOT NULL").fetch_all(db.pool()).await.unwrap();
+        let export = String::from_utf8(sv::export(&db, &worker, id, app::kernel::csv::Encoding::Utf8).await.unwrap()).unwrap();
+        assert!(export.contains("物业很负责") && !export.contains("答卷人"), "{label}: the answers, nobody's: {export}");
         let seen = format!(
-            "{:?} {:?} {:?} {record}",
+            "{:?} {:?} {:?} {record} {export}",
             sv::results_of(&db, &worker, id).await.unwrap(),
             sv::detail(&db, &worker, id).await.unwrap(),
             sv::disputes(&db, &worker, id).await.unwrap()

@@ -947,12 +947,7 @@ pub fn ReviewPage() -> impl IntoView {
                             <h2>{td_string!(l, act_export)}</h2>
                             <label>{td_string!(l, act_export_from)}<input type="date" name="from" required/></label>
                             <label>{td_string!(l, act_export_to)}<input type="date" name="to" required/></label>
-                            <fieldset>
-                                <legend>{td_string!(l, act_export_encoding)}</legend>
-                                <label class="choice"><input type="radio" name="encoding" value="utf8" checked/>{td_string!(l, act_export_utf8)}</label>
-                                <label class="choice"><input type="radio" name="encoding" value="gbk"/>{td_string!(l, act_export_gbk)}</label>
-                            </fieldset>
-                            <button type="submit" class="button secondary" data-testid="export-download">{td_string!(l, act_export_download)}</button>
+                            {crate::ui::widgets::csv_download(l)}
                         </form>
                         <form class="row card" data-testid="cap-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                             ev.prevent_default();

@@ -1463,17 +1463,7 @@ pub async fn finish(db: &Db, p: &Principal, id: i64, report: &str) -> Result<Act
 // ---------------------------------------------------------------------------------------------
 // Exports
 
-/// How an export is encoded: UTF-8 with a BOM (Excel reads it as UTF-8), or GBK (older Excel and
-/// the district's systems).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    Utf8,
-    Gbk,
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-}
+pub use crate::kernel::csv::Encoding;
 
 /// A worker's export of the activities of their community that started in `[from, to]` (days,
 /// Beijing): one line per participant with a place and per volunteer — the activity, the person,
@@ -1511,26 +1501,21 @@ pub async fn export(db: &Db, p: &Principal, community: Option<i64>, from: &str, 
     .bind(end)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = String::from("活动编号,活动,开始时间,姓名,房号,身份,签到,记录时长(小时),核定时长(小时)\r\n");
+    let mut csv = crate::kernel::csv::Csv::new(&["活动编号", "活动", "开始时间", "姓名", "房号", "身份", "签到", "记录时长(小时)", "核定时长(小时)"]);
     let when = |ms: i64| crate::time::ms_to_local(ms).replace('T', " ");
     let yes = |b: bool| if b { "是" } else { "否" };
     for (id, title, starts, name, unit, room, checked) in participants {
         let line =
             [id.to_string(), title, when(starts), name, format!("{unit}-{room}"), "参与者".into(), yes(checked.is_some()).into(), String::new(), String::new()];
-        out.push_str(&line.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        csv.line(&line);
     }
     for (id, title, starts, name, role, checked, recorded, verified) in volunteers {
         let h = |v: Option<i64>| v.map(crate::timebank::model::hours).unwrap_or_default();
         let line =
             [id.to_string(), title, when(starts), name, String::new(), format!("志愿者：{role}"), yes(checked.is_some()).into(), h(recorded), h(verified)];
-        out.push_str(&line.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        csv.line(&line);
     }
-    Ok(match encoding {
-        Encoding::Utf8 => format!("\u{feff}{out}").into_bytes(),
-        Encoding::Gbk => encoding_rs::GBK.encode(&out).0.into_owned(),
-    })
+    Ok(csv.encoded(encoding))
 }
 
 // ---------------------------------------------------------------------------------------------

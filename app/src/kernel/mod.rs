@@ -19,6 +19,7 @@
 //! knows no other capability.
 pub mod audience;
 pub mod capacity;
+pub mod csv;
 pub mod electorate;
 pub mod error;
 #[cfg(feature = "ssr")]

@@ -668,6 +668,11 @@ pub fn NeedPage(data: NeedData) -> impl IntoView {
                             {(d.is_author && n.status == Status::ChangesRequested).then(|| view! {
                                 <Resubmit d=d.clone() ctx=ctx action=resubmit/>
                             })}
+                            {(!d.surveys.is_empty()).then(|| view! {
+                                <p class="card" data-testid="need-surveys">{td_string!(l, needs_in_surveys)}" "
+                                    {d.surveys.clone().into_iter().map(|(sid, title)| view! { <A href=format!("/surveys/{sid}")>{title}</A>" " }).collect_view()}
+                                </p>
+                            })}
                             {d.project.clone().map(|(pid, title)| view! {
                                 <p class="card" data-testid="need-project">{td_string!(l, needs_in_project)}" "<A href=format!("/projects/{pid}")>{title}</A></p>
                             })}

@@ -350,8 +350,15 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<NeedDetail, NeedE
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
+    // The surveys asking about it.
+    let surveys: Vec<(i64, String)> =
+        sqlx::query_as("SELECT s.id, s.title FROM survey_needs l JOIN surveys s ON s.id = l.survey_id WHERE l.need_id = $1 ORDER BY s.id")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
     Ok(NeedDetail {
         project,
+        surveys,
         summary,
         body,
         place,

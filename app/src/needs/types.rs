@@ -104,6 +104,8 @@ pub struct NeedDetail {
     pub reasons: Vec<(i64, String)>,
     /// The project that took the need up: (id, title).
     pub project: Option<(i64, String)>,
+    /// The surveys asking about it: (id, title).
+    pub surveys: Vec<(i64, String)>,
 }
 
 /// An existing need like the one being typed.

@@ -339,6 +339,7 @@ pub async fn open_round(db: &Db, p: &Principal, id: i64, closes_at: i64, aspects
         closes_at,
         questions,
         rule: Some(row.rule),
+        need_ids: vec![],
     };
     let survey_id = crate::surveys::store::create_in(&mut tx, p, &survey, row.community).await.map_err(|e| match e {
         crate::surveys::error::SurveyError::Common(c) => E::Common(c),

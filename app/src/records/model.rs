@@ -146,9 +146,7 @@ pub fn classify(status: Option<u16>) -> Outcome {
 /// Open data as CSV (UTF-8 with a BOM, so that Excel reads the Chinese): one line per record —
 /// seq, time, kind, the subject's id, its title, and the record's data as JSON.
 pub fn results_csv(records: &[Envelope]) -> String {
-    fn field(s: &str) -> String {
-        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-    }
+    use crate::kernel::csv::field;
     let mut out = String::from("\u{feff}seq,occurred_at,kind,subject_id,title,data\r\n");
     for r in records {
         let subject = ["need_id", "deliberation_id"].iter().find_map(|k| r.data.get(*k).and_then(serde_json::Value::as_i64));

@@ -297,6 +297,12 @@ fn Survey(s: SurveyView, answer: ServerAction<AnswerSurvey>, close: ServerAction
             <p class="meta">{purpose_name(s.purpose, l)}" · "{window}</p>
             {(!s.intro.is_empty()).then(|| view! { <p class="need-body">{s.intro.clone()}</p> })}
             <p class="hint">{unit_note}{s.anonymous.then(|| format!(" {}", td_string!(l, sv_anonymous_note)))}</p>
+            {(!s.needs.is_empty()).then(|| view! {
+                <section class="card" data-testid="survey-needs">
+                    <h2>{td_string!(l, sv_needs)}</h2>
+                    <ul>{s.needs.clone().into_iter().map(|(id, title)| view! { <li><A href=format!("/needs/{id}")>{title}</A></li> }).collect_view()}</ul>
+                </section>
+            })}
             {reason.map(|r| view! { <p class="status status-wait" data-testid="survey-why-not">{r}</p> })}
             {(s.phase == SurveyPhase::Closed).then(|| view! {
                 <p><A href=format!("/surveys/{sid}/results") attr:class="button" attr:data-testid="survey-results-link">{td_string!(l, sv_results)}</A></p>
@@ -418,6 +424,15 @@ pub fn ResultsPage() -> impl IntoView {
 
 fn results_view(s: SurveyView, r: SurveyResult, l: Locale) -> impl IntoView {
     let live = r.closed_at.is_none();
+    let export = s.is_worker.then(|| {
+        view! {
+            <form class="form card works-early" method="get" action=format!("/surveys/{}/export.csv", s.id) data-testid="export-form">
+                <h2>{td_string!(l, sv_export)}</h2>
+                <p class="hint">{if s.anonymous { td_string!(l, sv_export_anonymous) } else { td_string!(l, sv_export_named) }}</p>
+                {crate::ui::widgets::csv_download(l)}
+            </form>
+        }
+    });
     view! {
         <Title text=td_string!(l, sv_results_of, title = s.title.clone()).to_string()/>
         <h1>{td_string!(l, sv_results_of, title = s.title.clone()).to_string()}</h1>
@@ -449,6 +464,7 @@ fn results_view(s: SurveyView, r: SurveyResult, l: Locale) -> impl IntoView {
                 </section>
             }
         }).collect_view()}
+        {export}
     }
 }
 
@@ -524,6 +540,7 @@ pub fn NewSurveyPage() -> impl IntoView {
     let purpose = RwSignal::new("research".to_string());
     let unit = RwSignal::new("person".to_string());
     let buildings: RwSignal<Vec<i64>> = RwSignal::new(Vec::new());
+    let needs: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
     let anonymous = RwSignal::new(false);
     let double_entry = RwSignal::new(false);
     let open_now = RwSignal::new(true);
@@ -552,6 +569,7 @@ pub fn NewSurveyPage() -> impl IntoView {
             closes_at,
             questions: drafts.with_untracked(|d| d.iter().map(|(_, q)| q.question()).collect()),
             rule: None,
+            need_ids: needs.get_untracked().iter().filter_map(|v| v.parse().ok()).collect(),
         };
         create.dispatch(CreateSurvey { spec: serde_json::to_string(&n).unwrap_or_default(), community_id: None });
     };
@@ -594,6 +612,18 @@ pub fn NewSurveyPage() -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </fieldset>
+                            {(!c.needs.is_empty()).then(|| {
+                                let choices = c.needs.iter().map(|(id, title)| crate::ui::widgets::Choice {
+                                    value: id.to_string(), label: format!("#{id} {title}"), testid: format!("s-need-{id}"),
+                                }).collect::<Vec<_>>();
+                                view! {
+                                    <fieldset data-testid="s-needs">
+                                        <legend>{td_string!(l, sv_needs)}</legend>
+                                        <p class="hint">{td_string!(l, sv_needs_hint)}</p>
+                                        <crate::ui::widgets::ChoiceList name="s-needs".into() choices=choices multi=true selected=needs/>
+                                    </fieldset>
+                                }
+                            })}
                             <label class="choice"><input type="checkbox" bind:checked=anonymous data-testid="s-anonymous"/>{td_string!(l, sv_anonymous)}</label>
                             <label class="choice"><input type="checkbox" bind:checked=double_entry data-testid="s-double"/>{td_string!(l, sv_double_entry)}</label>
                             <label class="choice"><input type="checkbox" bind:checked=open_now data-testid="s-open-now"/>{td_string!(l, sv_open_now_label)}</label>

@@ -162,6 +162,14 @@ pub async fn create_in(tx: &mut AnyConnection, p: &Principal, n: &NewSurvey, com
             return Err(E::Buildings);
         }
     }
+    let mut needs = n.need_ids.clone();
+    needs.sort_unstable();
+    needs.dedup();
+    for need in &needs {
+        if !crate::needs::public::belongs_to(&mut *tx, *need, community).await? {
+            return Err(CommonError::NotFound.into());
+        }
+    }
     let (min, min_pct) = rule.map(|r| r.min_raters.columns()).unwrap_or((None, None));
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO surveys (community_id, title, intro, purpose, unit, anonymous, double_entry, status, opens_at, closes_at, threshold_pct, min_raters, \
@@ -198,9 +206,12 @@ pub async fn create_in(tx: &mut AnyConnection, p: &Principal, n: &NewSurvey, com
     for b in &buildings {
         sqlx::query("INSERT INTO survey_buildings (survey_id, building_id) VALUES ($1, $2)").bind(id).bind(b).execute(&mut *tx).await?;
     }
+    for need in &needs {
+        sqlx::query("INSERT INTO survey_needs (survey_id, need_id) VALUES ($1, $2)").bind(id).bind(need).execute(&mut *tx).await?;
+    }
     let mut row = load(tx, id).await?.ok_or(CommonError::NotFound)?;
     let payload = serde_json::json!({ "purpose": n.purpose.as_str(), "unit": n.unit.as_str(), "buildings": buildings, "anonymous": n.anonymous,
-        "double_entry": n.double_entry, "opens_at": opens_at, "closes_at": n.closes_at, "questions": qs.len() });
+        "double_entry": n.double_entry, "opens_at": opens_at, "closes_at": n.closes_at, "questions": qs.len(), "needs": needs });
     events::append(tx, &event(&row, "survey.created", Some(p.user_id), false, payload)).await?;
     catch_up_in(tx, &mut row, now).await?;
     Ok(id)
@@ -430,7 +441,8 @@ pub async fn form(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Surv
     let community = worker_community(&mut conn, p, requested).await?;
     let buildings: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM buildings WHERE community_id = $1 ORDER BY name").bind(community).fetch_all(&mut *conn).await?;
-    Ok(SurveyForm { community_id: community, buildings })
+    let needs = crate::needs::public::open_needs(&mut conn, community, 100).await?;
+    Ok(SurveyForm { community_id: community, buildings, needs })
 }
 
 /// The worker's paper desk: every unit asked and where its paper form stands, the questions, the
@@ -511,6 +523,10 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<SurveyView, E> {
         can_answer: open && !units.is_empty(),
         mine,
         is_worker: acc.worker,
+        needs: sqlx::query_as("SELECT n.id, n.title FROM survey_needs l JOIN needs n ON n.id = l.need_id WHERE l.survey_id = $1 ORDER BY n.id")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?,
     })
 }
 
@@ -660,4 +676,55 @@ fn refusal(r: PaperRefusal) -> E {
         PaperRefusal::SameWorker => E::SameWorker,
         PaperRefusal::NotInDispute => E::NotInDispute,
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export
+
+/// A worker's spreadsheet of a survey's responses (`kernel::csv`): one line per counted response,
+/// one column per question — choices by their labels, stars as a number, texts as written. A
+/// named survey says whose response each is and through which channel; an anonymous one says
+/// nobody's (its lines come in the order of their keys, which tells nothing).
+pub async fn export(db: &Db, p: &Principal, id: i64, encoding: crate::kernel::csv::Encoding) -> Result<Vec<u8>, E> {
+    let mut conn = db.pool().acquire().await?;
+    let (row, acc) = access(&mut conn, p, id).await?;
+    require_worker(&acc)?;
+    let qs = questions(&mut conn, id).await?;
+    let stored: Vec<(String, String)> = sqlx::query_as("SELECT respondent_key, answers FROM survey_responses WHERE survey_id = $1 ORDER BY respondent_key")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut units: std::collections::HashMap<String, (String, Option<Channel>)> = std::collections::HashMap::new();
+    if let (false, Some(frozen)) = (row.anonymous, row.frozen) {
+        for (unit, label, channel, _) in electorate::desk_units(&mut conn, frozen).await? {
+            units.insert(unit.to_string(), (label, channel));
+        }
+    }
+    let mut header: Vec<String> = vec!["序号".into()];
+    if !row.anonymous {
+        header.extend(["答卷人".to_string(), "渠道".to_string()]);
+    }
+    header.extend(qs.iter().enumerate().map(|(i, q)| format!("{}. {}", i + 1, q.prompt)));
+    let mut csv = crate::kernel::csv::Csv::new(&header);
+    for (n, (key, answers)) in stored.iter().enumerate() {
+        let Some(answers) = decode(answers) else { continue };
+        let mut line = vec![(n + 1).to_string()];
+        if !row.anonymous {
+            let (label, channel) = units.get(key).cloned().unwrap_or_default();
+            let channel = match channel {
+                Some(Channel::Paper) => "纸质",
+                Some(Channel::App) => "手机",
+                None => "",
+            };
+            line.extend([label, channel.to_string()]);
+        }
+        line.extend(qs.iter().zip(&answers).map(|(q, a)| match a {
+            Answer::Skipped => String::new(),
+            Answer::Choice(c) => c.iter().filter_map(|o| q.options.get(*o as usize).cloned()).collect::<Vec<_>>().join("；"),
+            Answer::Stars(s) => s.to_string(),
+            Answer::Text(t) => t.clone(),
+        }));
+        csv.line(&line);
+    }
+    Ok(csv.encoded(encoding))
 }

@@ -21,6 +21,9 @@ pub struct NewSurvey {
     pub questions: Vec<Question>,
     /// Acceptance rounds only.
     pub rule: Option<AcceptanceRule>,
+    /// The needs of the community the survey should inform.
+    #[serde(default)]
+    pub need_ids: Vec<i64>,
 }
 
 /// A survey as its page shows it.
@@ -45,6 +48,8 @@ pub struct SurveyView {
     /// The asker's answer as stored (while open; also for anonymous surveys, through their key).
     pub mine: Option<Vec<Answer>>,
     pub is_worker: bool,
+    /// The needs it should inform: (id, title).
+    pub needs: Vec<(i64, String)>,
 }
 
 /// What a response's sender is told.
@@ -115,6 +120,8 @@ pub struct SurveyList {
 pub struct SurveyForm {
     pub community_id: i64,
     pub buildings: Vec<(i64, String)>,
+    /// The community's open needs a survey may inform: (id, title).
+    pub needs: Vec<(i64, String)>,
 }
 
 /// Where a unit's paper form stands, as the desk shows it.

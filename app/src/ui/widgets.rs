@@ -118,3 +118,16 @@ pub fn ChoiceList(name: String, choices: Vec<Choice>, multi: bool, selected: RwS
         })
         .collect_view()
 }
+
+/// The file-encoding choice and the download button of a CSV export form (`kernel::csv`): the form
+/// is a plain GET, so it works before the page is live.
+pub fn csv_download(l: Locale) -> impl IntoView {
+    view! {
+        <fieldset>
+            <legend>{td_string!(l, act_export_encoding)}</legend>
+            <label class="choice"><input type="radio" name="encoding" value="utf8" checked/>{td_string!(l, act_export_utf8)}</label>
+            <label class="choice"><input type="radio" name="encoding" value="gbk"/>{td_string!(l, act_export_gbk)}</label>
+        </fieldset>
+        <button type="submit" class="button secondary" data-testid="export-download">{td_string!(l, act_export_download)}</button>
+    }
+}
