@@ -56,58 +56,70 @@ fn Frame() -> impl IntoView {
                     // Shown until the page is live (style: `html:not([data-hydrated])`): until then
                     // only the forms marked `works-early` (plain posts) can be used.
                     <p class="booting" role="status" data-testid="booting">{t!(i18n, booting)}</p>
-                    <ErrorBoundary fallback=|_errors| view! { <pages::ErrorPage/> }>
-                    <Routes fallback=|| view! { <pages::NotFound/> }>
-                        <Route path=path!("") view=pages::HomePage/>
-                        <Route path=path!("deliberations") view={leptos_router::Lazy::<crate::deliberation::pages::DeliberationsRoute>::new()}/>
-                        <Route path=path!("deliberations/new") view={leptos_router::Lazy::<crate::deliberation::pages::NewDeliberationRoute>::new()}/>
-                        <Route path=path!("deliberations/:id") view={leptos_router::Lazy::<crate::deliberation::pages::DeliberationRoute>::new()}/>
-                        <Route path=path!("deliberations/:id/result") view={leptos_router::Lazy::<crate::deliberation::pages::ResultRoute>::new()}/>
-                        <Route path=path!("deliberations/:id/desk") view={leptos_router::Lazy::<crate::deliberation::pages::DeskRoute>::new()}/>
-                        <Route path=path!("services") view={leptos_router::Lazy::<crate::services::pages::ServicesRoute>::new()}/>
-                        <Route path=path!("services/mine") view={leptos_router::Lazy::<crate::services::pages::MyBookingsRoute>::new()}/>
-                        <Route path=path!("services/new") view={leptos_router::Lazy::<crate::services::worker::ServiceEditorRoute>::new()}/>
-                        <Route path=path!("services/settings") view={leptos_router::Lazy::<crate::services::worker::ServiceSettingsRoute>::new()}/>
-                        <Route path=path!("services/calendar") view={leptos_router::Lazy::<crate::services::desk::CalendarRoute>::new()}/>
-                        <Route path=path!("services/stats") view={leptos_router::Lazy::<crate::services::worker::ServiceStatsRoute>::new()}/>
-                        <Route path=path!("services/:id/edit") view={leptos_router::Lazy::<crate::services::worker::ServiceEditorRoute>::new()}/>
-                        <Route path=path!("services/:id") view={leptos_router::Lazy::<crate::services::pages::ServiceRoute>::new()}/>
-                        <Route path=path!("services/bookings/:id") view={leptos_router::Lazy::<crate::services::pages::BookingRoute>::new()}/>
-                        <Route path=path!("services/sessions/:id/desk") view={leptos_router::Lazy::<crate::services::pages::CheckInRoute>::new()}/>
-                        <Route path=path!("services/sessions/:id/roster") view={leptos_router::Lazy::<crate::services::desk::RosterRoute>::new()}/>
-                        <Route path=path!("activities") view={leptos_router::Lazy::<crate::activities::pages::ActivitiesRoute>::new()}/>
-                        <Route path=path!("activities/new") view={leptos_router::Lazy::<crate::activities::pages::EditorRoute>::new()}/>
-                        <Route path=path!("activities/volunteer") view={leptos_router::Lazy::<crate::activities::pages::VolunteerRoute>::new()}/>
-                        <Route path=path!("activities/mine") view={leptos_router::Lazy::<crate::activities::pages::MineRoute>::new()}/>
-                        <Route path=path!("activities/review") view={leptos_router::Lazy::<crate::activities::pages::ReviewRoute>::new()}/>
-                        <Route path=path!("activities/:id") view={leptos_router::Lazy::<crate::activities::pages::ActivityRoute>::new()}/>
-                        <Route path=path!("activities/:id/edit") view={leptos_router::Lazy::<crate::activities::pages::EditorRoute>::new()}/>
-                        <Route path=path!("activities/:id/desk") view={leptos_router::Lazy::<crate::activities::pages::DeskRoute>::new()}/>
-                        <Route path=path!("surveys") view={leptos_router::Lazy::<crate::surveys::pages::SurveysRoute>::new()}/>
-                        <Route path=path!("surveys/new") view={leptos_router::Lazy::<crate::surveys::pages::NewSurveyRoute>::new()}/>
-                        <Route path=path!("surveys/:id") view={leptos_router::Lazy::<crate::surveys::pages::SurveyRoute>::new()}/>
-                        <Route path=path!("surveys/:id/results") view={leptos_router::Lazy::<crate::surveys::pages::ResultsRoute>::new()}/>
-                        <Route path=path!("surveys/:id/desk") view={leptos_router::Lazy::<crate::surveys::pages::DeskRoute>::new()}/>
-                        <Route path=path!("projects") view={leptos_router::Lazy::<crate::projects::pages::ProjectsRoute>::new()}/>
-                        <Route path=path!("projects/new") view={leptos_router::Lazy::<crate::projects::pages::NewProjectRoute>::new()}/>
-                        <Route path=path!("projects/:id") view={leptos_router::Lazy::<crate::projects::pages::ProjectRoute>::new()}/>
-                        <Route path=path!("communities/:id/projects") view={leptos_router::Lazy::<crate::projects::pages::SummaryRoute>::new()}/>
-                        <Route path=path!("records") view={leptos_router::Lazy::<crate::records::pages::RecordsRoute>::new()}/>
-                        <Route path=path!("me") view={leptos_router::Lazy::<pages::MeRoute>::new()}/>
-                        <Route path=path!("login") view={leptos_router::Lazy::<crate::account::pages::LoginRoute>::new()}/>
-                        <Route path=path!("worker") view={leptos_router::Lazy::<crate::account::worker::WorkerRoute>::new()}/>
-                        <Route path=path!("worker/needs") view={leptos_router::Lazy::<crate::needs::worker::QueueRoute>::new()}/>
-                        <Route path=path!("needs") view={leptos_router::Lazy::<crate::needs::pages::NeedsRoute>::new()}/>
-                        <Route path=path!("needs/new") view={leptos_router::Lazy::<crate::needs::pages::ProposeRoute>::new()}/>
-                        <Route path=path!("needs/:id") view={leptos_router::Lazy::<crate::needs::pages::NeedRoute>::new()}/>
-                        <Route path=path!("notifications") view={leptos_router::Lazy::<notices::NotificationsRoute>::new()}/>
-                    </Routes>
-                    </ErrorBoundary>
+                    <Pages/>
                 </main>
                 <TabBar/>
             </div>
         </Router>
     }
+}
+
+/// Every page: the router's routes, behind an error boundary. Erased to `AnyView`: hydrating the
+/// routes is then a boxed future on the heap. Inlined into the frame, its state took the WASM's
+/// stack frames past the 1 MiB stack (a "memory access out of bounds" on every page once the
+/// routes grew; `scripts/check_size.sh` now checks the largest frames).
+#[component]
+fn Pages() -> impl IntoView {
+    view! {
+        <ErrorBoundary fallback=|_errors| view! { <pages::ErrorPage/> }>
+        <Routes fallback=|| view! { <pages::NotFound/> }>
+            <Route path=path!("") view=pages::HomePage/>
+            <Route path=path!("deliberations") view={leptos_router::Lazy::<crate::deliberation::pages::DeliberationsRoute>::new()}/>
+            <Route path=path!("deliberations/new") view={leptos_router::Lazy::<crate::deliberation::pages::NewDeliberationRoute>::new()}/>
+            <Route path=path!("deliberations/:id") view={leptos_router::Lazy::<crate::deliberation::pages::DeliberationRoute>::new()}/>
+            <Route path=path!("deliberations/:id/result") view={leptos_router::Lazy::<crate::deliberation::pages::ResultRoute>::new()}/>
+            <Route path=path!("deliberations/:id/desk") view={leptos_router::Lazy::<crate::deliberation::pages::DeskRoute>::new()}/>
+            <Route path=path!("services") view={leptos_router::Lazy::<crate::services::pages::ServicesRoute>::new()}/>
+            <Route path=path!("services/mine") view={leptos_router::Lazy::<crate::services::pages::MyBookingsRoute>::new()}/>
+            <Route path=path!("services/new") view={leptos_router::Lazy::<crate::services::worker::ServiceEditorRoute>::new()}/>
+            <Route path=path!("services/settings") view={leptos_router::Lazy::<crate::services::worker::ServiceSettingsRoute>::new()}/>
+            <Route path=path!("services/calendar") view={leptos_router::Lazy::<crate::services::desk::CalendarRoute>::new()}/>
+            <Route path=path!("services/stats") view={leptos_router::Lazy::<crate::services::worker::ServiceStatsRoute>::new()}/>
+            <Route path=path!("services/:id/edit") view={leptos_router::Lazy::<crate::services::worker::ServiceEditorRoute>::new()}/>
+            <Route path=path!("services/:id") view={leptos_router::Lazy::<crate::services::pages::ServiceRoute>::new()}/>
+            <Route path=path!("services/bookings/:id") view={leptos_router::Lazy::<crate::services::pages::BookingRoute>::new()}/>
+            <Route path=path!("services/sessions/:id/desk") view={leptos_router::Lazy::<crate::services::pages::CheckInRoute>::new()}/>
+            <Route path=path!("services/sessions/:id/roster") view={leptos_router::Lazy::<crate::services::desk::RosterRoute>::new()}/>
+            <Route path=path!("activities") view={leptos_router::Lazy::<crate::activities::pages::ActivitiesRoute>::new()}/>
+            <Route path=path!("activities/new") view={leptos_router::Lazy::<crate::activities::pages::EditorRoute>::new()}/>
+            <Route path=path!("activities/volunteer") view={leptos_router::Lazy::<crate::activities::pages::VolunteerRoute>::new()}/>
+            <Route path=path!("activities/mine") view={leptos_router::Lazy::<crate::activities::pages::MineRoute>::new()}/>
+            <Route path=path!("activities/review") view={leptos_router::Lazy::<crate::activities::pages::ReviewRoute>::new()}/>
+            <Route path=path!("activities/:id") view={leptos_router::Lazy::<crate::activities::pages::ActivityRoute>::new()}/>
+            <Route path=path!("activities/:id/edit") view={leptos_router::Lazy::<crate::activities::pages::EditorRoute>::new()}/>
+            <Route path=path!("activities/:id/desk") view={leptos_router::Lazy::<crate::activities::pages::DeskRoute>::new()}/>
+            <Route path=path!("surveys") view={leptos_router::Lazy::<crate::surveys::pages::SurveysRoute>::new()}/>
+            <Route path=path!("surveys/new") view={leptos_router::Lazy::<crate::surveys::pages::NewSurveyRoute>::new()}/>
+            <Route path=path!("surveys/:id") view={leptos_router::Lazy::<crate::surveys::pages::SurveyRoute>::new()}/>
+            <Route path=path!("surveys/:id/results") view={leptos_router::Lazy::<crate::surveys::pages::ResultsRoute>::new()}/>
+            <Route path=path!("surveys/:id/desk") view={leptos_router::Lazy::<crate::surveys::pages::DeskRoute>::new()}/>
+            <Route path=path!("projects") view={leptos_router::Lazy::<crate::projects::pages::ProjectsRoute>::new()}/>
+            <Route path=path!("projects/new") view={leptos_router::Lazy::<crate::projects::pages::NewProjectRoute>::new()}/>
+            <Route path=path!("projects/:id") view={leptos_router::Lazy::<crate::projects::pages::ProjectRoute>::new()}/>
+            <Route path=path!("communities/:id/projects") view={leptos_router::Lazy::<crate::projects::pages::SummaryRoute>::new()}/>
+            <Route path=path!("records") view={leptos_router::Lazy::<crate::records::pages::RecordsRoute>::new()}/>
+            <Route path=path!("me") view={leptos_router::Lazy::<pages::MeRoute>::new()}/>
+            <Route path=path!("login") view={leptos_router::Lazy::<crate::account::pages::LoginRoute>::new()}/>
+            <Route path=path!("worker") view={leptos_router::Lazy::<crate::account::worker::WorkerRoute>::new()}/>
+            <Route path=path!("worker/needs") view={leptos_router::Lazy::<crate::needs::worker::QueueRoute>::new()}/>
+            <Route path=path!("needs") view={leptos_router::Lazy::<crate::needs::pages::NeedsRoute>::new()}/>
+            <Route path=path!("needs/new") view={leptos_router::Lazy::<crate::needs::pages::ProposeRoute>::new()}/>
+            <Route path=path!("needs/:id") view={leptos_router::Lazy::<crate::needs::pages::NeedRoute>::new()}/>
+            <Route path=path!("notifications") view={leptos_router::Lazy::<notices::NotificationsRoute>::new()}/>
+        </Routes>
+        </ErrorBoundary>
+    }
+    .into_any()
 }
 
 #[component]
