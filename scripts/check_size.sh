@@ -21,3 +21,5 @@ if [ "$total" -gt "$budget" ]; then
   echo "over budget: see BENCHMARKS.md (\"the main WASM over budget\") for how to find why" >&2
   exit 1
 fi
+# The stack: hydration's frames must leave room in the WASM's 1 MiB stack (scripts/stack_frames.py).
+python3 scripts/stack_frames.py

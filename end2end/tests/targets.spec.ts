@@ -50,7 +50,7 @@ test("tap targets of at least 44 px and bars within 15 % of the screen, in norma
       const deliberation = await page.getByTestId("delib-card").first().getByRole("link").first().getAttribute("href");
       await page.goto("/activities");
       const activity = await page.getByTestId("activity-card").first().getByRole("link").first().getAttribute("href");
-      const paths = ["/", "/needs", need!, "/needs/new", "/deliberations", deliberation!, "/services", "/activities", activity!, "/activities/mine", "/activities/volunteer", "/notifications", "/me"];
+      const paths = ["/", "/needs", need!, "/needs/new", "/deliberations", deliberation!, "/services", "/activities", activity!, "/activities/mine", "/activities/volunteer", "/surveys", "/projects", "/notifications", "/me"];
       if (page === worker) paths.push("/worker", "/worker/needs", "/deliberations/new", `${deliberation}/desk`, "/records", "/activities/review", `${activity}/desk`);
       for (const path of paths) {
         await page.goto(path);

@@ -69,7 +69,7 @@ test("each main page opened directly on the old phone: at most 15 requests, the 
   const service = await resident.getByTestId("service").first().getByRole("link").first().getAttribute("href");
   await resident.goto("/activities");
   const activity = await resident.getByTestId("activity-card").first().getByRole("link").first().getAttribute("href");
-  const paths = ["/", "/needs", need!, "/needs/new", "/deliberations", deliberation!, "/services", service!, "/services/mine", "/activities", activity!, "/activities/mine", "/surveys", "/notifications", "/me"];
+  const paths = ["/", "/needs", need!, "/needs/new", "/deliberations", deliberation!, "/services", service!, "/services/mine", "/activities", activity!, "/activities/mine", "/surveys", "/projects", "/notifications", "/me"];
   // The server compresses the WASM modules a page names once at the best brotli quality, in the
   // background, from the first time it renders that page; until that is done the modules go out
   // at a quick quality, ~15 % larger (server/src/wasm_pack.rs). What residents get is the page as
