@@ -1,2 +1,3 @@
 # Sourced by the other scripts: tools installed by setup.sh on PATH.
-export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# scripts/bin/wasm-opt first: it runs npm's binaryen in one helper process for a whole build.
+export PATH="$PWD/scripts/bin:$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"

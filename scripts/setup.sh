@@ -53,7 +53,8 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WBG_VERSION\$"; then
   cargo install wasm-bindgen-cli --version "$WBG_VERSION"
 fi
 
-# --- npm packages: wasm-opt (binaryen) for release builds, Playwright + axe for the tests -------
+# --- npm packages: wasm-opt (binaryen, run through scripts/bin/wasm-opt) for release builds,
+# Playwright + axe for the tests -----------------------------------------------------------------
 if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
   say "npm: installing end2end packages"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)

@@ -562,6 +562,19 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
             ),
             case("surveys/resolve", Worker, "another community's survey", &[("id", i(survey_b)), ("unit_id", i(zhao)), ("answers", sheet())]),
             case("surveys/close", Worker, "another community's survey", &[("id", i(survey_b))]),
+            case("surveys/texts", Worker, "another community's survey", &[("id", i(survey_b))]),
+            case(
+                "surveys/review_text",
+                Worker,
+                "another community's survey",
+                &[("id", i(survey_b)), ("key", i(zhao)), ("question", "0".into()), ("shown", "true".into())],
+            ),
+            case(
+                "surveys/raise_need",
+                Worker,
+                "another community's survey",
+                &[("id", i(survey_b)), ("key", i(zhao)), ("question", "0".into()), ("category_id", "1".into()), ("title", "长椅".into())],
+            ),
             // Services.
             case("services/catalogue", Resident, "another community", &[("community_id", i(wending))]),
             case("services/get", Resident, "another community's service", &[("id", i(service_b))]),

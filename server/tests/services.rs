@@ -66,7 +66,7 @@ async fn session(s: &Server, jar: &mut Jar, service: i64, capacity: i64) -> i64 
 
 async fn book(s: &Server, jar: &mut Jar, session: i64, members: &[i64]) -> (u16, Value) {
     let m = members.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(",");
-    s.call(jar, "services/book", &[("session_id", &session.to_string()), ("members", &m)]).await
+    s.call_served(jar, "services/book", &[("session_id", &session.to_string()), ("members", &m)]).await
 }
 
 async fn member_of(s: &Server, user: i64) -> i64 {
@@ -274,7 +274,7 @@ async fn concurrent_cancellations_and_bookings_never_overbook_and_promote_in_wai
                         // The booking's own household cancels it.
                         let owner: i64 = count(s, "SELECT booked_by FROM service_bookings WHERE id = $1", b).await;
                         let mut jar = s.session_for(owner).await;
-                        s.call(&mut jar, "services/cancel", &[("booking_id", &b.to_string())]).await
+                        s.call_served(&mut jar, "services/cancel", &[("booking_id", &b.to_string())]).await
                     }
                     None => book(s, &mut jar, sess, &[member[who]]).await,
                 }

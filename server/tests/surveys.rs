@@ -234,6 +234,113 @@ async fn a_research_survey_takes_app_answers_and_paper_forms_keyed_twice() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_answers_reach_residents_only_once_shown_and_one_becomes_a_need_for_its_respondent() {
+    for (label, db) in common::databases().await {
+        server::seed::seed_demo(&db).await.unwrap();
+        let (w1, w2) = (principal(&db, "13800000020").await, principal(&db, "13800000021").await);
+        let (wang, li, zhang) = (principal(&db, "13800000001").await, principal(&db, "13800000002").await, principal(&db, "13800000004").await);
+        let other = other_worker(&db).await;
+        let id = sv::create(&db, &w1, &survey(Purpose::Research, VoteUnit::Person, false, false, research()), None).await.unwrap();
+        sv::respond(&db, &wang, id, &answers(2, 5, "需要老年食堂")).await.unwrap();
+        sv::respond(&db, &li, id, &answers(1, 2, "楼下那家店太吵，谁也管不了")).await.unwrap();
+        assert_eq!(sv::paper(&db, &w1, id, zhang.user_id, &answers(0, 4, "希望有助浴服务")).await.unwrap(), Keying::Counted);
+
+        // The worker's list: every text, whose, none reviewed yet. Nobody else gets it.
+        let texts = sv::texts(&db, &w1, id).await.unwrap();
+        let key_of = |t: &SurveyTexts, text: &str| t.texts.iter().find(|a| a.text.starts_with(text)).map(|a| a.key.clone()).unwrap();
+        assert_eq!(texts.texts.len(), 3, "{label}: {texts:?}");
+        assert!(texts.texts.iter().all(|t| t.review == TextReview::Pending && t.question == 3 && t.who.is_some() && t.need.is_none()), "{label}");
+        assert!(!texts.anonymous && !texts.categories.is_empty(), "{label}");
+        let (k_wang, k_li, k_zhang) = (key_of(&texts, "需要"), key_of(&texts, "楼下"), key_of(&texts, "希望"));
+        let before = all_events(&db).await;
+        refused(&format!("{label}: a resident's list"), sv::texts(&db, &wang, id).await, E::Common(CommonError::Forbidden));
+        refused(&format!("{label}: 文鼎苑's list"), sv::texts(&db, &other, id).await, E::Common(CommonError::NotFound));
+        refused(&format!("{label}: a resident reviews"), sv::review_text(&db, &wang, id, &k_wang, 3, true).await, E::Common(CommonError::Forbidden));
+        refused(&format!("{label}: 文鼎苑 reviews"), sv::review_text(&db, &other, id, &k_wang, 3, true).await, E::Common(CommonError::NotFound));
+        refused(&format!("{label}: not a text question"), sv::review_text(&db, &w1, id, &k_wang, 0, true).await, E::Common(CommonError::NotFound));
+        refused(&format!("{label}: no such response"), sv::review_text(&db, &w1, id, "999999", 3, true).await, E::Common(CommonError::NotFound));
+        assert_eq!(all_events(&db).await, before, "{label}: refusals write nothing");
+
+        // 王芳's is shown, 李强's kept back; 王芳 then rewrites hers: reviewed again before it shows.
+        sv::review_text(&db, &w1, id, &k_wang, 3, true).await.unwrap();
+        sv::review_text(&db, &w2, id, &k_li, 3, false).await.unwrap();
+        let review = |t: &SurveyTexts, k: &str| t.texts.iter().find(|a| a.key == k).map(|a| a.review).unwrap();
+        let texts = sv::texts(&db, &w1, id).await.unwrap();
+        assert_eq!((review(&texts, &k_wang), review(&texts, &k_li), review(&texts, &k_zhang)), (TextReview::Shown, TextReview::Hidden, TextReview::Pending));
+        sv::respond(&db, &wang, id, &answers(2, 5, "需要老年食堂，最好在一楼")).await.unwrap();
+        assert_eq!(review(&sv::texts(&db, &w1, id).await.unwrap(), &k_wang), TextReview::Pending, "{label}: changed since");
+
+        // 张秀英's paper answer becomes a need, in her name, keyed by the worker (代办).
+        let category: i64 = count(&db, "SELECT MIN(id) FROM need_categories WHERE district_id IS NULL AND $1 = $1", 0).await;
+        let needs_before = count(&db, "SELECT COUNT(*) FROM needs WHERE $1 = $1", 0).await;
+        let new_need = app::needs::store::NewNeed {
+            category_id: category,
+            title: "增设助浴服务".into(),
+            body: String::new(),
+            building_id: None,
+            place: None,
+            photo_ids: vec![],
+            channel: "paper".into(),
+        };
+        let before = all_events(&db).await;
+        refused(&format!("{label}: a resident raises"), sv::raise_need(&db, &wang, id, &k_zhang, 3, &new_need).await, E::Common(CommonError::Forbidden));
+        refused(&format!("{label}: 文鼎苑 raises"), sv::raise_need(&db, &other, id, &k_zhang, 3, &new_need).await, E::Common(CommonError::NotFound));
+        let bad = app::needs::store::NewNeed { category_id: 999_999, ..new_need.clone() };
+        let e = sv::raise_need(&db, &w1, id, &k_zhang, 3, &bad).await.expect_err("an unknown category");
+        assert!(matches!(e, E::Need(_)), "{label}: {e:?}");
+        assert_eq!((all_events(&db).await, count(&db, "SELECT COUNT(*) FROM needs WHERE $1 = $1", 0).await), (before, needs_before), "{label}");
+        let need = sv::raise_need(&db, &w1, id, &k_zhang, 3, &new_need).await.unwrap();
+        assert_eq!(sv::raise_need(&db, &w2, id, &k_zhang, 3, &new_need).await.unwrap(), need, "{label}: raised once");
+        let (author, assisted, channel, status, body): (i64, Option<i64>, String, String, String) =
+            sqlx::query_as("SELECT author_user_id, assisted_by_user_id, channel, status, body FROM needs WHERE id = $1")
+                .bind(need)
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            (author, assisted, channel.as_str(), status.as_str(), body.as_str()),
+            (zhang.user_id, Some(w1.user_id), "paper", "submitted", "希望有助浴服务")
+        );
+        let page = app::needs::store::detail(&db, &zhang, need).await.unwrap();
+        assert!(page.is_author && page.surveys.iter().any(|(s, _)| *s == id), "{label}: hers, and it names the survey");
+        let texts = sv::texts(&db, &w1, id).await.unwrap();
+        assert_eq!(texts.texts.iter().find(|a| a.key == k_zhang).and_then(|a| a.need.clone()), Some((need, "增设助浴服务".to_string())), "{label}");
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM events WHERE kind = 'need.submitted' AND subject_id = $1 AND on_behalf_of_user_id IS NOT NULL", need).await,
+            1,
+            "{label}: audited as 代办"
+        );
+
+        // Closed: residents read the texts shown — 王芳's once shown again — and nothing else.
+        sv::review_text(&db, &w1, id, &k_wang, 3, true).await.unwrap();
+        sv::close_now(&db, &w1, id).await.unwrap();
+        let seen = sv::results_of(&db, &zhang, id).await.unwrap();
+        assert_eq!(seen.questions[3].texts, vec!["需要老年食堂，最好在一楼".to_string()], "{label}");
+        assert_eq!(sv::results_of(&db, &w1, id).await.unwrap().questions[3].texts.len(), 3, "{label}: workers read all");
+
+        // An anonymous survey knows no respondent: no need is raised from it.
+        let anon = sv::create(&db, &w1, &survey(Purpose::Research, VoteUnit::Person, true, false, research()), None).await.unwrap();
+        sv::respond(&db, &wang, anon, &answers(2, 5, "匿名的意见")).await.unwrap();
+        let t = sv::texts(&db, &w1, anon).await.unwrap();
+        assert!(t.anonymous && t.texts.len() == 1 && t.texts[0].who.is_none(), "{label}: {t:?}");
+        let before = all_events(&db).await;
+        refused(&format!("{label}: anonymous"), sv::raise_need(&db, &w1, anon, &t.texts[0].key, 3, &new_need).await, E::NoRespondent { anonymous: true });
+        assert_eq!(all_events(&db).await, before, "{label}");
+
+        // A household without anyone verified (周德明, on paper): nobody to raise it for.
+        let zhou: i64 = count(&db, "SELECT household_id FROM household_members WHERE name = '周德明' AND $1 = $1", 0).await;
+        let homes = sv::create(&db, &w1, &survey(Purpose::Research, VoteUnit::Household, false, false, research()), None).await.unwrap();
+        sv::paper(&db, &w1, homes, zhou, &answers(0, 3, "院子里缺个长椅")).await.unwrap();
+        let t = sv::texts(&db, &w1, homes).await.unwrap();
+        refused(
+            &format!("{label}: nobody verified"),
+            sv::raise_need(&db, &w1, homes, &t.texts[0].key, 3, &new_need).await,
+            E::NoRespondent { anonymous: false },
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_anonymous_satisfaction_survey_closes_once_with_one_official_record_and_no_respondent() {
     for (label, db) in common::databases().await {
         server::seed::seed_demo(&db).await.unwrap();

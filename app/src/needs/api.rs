@@ -94,8 +94,10 @@ pub async fn upload_photo(data_b64: String) -> Result<PhotoRef, NeedError> {
     super::store::upload_photo(&c.db, c.blobs.as_ref(), &p, raw).await.map_err(fail)
 }
 
+/// A new need's fields, checked by the needs' text rules (also for a survey's text answer a worker
+/// turns into a need).
 #[cfg(feature = "ssr")]
-fn new_need(
+pub(crate) fn new_need(
     category_id: i64,
     title: &str,
     body: &str,

@@ -52,3 +52,34 @@ pub async fn plan_for_project(
 pub async fn complete_for_project(conn: &mut AnyConnection, need: i64, text: &str) -> Result<Result<(), super::model::Status>, super::error::NeedError> {
     super::store::move_for_project(conn, need, super::model::Action::Complete, text, None).await
 }
+
+/// A worker of `community` raises a need for `respondent` (代办: audited as the worker's act for
+/// them), from what they answered in a survey: written as submitted, like one the resident
+/// submitted, in the caller's transaction. The respondent must be a verified resident of the
+/// community. `channel`: 'app' or 'paper', how the answer came.
+pub async fn submit_for(
+    conn: &mut AnyConnection,
+    worker: &crate::kernel::guard::Principal,
+    respondent: i64,
+    community: i64,
+    n: &super::store::NewNeed,
+    channel: &str,
+) -> Result<i64, super::error::NeedError> {
+    let standing = crate::kernel::guard::standing(&mut *conn, respondent, community).await?;
+    crate::kernel::guard::require_verified(standing.verified)?;
+    let w = Who { p: worker, subject: respondent, on_behalf_of: Some(respondent) };
+    super::store::insert(conn, &w, community, n, channel).await
+}
+
+/// The categories of needs in `community` (the seeded taxonomy and its district's own), in their
+/// order: what a need, a project or a need raised from a survey answer is filed under.
+pub async fn categories(conn: &mut AnyConnection, community: i64) -> Result<Vec<super::types::CategoryView>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, code, name_zh, name_en FROM need_categories WHERE district_id IS NULL OR district_id = (SELECT district_id FROM communities WHERE id = $1) \
+         ORDER BY sort, id",
+    )
+    .bind(community)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(id, code, name_zh, name_en)| super::types::CategoryView { id, code, name_zh, name_en }).collect())
+}

@@ -152,13 +152,8 @@ pub async fn context(db: &Db, p: &Principal, requested: Option<i64>) -> Result<N
     let mut conn = db.pool().acquire().await?;
     let w = who(&mut conn, p).await?;
     let community = community_for(&mut conn, &w, requested).await?;
-    let (zh, en, district): (String, String, i64) =
-        sqlx::query_as("SELECT name_zh, name_en, district_id FROM communities WHERE id = $1").bind(community).fetch_one(&mut *conn).await?;
-    let categories: Vec<(i64, String, String, String)> =
-        sqlx::query_as("SELECT id, code, name_zh, name_en FROM need_categories WHERE district_id IS NULL OR district_id = $1 ORDER BY sort, id")
-            .bind(district)
-            .fetch_all(&mut *conn)
-            .await?;
+    let (zh, en): (String, String) = sqlx::query_as("SELECT name_zh, name_en FROM communities WHERE id = $1").bind(community).fetch_one(&mut *conn).await?;
+    let categories = super::public::categories(&mut conn, community).await?;
     let buildings: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM buildings WHERE community_id = $1 ORDER BY name").bind(community).fetch_all(&mut *conn).await?;
     let verified = standing(&mut conn, w.subject, community).await?.verified;
@@ -172,7 +167,7 @@ pub async fn context(db: &Db, p: &Principal, requested: Option<i64>) -> Result<N
         community_id: community,
         community_zh: zh,
         community_en: en,
-        categories: categories.into_iter().map(|(id, code, name_zh, name_en)| CategoryView { id, code, name_zh, name_en }).collect(),
+        categories,
         buildings,
         can_propose: verified,
         is_worker: is_worker(&mut conn, p, community).await?,
@@ -426,6 +421,7 @@ pub async fn similar(db: &Db, p: &Principal, text: &str) -> Result<Vec<SimilarNe
 // Residents
 
 /// A new need from the form, its texts already checked.
+#[derive(Debug, Clone)]
 pub struct NewNeed {
     pub category_id: i64,
     pub title: String,
@@ -488,7 +484,16 @@ pub async fn submit(db: &Db, p: &Principal, n: &NewNeed) -> Result<i64, NeedErro
         (Some(_), c @ ("paper" | "phone")) => c,
         (Some(_), _) => "paper",
     };
-    let grams = checked_grams(&mut tx, community, n).await?;
+    let id = insert(&mut tx, &w, community, n, channel).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Writes a new need of `community` by `w.subject` (in 代办 when `w.on_behalf_of`), as submitted,
+/// with its grams, photos and event, in the caller's transaction: `submit`, and a worker turning
+/// a survey's text answer into a need for its respondent (`public::submit_for`).
+pub(super) async fn insert(conn: &mut AnyConnection, w: &Who<'_>, community: i64, n: &NewNeed, channel: &str) -> Result<i64, NeedError> {
+    let grams = checked_grams(&mut *conn, community, n).await?;
     let now = now_ms();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO needs (community_id, author_user_id, category_id, title, body, building_id, place, status, channel, \
@@ -502,19 +507,19 @@ pub async fn submit(db: &Db, p: &Principal, n: &NewNeed) -> Result<i64, NeedErro
     .bind(n.building_id)
     .bind(n.place.as_deref())
     .bind(channel)
-    .bind(w.on_behalf_of.map(|_| p.user_id))
+    .bind(w.on_behalf_of.map(|_| w.p.user_id))
     .bind(grams.len() as i64)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
-    index_grams(&mut tx, community, id, &grams).await?;
+    index_grams(&mut *conn, community, id, &grams).await?;
     for photo in &n.photo_ids {
         let attached = sqlx::query("UPDATE need_photos SET need_id = $1 WHERE id = $2 AND owner_user_id = $3 AND community_id = $4 AND need_id IS NULL")
             .bind(id)
             .bind(photo)
             .bind(w.subject)
             .bind(community)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?
             .rows_affected();
         if attached != 1 {
@@ -522,8 +527,7 @@ pub async fn submit(db: &Db, p: &Principal, n: &NewNeed) -> Result<i64, NeedErro
         }
     }
     let row = NeedRow { id, community, author: w.subject, status: Status::Submitted, hidden_from: None, published: false, title: n.title.clone() };
-    events::append(&mut tx, &event(&row, "need.submitted", Some(&w), false, serde_json::json!({ "channel": channel, "photos": n.photo_ids.len() }))).await?;
-    tx.commit().await?;
+    events::append(&mut *conn, &event(&row, "need.submitted", Some(w), false, serde_json::json!({ "channel": channel, "photos": n.photo_ids.len() }))).await?;
     Ok(id)
 }
 

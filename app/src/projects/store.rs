@@ -587,13 +587,7 @@ pub async fn detail(db: &Db, p: &Principal, id: i64) -> Result<ProjectView, E> {
 pub async fn form(db: &Db, p: &Principal, requested: Option<i64>) -> Result<ProjectForm, E> {
     let mut conn = db.pool().acquire().await?;
     let community = worker_community(&mut conn, p, requested).await?;
-    let categories: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT id, code, name_zh, name_en FROM need_categories WHERE district_id IS NULL OR district_id = (SELECT district_id FROM communities WHERE id = $1) \
-         ORDER BY sort, id",
-    )
-    .bind(community)
-    .fetch_all(&mut *conn)
-    .await?;
+    let categories = crate::needs::public::categories(&mut conn, community).await?;
     let needs: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT n.id, n.title, c.code FROM needs n JOIN need_categories c ON c.id = n.category_id WHERE n.community_id = $1 \
          AND n.status IN ('published', 'under_review', 'accepted') AND NOT EXISTS (SELECT 1 FROM project_needs l WHERE l.need_id = n.id) \
@@ -609,13 +603,7 @@ pub async fn form(db: &Db, p: &Principal, requested: Option<i64>) -> Result<Proj
             .bind(community)
             .fetch_all(&mut *conn)
             .await?;
-    Ok(ProjectForm {
-        community_id: community,
-        categories: categories.into_iter().map(|(id, code, name_zh, name_en)| crate::needs::types::CategoryView { id, code, name_zh, name_en }).collect(),
-        needs,
-        deliberations,
-        surveys,
-    })
+    Ok(ProjectForm { community_id: community, categories, needs, deliberations, surveys })
 }
 
 /// A community's accepted and not accepted projects with their satisfaction: public, for anyone

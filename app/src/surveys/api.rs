@@ -99,3 +99,29 @@ pub async fn close_survey(id: i64) -> Result<SurveyResult, SurveyError> {
     let p = principal().await?;
     super::store::close_now(&ctx()?.db, &p, id).await.map_err(fail)
 }
+
+/// The text answers and their review (workers).
+#[server(endpoint = "surveys/texts")]
+pub async fn survey_text_answers(id: i64) -> Result<SurveyTexts, SurveyError> {
+    use ssr::*;
+    let p = principal().await?;
+    super::store::texts(&ctx()?.db, &p, id).await.map_err(fail)
+}
+
+/// Shows a text answer to the residents with the results (`shown`), or keeps it from them.
+#[server(endpoint = "surveys/review_text")]
+pub async fn review_survey_text(id: i64, key: String, question: usize, shown: bool) -> Result<(), SurveyError> {
+    use ssr::*;
+    let p = principal().await?;
+    super::store::review_text(&ctx()?.db, &p, id, &key, question, shown).await.map_err(fail)
+}
+
+/// Raises a need from a text answer for its respondent (代办): the text is its description.
+#[server(endpoint = "surveys/raise_need")]
+pub async fn raise_survey_need(id: i64, key: String, question: usize, category_id: i64, title: String) -> Result<i64, SurveyError> {
+    use ssr::*;
+    let p = principal().await?;
+    // The need's own rules check the title (the description is the answer, checked when given).
+    let n = crate::needs::api::new_need(category_id, &title, "-", None, "", "", "paper".into()).map_err(|e| fail(SurveyError::from(e)))?;
+    super::store::raise_need(&ctx()?.db, &p, id, &key, question, &n).await.map_err(fail)
+}

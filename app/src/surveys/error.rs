@@ -48,9 +48,25 @@ pub enum SurveyError {
     /// Keyings that differ wait for a third worker; the survey cannot close before.
     #[error("{count} paper forms wait to be resolved")]
     Disputes { count: usize },
+    /// A need is raised for a text answer's respondent: an anonymous survey knows none, and a
+    /// named one may have nobody with an account (a household without a phone).
+    #[error("no respondent to raise a need for")]
+    NoRespondent { anonymous: bool },
+    /// The need raised from a text answer was refused (its title, its category, …).
+    #[error(transparent)]
+    Need(crate::needs::error::NeedError),
 }
 
 crate::kernel::error::capability_error!(SurveyError);
+
+impl From<crate::needs::error::NeedError> for SurveyError {
+    fn from(e: crate::needs::error::NeedError) -> Self {
+        match e {
+            crate::needs::error::NeedError::Common(c) => SurveyError::Common(c),
+            e => SurveyError::Need(e),
+        }
+    }
+}
 
 impl TextField for Field {
     type Error = SurveyError;
@@ -81,7 +97,9 @@ impl Failure for SurveyError {
             | SurveyError::AlreadyKeyed
             | SurveyError::SameWorker
             | SurveyError::NotInDispute
-            | SurveyError::Disputes { .. } => 409,
+            | SurveyError::Disputes { .. }
+            | SurveyError::NoRespondent { .. } => 409,
+            SurveyError::Need(e) => e.status(),
             _ => 400,
         }
     }
@@ -121,6 +139,9 @@ impl Failure for SurveyError {
             SurveyError::SameWorker => td_string!(l, sv_err_same_worker).to_string(),
             SurveyError::NotInDispute => td_string!(l, sv_err_not_in_dispute).to_string(),
             SurveyError::Disputes { count } => td_string!(l, sv_err_disputes, count = *count).to_string(),
+            SurveyError::NoRespondent { anonymous: true } => td_string!(l, sv_err_anonymous_need).to_string(),
+            SurveyError::NoRespondent { anonymous: false } => td_string!(l, sv_err_no_respondent).to_string(),
+            SurveyError::Need(e) => e.message(l),
         }
     }
 }
@@ -150,6 +171,8 @@ mod tests {
             SurveyError::SameWorker,
             SurveyError::Disputes { count: 3 },
             SurveyError::Required(Field::Prompt),
+            SurveyError::NoRespondent { anonymous: true },
+            SurveyError::NoRespondent { anonymous: false },
         ];
         for e in all {
             let (zh, en) = (e.message(Locale::zh_CN), e.message(Locale::en));

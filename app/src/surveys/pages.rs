@@ -410,19 +410,119 @@ fn bars(rows: Vec<(String, i64)>, whole: i64, testid: String) -> impl IntoView {
 pub fn ResultsPage() -> impl IntoView {
     let i18n = use_i18n();
     let id = id_param();
-    let data = Resource::new(id, |id| async move { (get_survey(id).await, survey_results(id).await) });
+    let acts = TextActs { review: ServerAction::new(), raise: ServerAction::new() };
+    let changed = (successes(acts.review), successes(acts.raise));
+    let data = Resource::new(
+        move || (id(), changed.0.get(), changed.1.get()),
+        |(id, ..)| async move {
+            let s = get_survey(id).await;
+            let r = survey_results(id).await;
+            // Workers review the text answers: with who wrote them and what became of them.
+            let t = match &s {
+                Ok(v) if v.is_worker => Some(survey_text_answers(id).await),
+                _ => None,
+            };
+            (s, r, t)
+        },
+    );
     view! {
         <p><A href=move || format!("/surveys/{}", id())>{t!(i18n, sv_back_to_survey)}</A></p>
         <Suspense fallback=|| ()>
-            {move || data.get().map(|(s, r)| match (s, r) {
-                (Err(e), _) | (_, Err(e)) => load_error(e, i18n.get_locale(), move || data.refetch()),
-                (Ok(s), Ok(r)) => results_view(s, r, i18n.get_locale()).into_any(),
+            {move || data.get().map(|(s, r, t)| match (s, r, t.transpose()) {
+                (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => load_error(e, i18n.get_locale(), move || data.refetch()),
+                (Ok(s), Ok(r), Ok(t)) => results_view(s, r, t, acts, i18n.get_locale()).into_any(),
             })}
         </Suspense>
     }
 }
 
-fn results_view(s: SurveyView, r: SurveyResult, l: Locale) -> impl IntoView {
+/// The actions on text answers (workers).
+#[derive(Clone, Copy)]
+struct TextActs {
+    review: ServerAction<ReviewSurveyText>,
+    raise: ServerAction<RaiseSurveyNeed>,
+}
+
+/// A question's text answers as a worker reviews them: show or keep from the residents, or raise
+/// a need from one for its respondent (named surveys).
+fn text_reviews(id: i64, question: usize, all: &SurveyTexts, acts: TextActs, l: Locale) -> AnyView {
+    let texts: Vec<TextAnswer> = all.texts.iter().filter(|t| t.question == question).cloned().collect();
+    if texts.is_empty() {
+        return view! { <p class="hint">{td_string!(l, sv_no_texts)}</p> }.into_any();
+    }
+    let anonymous = all.anonymous;
+    let categories = all.categories.clone();
+    view! {
+        <p class="hint">{td_string!(l, sv_text_review_hint)}</p>
+        {anonymous.then(|| view! { <p class="hint">{td_string!(l, sv_text_no_raise_anonymous)}</p> })}
+        <ul class="texts reviews" data-testid=format!("result-q{question}-texts")>
+            {texts.into_iter().enumerate().map(|(n, t)| {
+                let state = match t.review {
+                    TextReview::Pending => td_string!(l, sv_text_pending),
+                    TextReview::Shown => td_string!(l, sv_text_shown),
+                    TextReview::Hidden => td_string!(l, sv_text_hidden),
+                };
+                let who = t.who.clone().map(|w| format!("{w} · "));
+                let hidden = move |key: String| view! {
+                    <input type="hidden" name="id" value=id/>
+                    <input type="hidden" name="key" value=key/>
+                    <input type="hidden" name="question" value=question/>
+                };
+                let review = |shown: bool, label: &'static str, testid: &'static str, key: String| view! {
+                    <ActionForm action=acts.review attr:class="inline">
+                        {hidden(key)}
+                        <input type="hidden" name="shown" value=if shown { "true" } else { "false" }/>
+                        <button type="submit" class="button secondary" data-testid=testid disabled=move || acts.review.pending().get()>{label}</button>
+                    </ActionForm>
+                };
+                let raise = match (t.need.clone(), anonymous) {
+                    (Some((need, title)), _) => Some(view! {
+                        <p data-testid="text-need"><A href=format!("/needs/{need}")>{td_string!(l, sv_text_need, title = title).to_string()}</A></p>
+                    }.into_any()),
+                    (None, true) => None,
+                    (None, false) => {
+                        let proposed: String = t.text.chars().take(20).collect();
+                        let field = format!("raise-{question}-{n}");
+                        let (categories, key) = (categories.clone(), t.key.clone());
+                        Some(view! {
+                            <details class="raise" data-testid="text-raise">
+                                <summary>{td_string!(l, sv_text_raise)}</summary>
+                                <ActionForm action=acts.raise attr:class="form">
+                                    {hidden(key)}
+                                    <label for=format!("{field}-title")>{td_string!(l, need_field_title)}</label>
+                                    <input id=format!("{field}-title") name="title" maxlength="60" value=proposed data-testid="text-raise-title"/>
+                                    <label for=format!("{field}-category")>{td_string!(l, pj_category)}</label>
+                                    <select id=format!("{field}-category") name="category_id" data-testid="text-raise-category">
+                                        {categories.into_iter().map(|c| view! { <option value=c.id>{c.name(l).to_string()}</option> }).collect_view()}
+                                    </select>
+                                    <button type="submit" class="button" data-testid="text-raise-submit" disabled=move || acts.raise.pending().get()>
+                                        {td_string!(l, sv_text_raise_submit)}
+                                    </button>
+                                </ActionForm>
+                            </details>
+                        }.into_any())
+                    }
+                };
+                view! {
+                    <li data-testid="text-answer">
+                        <p class="text">{t.text.clone()}</p>
+                        <p class="hint" data-testid="text-state">{who}{state}</p>
+                        <div class="actions">
+                            {review(true, td_string!(l, sv_text_show), "text-show", t.key.clone())}
+                            {review(false, td_string!(l, sv_text_hide), "text-hide", t.key.clone())}
+                        </div>
+                        {raise}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        {move || action_err(acts.review.value().get(), l)}
+        {move || action_err(acts.raise.value().get(), l)}
+    }
+    .into_any()
+}
+
+fn results_view(s: SurveyView, r: SurveyResult, texts: Option<SurveyTexts>, acts: TextActs, l: Locale) -> impl IntoView {
     let live = r.closed_at.is_none();
     let export = s.is_worker.then(|| {
         view! {
@@ -451,10 +551,13 @@ fn results_view(s: SurveyView, r: SurveyResult, l: Locale) -> impl IntoView {
                     {res.average_centi.map(|a| view! { <p data-testid=format!("result-q{i}-average")>{td_string!(l, sv_average, v = centi(a)).to_string()}</p> })}
                     {bars((1..=5).rev().map(|n| (td_string!(l, sv_stars_n, n = n).to_string(), res.counts.get(n - 1).copied().unwrap_or(0))).collect(), res.answered, format!("result-q{i}"))}
                 }.into_any(),
-                QuestionKind::Text if res.texts.is_empty() => view! { <p class="hint">{td_string!(l, sv_texts_for_workers)}</p> }.into_any(),
-                QuestionKind::Text => view! {
-                    <ul class="texts" data-testid=format!("result-q{i}-texts")>{res.texts.iter().map(|t| view! { <li>{t.clone()}</li> }).collect_view()}</ul>
-                }.into_any(),
+                QuestionKind::Text => match &texts {
+                    Some(all) => text_reviews(s.id, i, all, acts, l),
+                    None if res.texts.is_empty() => view! { <p class="hint">{td_string!(l, sv_texts_for_workers)}</p> }.into_any(),
+                    None => view! {
+                        <ul class="texts" data-testid=format!("result-q{i}-texts")>{res.texts.iter().map(|t| view! { <li>{t.clone()}</li> }).collect_view()}</ul>
+                    }.into_any(),
+                },
             };
             view! {
                 <section class="card" data-testid=format!("result-q{i}-card")>

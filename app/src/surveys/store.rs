@@ -539,7 +539,7 @@ pub async fn satisfied_permille(conn: &mut AnyConnection, id: i64) -> Result<Opt
 }
 
 /// The results: workers at any time (live while open); residents of the community once closed,
-/// without the text answers (workers moderate those before anything is shown).
+/// with only the text answers a worker showed (`review_text`).
 pub async fn results_of(db: &Db, p: &Principal, id: i64) -> Result<SurveyResult, E> {
     let mut conn = db.pool().acquire().await?;
     let (row, acc) = access(&mut conn, p, id).await?;
@@ -550,7 +550,10 @@ pub async fn results_of(db: &Db, p: &Principal, id: i64) -> Result<SurveyResult,
         None => return Err(E::NotOpenYet),
     };
     if !acc.worker {
-        result.questions.iter_mut().for_each(|q| q.texts.clear());
+        let qs = questions(&mut conn, id).await?;
+        for (q, shown) in result.questions.iter_mut().zip(shown_texts(&mut conn, id, &qs).await?) {
+            q.texts = shown;
+        }
     }
     Ok(result)
 }
@@ -676,6 +679,194 @@ fn refusal(r: PaperRefusal) -> E {
         PaperRefusal::SameWorker => E::SameWorker,
         PaperRefusal::NotInDispute => E::NotInDispute,
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text answers: reviewed by a worker before residents see them; a need raised from one
+
+/// The texts answered: (response key, question, text), in the order of the keys.
+async fn answered_texts(conn: &mut AnyConnection, id: i64, qs: &[Question]) -> Result<Vec<(String, usize, String)>, sqlx::Error> {
+    let stored: Vec<(String, String)> =
+        sqlx::query_as("SELECT respondent_key, answers FROM survey_responses WHERE survey_id = $1 ORDER BY respondent_key").bind(id).fetch_all(conn).await?;
+    let mut out = Vec::new();
+    for (key, answers) in stored {
+        for (i, (q, a)) in qs.iter().zip(decode(&answers).unwrap_or_default()).enumerate() {
+            if let (QuestionKind::Text, Answer::Text(t)) = (q.kind, a)
+                && !t.is_empty()
+            {
+                out.push((key.clone(), i, t));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The current text of question `question` of the response `key` (not found: no such text).
+async fn text_of(conn: &mut AnyConnection, id: i64, qs: &[Question], key: &str, question: usize) -> Result<String, E> {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT answers FROM survey_responses WHERE survey_id = $1 AND respondent_key = $2").bind(id).bind(key).fetch_optional(conn).await?;
+    match (qs.get(question).map(|q| q.kind), stored.and_then(|s| decode(&s)).and_then(|a| a.into_iter().nth(question))) {
+        (Some(QuestionKind::Text), Some(Answer::Text(t))) if !t.is_empty() => Ok(t),
+        _ => Err(CommonError::NotFound.into()),
+    }
+}
+
+/// Reviews of a survey's texts: (key, question) → (the text as reviewed, shown, need raised).
+type Reviews = std::collections::HashMap<(String, usize), (String, Option<bool>, Option<i64>)>;
+
+async fn reviews(conn: &mut AnyConnection, id: i64) -> Result<Reviews, sqlx::Error> {
+    let rows: Vec<(String, i64, String, Option<i64>, Option<i64>)> =
+        sqlx::query_as("SELECT respondent_key, idx, text, shown, need_id FROM survey_text_reviews WHERE survey_id = $1").bind(id).fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(key, idx, text, shown, need)| ((key, idx as usize), (text, shown.map(|s| s == 1), need))).collect())
+}
+
+/// The texts residents may read: those a worker showed, as long as their respondent has not
+/// changed them since, per question.
+async fn shown_texts(conn: &mut AnyConnection, id: i64, qs: &[Question]) -> Result<Vec<Vec<String>>, sqlx::Error> {
+    let reviewed = reviews(&mut *conn, id).await?;
+    let mut out = vec![Vec::new(); qs.len()];
+    for (key, q, text) in answered_texts(conn, id, qs).await? {
+        if let Some((as_reviewed, Some(true), _)) = reviewed.get(&(key, q))
+            && *as_reviewed == text
+        {
+            out[q].push(text);
+        }
+    }
+    Ok(out)
+}
+
+/// A worker's list of the text answers with their review, and the categories a need raised from
+/// one may take.
+pub async fn texts(db: &Db, p: &Principal, id: i64) -> Result<SurveyTexts, E> {
+    let mut conn = db.pool().acquire().await?;
+    let (row, acc) = access(&mut conn, p, id).await?;
+    require_worker(&acc)?;
+    let qs = questions(&mut conn, id).await?;
+    let reviewed = reviews(&mut conn, id).await?;
+    let mut labels: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    if let (false, Some(frozen)) = (row.anonymous, row.frozen) {
+        for (unit, label, _, _) in electorate::desk_units(&mut conn, frozen).await? {
+            labels.insert(unit.to_string(), label);
+        }
+    }
+    let mut texts = Vec::new();
+    for (key, question, text) in answered_texts(&mut conn, id, &qs).await? {
+        let (review, need) = match reviewed.get(&(key.clone(), question)) {
+            Some((as_reviewed, shown, need)) => {
+                let review = match shown {
+                    Some(s) if *as_reviewed == text => {
+                        if *s {
+                            TextReview::Shown
+                        } else {
+                            TextReview::Hidden
+                        }
+                    }
+                    _ => TextReview::Pending,
+                };
+                let need = match need {
+                    Some(n) => crate::needs::public::title(&mut conn, *n).await?.map(|t| (*n, t)),
+                    None => None,
+                };
+                (review, need)
+            }
+            None => (TextReview::Pending, None),
+        };
+        texts.push(TextAnswer { who: labels.get(&key).cloned(), key, question, text, review, need });
+    }
+    Ok(SurveyTexts { anonymous: row.anonymous, texts, categories: crate::needs::public::categories(&mut conn, row.community).await? })
+}
+
+/// A worker shows a text answer to the residents with the results, or keeps it from them.
+pub async fn review_text(db: &Db, p: &Principal, id: i64, key: &str, question: usize, shown: bool) -> Result<(), E> {
+    let mut tx = db.begin_write().await?;
+    let (row, acc) = access(&mut tx, p, id).await?;
+    require_worker(&acc)?;
+    let qs = questions(&mut tx, id).await?;
+    let text = text_of(&mut tx, id, &qs, key, question).await?;
+    sqlx::query(
+        "INSERT INTO survey_text_reviews (survey_id, respondent_key, idx, text, shown, by_user_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (survey_id, respondent_key, idx) DO UPDATE SET text = excluded.text, shown = excluded.shown, by_user_id = excluded.by_user_id, at = excluded.at",
+    )
+    .bind(id)
+    .bind(key)
+    .bind(question as i64)
+    .bind(&text)
+    .bind(i64::from(shown))
+    .bind(p.user_id)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    events::append(&mut tx, &event(&row, "survey.text_reviewed", Some(p.user_id), false, serde_json::json!({ "question": question, "shown": shown }))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A worker raises a need from a text answer for its respondent (代办): the text is the need's
+/// description, `n` gives its title and category; the survey then informs the need. Named
+/// surveys only (an anonymous one knows no respondent); the respondent is whoever answered in the
+/// app, or for a paper form the unit's first verified resident with an account. Raising it again
+/// gives the same need.
+pub async fn raise_need(db: &Db, p: &Principal, id: i64, key: &str, question: usize, n: &crate::needs::store::NewNeed) -> Result<i64, E> {
+    let mut tx = db.begin_write().await?;
+    let (row, acc) = access(&mut tx, p, id).await?;
+    require_worker(&acc)?;
+    if row.anonymous {
+        return Err(E::NoRespondent { anonymous: true });
+    }
+    let qs = questions(&mut tx, id).await?;
+    let text = text_of(&mut tx, id, &qs, key, question).await?;
+    let raised: Option<Option<i64>> = sqlx::query_scalar("SELECT need_id FROM survey_text_reviews WHERE survey_id = $1 AND respondent_key = $2 AND idx = $3")
+        .bind(id)
+        .bind(key)
+        .bind(question as i64)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(Some(need)) = raised {
+        return Ok(need);
+    }
+    let frozen = row.frozen.ok_or(CommonError::NotFound)?;
+    let unit: i64 = key.parse().map_err(|_| CommonError::NotFound)?;
+    let turnout: Option<(String, Option<i64>)> =
+        sqlx::query_as("SELECT channel, cast_by_user_id FROM electorate_turnout WHERE electorate_id = $1 AND unit_id = $2")
+            .bind(frozen)
+            .bind(unit)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (channel, respondent) = match turnout {
+        Some((c, Some(by))) if c == "app" => ("app", Some(by)),
+        _ => (
+            "paper",
+            sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT MIN(v.user_id) FROM electorate_voters v JOIN memberships m ON m.user_id = v.user_id AND m.community_id = $3 \
+                 AND m.role = 'resident' AND m.verified = 1 WHERE v.electorate_id = $1 AND v.unit_id = $2",
+            )
+            .bind(frozen)
+            .bind(unit)
+            .bind(row.community)
+            .fetch_one(&mut *tx)
+            .await?,
+        ),
+    };
+    let respondent = respondent.ok_or(E::NoRespondent { anonymous: false })?;
+    let n = crate::needs::store::NewNeed { body: text.clone(), ..n.clone() };
+    let need = crate::needs::public::submit_for(&mut tx, p, respondent, row.community, &n, channel).await?;
+    sqlx::query("INSERT INTO survey_needs (survey_id, need_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(id).bind(need).execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO survey_text_reviews (survey_id, respondent_key, idx, text, need_id, by_user_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (survey_id, respondent_key, idx) DO UPDATE SET need_id = excluded.need_id",
+    )
+    .bind(id)
+    .bind(key)
+    .bind(question as i64)
+    .bind(&text)
+    .bind(need)
+    .bind(p.user_id)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    events::append(&mut tx, &event(&row, "survey.text_to_need", Some(p.user_id), false, serde_json::json!({ "question": question, "need_id": need }))).await?;
+    tx.commit().await?;
+    Ok(need)
 }
 
 // ---------------------------------------------------------------------------------------------

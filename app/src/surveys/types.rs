@@ -160,3 +160,35 @@ pub struct SurveyDesk {
     pub disputes: Vec<DisputeView>,
     pub responses: i64,
 }
+
+/// What a worker decided about a text answer: residents see only the ones shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TextReview {
+    /// Not reviewed yet (or changed by its respondent since): not shown.
+    Pending,
+    Shown,
+    Hidden,
+}
+
+/// A text answer as the worker's review list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextAnswer {
+    /// The response's key (a unit of a named survey; an opaque key of an anonymous one).
+    pub key: String,
+    /// The question, counted from 0.
+    pub question: usize,
+    pub text: String,
+    pub review: TextReview,
+    /// Named surveys: whose answer (the unit's label).
+    pub who: Option<String>,
+    /// The need raised from it for its respondent: (id, title).
+    pub need: Option<(i64, String)>,
+}
+
+/// A survey's text answers for the worker who reviews them, with what raising a need needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyTexts {
+    pub anonymous: bool,
+    pub texts: Vec<TextAnswer>,
+    pub categories: Vec<crate::needs::types::CategoryView>,
+}
