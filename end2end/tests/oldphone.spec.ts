@@ -36,6 +36,34 @@ async function publish(worker: Page, id: number) {
   expect(published.status()).toBe(200);
 }
 
+/** `worker` creates something through a server function taking a JSON `spec`; its id comes back. */
+async function create(worker: Page, fn: string, spec: object): Promise<number> {
+  const created = await worker.request.post(`/api/${fn}`, { headers: { origin: new URL(worker.url()).origin }, form: { spec: JSON.stringify(spec) } });
+  expect(created.status(), fn).toBe(200);
+  return await created.json();
+}
+
+/** A survey of the worker's community, open for a day, with one question of each kind. */
+async function openSurvey(worker: Page): Promise<number> {
+  const now = Date.now();
+  const q = (kind: string, options: string[]) => ({ kind, prompt: `${kind}？`, options, max_choices: 1, required: false });
+  return await create(worker, "surveys/create", {
+    title: "小区环境调研", intro: "请花两分钟填写", purpose: "Research", unit: "Person", building_ids: [], anonymous: false,
+    double_entry: false, opens_at: now - 1000, closes_at: now + 86_400_000, rule: null,
+    questions: [q("Single", ["满意", "不满意"]), q("Multi", ["早上", "晚上"]), q("Stars", []), q("Text", [])],
+  });
+}
+
+/** A project of the worker's community with two milestones. */
+async function newProject(worker: Page): Promise<number> {
+  const day = Math.floor(Date.now() / 86_400_000);
+  return await create(worker, "projects/create", {
+    title: "楼道加装扶手", category: "elderly", description: "为1幢到3幢的楼道加装扶手。", budget_fen: 1_200_000, funding: "社区微更新资金",
+    contractor: "", milestones: [{ name: "采购", planned_day: day + 7, weight: 1 }, { name: "安装", planned_day: day + 21, weight: 2 }],
+    need_ids: [], deliberation_ids: [], survey_ids: [], rule: null,
+  });
+}
+
 // The unread badge used to appear while the page's lazy route was still being hydrated (the tab bar
 // is hydrated after it), which broke hydration (`tachys … hydration.rs: unreachable`): the page
 // showed but nothing worked, also after a reload. Now the count is asked for once hydration is done.
@@ -56,7 +84,9 @@ test("every page opened cold hydrates, with and without an unread notification, 
   const deliberation = await resident.getByTestId("delib-card").first().getByRole("link").first().getAttribute("href");
   await resident.goto("/services");
   const service = await resident.getByTestId("service").first().getByRole("link").first().getAttribute("href");
-  const paths = ["/", "/needs", `/needs/${id}`, "/needs/new", "/deliberations", deliberation!, "/services", service!, "/services/mine", "/notifications", "/me"];
+  const [survey, project] = [await openSurvey(worker), await newProject(worker)];
+  const paths = ["/", "/needs", `/needs/${id}`, "/needs/new", "/deliberations", deliberation!, "/services", service!, "/services/mine",
+    "/surveys", `/surveys/${survey}`, "/projects", `/projects/${project}`, "/notifications", "/me"];
 
   // The widest window for the race, and the one that failed most (1 load in 2): a fast network
   // with the count answered at once, and a CPU slowed 6×, so hydration takes long.

@@ -115,6 +115,19 @@ test("a needs-research survey answered on a phone and on paper keyed twice, then
   await expect(sun.getByTestId("result-q2-texts")).toContainText("希望楼下多放几张座椅");
   await expect(liu.getByTestId("result-q2-card")).toContainText("文字回答由工作人员审阅后再公开。");
   await expect(liu.getByTestId("result-q2-card")).not.toContainText("座椅");
+  // The worker shows it to the residents and raises a need from it for 刘建华 (代办); he then reads it.
+  const answer = sun.getByTestId("text-answer").filter({ hasText: "希望楼下多放几张座椅" });
+  await expect(answer.getByTestId("text-state")).toContainText("待审阅");
+  await answer.getByTestId("text-show").click();
+  await expect(answer.getByTestId("text-state")).toContainText("已公开");
+  await answer.getByTestId("text-raise").locator("summary").click();
+  await answer.getByTestId("text-raise-title").fill("1幢楼下增设座椅");
+  await answer.getByTestId("text-raise-submit").click();
+  await expect(answer.getByTestId("text-need")).toContainText("已转为需求：1幢楼下增设座椅");
+  await axe(sun);
+  await liu.reload();
+  await hydrated(liu);
+  await expect(liu.getByTestId("result-q2-texts")).toContainText("希望楼下多放几张座椅");
   await liu.goto("/surveys");
   await hydrated(liu);
   await expect(liu.getByTestId("surveys-closed")).toContainText("1幢居家养老需求调研");

@@ -50,8 +50,14 @@ test("tap targets of at least 44 px and bars within 15 % of the screen, in norma
       const deliberation = await page.getByTestId("delib-card").first().getByRole("link").first().getAttribute("href");
       await page.goto("/activities");
       const activity = await page.getByTestId("activity-card").first().getByRole("link").first().getAttribute("href");
-      const paths = ["/", "/needs", need!, "/needs/new", "/deliberations", deliberation!, "/services", "/activities", activity!, "/activities/mine", "/activities/volunteer", "/surveys", "/projects", "/notifications", "/me"];
-      if (page === worker) paths.push("/worker", "/worker/needs", "/deliberations/new", `${deliberation}/desk`, "/records", "/activities/review", `${activity}/desk`);
+      // Surveys and projects: those of the surveys' test and the old phone's (the demo has none).
+      await page.goto("/surveys");
+      const survey = await page.getByTestId("survey-card").first().getByRole("link").first().getAttribute("href");
+      await page.goto("/projects");
+      const project = await page.getByTestId("project-card").first().getByRole("link").first().getAttribute("href");
+      const paths = ["/", "/needs", need!, "/needs/new", "/deliberations", deliberation!, "/services", "/activities", activity!, "/activities/mine", "/activities/volunteer",
+        "/surveys", survey!, `${survey}/results`, "/projects", project!, "/notifications", "/me"];
+      if (page === worker) paths.push("/surveys/new", `${survey}/desk`, "/projects/new", "/worker", "/worker/needs", "/deliberations/new", `${deliberation}/desk`, "/records", "/activities/review", `${activity}/desk`);
       for (const path of paths) {
         await page.goto(path);
         await hydrated(page);
