@@ -91,6 +91,10 @@ test("a daughter books for her father, the waitlist moves when she cancels, the 
   await worker.context().addCookies([{ name: "linli_elderly", value: "1", url: baseURL! }]);
   await openService(worker, "老年人健康体检");
   await worker.getByTestId("session-desk").first().click();
+  // A move inside the app: the desk's page, once the navigation is over (the old page is dimmed
+  // while it runs).
+  await expect(worker).toHaveURL(/\/desk$/);
+  await expect(worker.getByTestId("nav-progress")).toHaveCount(0);
   await hydrated(worker);
   await axe(worker);
   await worker.getByTestId("code-input").fill(code);

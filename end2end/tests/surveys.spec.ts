@@ -52,7 +52,7 @@ test("a needs-research survey answered on a phone and on paper keyed twice, then
   await liu.goto("/surveys");
   await hydrated(liu);
   await expect(liu.getByTestId("surveys-open")).toContainText("1幢居家养老需求调研");
-  await expect(liu.getByTestId("surveys-open")).toContainText("待填写");
+  await expect(liu.getByTestId("surveys-open").getByTestId("survey-card").filter({ hasText: "1幢居家养老需求调研" })).toContainText("待填写");
   await liu.getByRole("link", { name: "1幢居家养老需求调研" }).click();
   await expect(liu).toHaveURL(path);
   await hydrated(liu);
@@ -73,7 +73,7 @@ test("a needs-research survey answered on a phone and on paper keyed twice, then
   await axe(liu);
   await liu.goto("/surveys");
   await hydrated(liu);
-  await expect(liu.getByTestId("surveys-open").getByTestId("survey-state")).toContainText("已填写");
+  await expect(liu.getByTestId("surveys-open").getByTestId("survey-card").filter({ hasText: "1幢居家养老需求调研" }).getByTestId("survey-state")).toContainText("已填写");
 
   // 周德明's paper form, keyed by two workers: the first keying waits, the matching second counts.
   async function key(page: Page, option: string) {
@@ -170,6 +170,15 @@ test("a needs-research survey answered on a phone and on paper keyed twice, then
   await expect(worker.getByTestId("project-progress")).toHaveText("进度 50%");
   await expect(worker.getByTestId("milestone-0")).toContainText("完成");
   await axe(worker);
+  // The worker changes the plan: a higher budget; the milestone done stays done.
+  await worker.getByTestId("project-plan-edit").locator("summary").click();
+  await expect(worker.getByTestId("e-budget")).toHaveValue("¥480,000.00");
+  await worker.getByTestId("e-budget").fill("520000");
+  await axe(worker);
+  await worker.getByTestId("e-save").click();
+  await expect(worker.getByTestId("project-budget")).toHaveText("¥520,000.00");
+  await expect(worker.getByTestId("project-progress")).toHaveText("进度 50%");
+  await expect(worker.getByTestId("project-news")).toContainText("计划已调整");
 
   // 陈志愿 supports the need: he follows the project and its news reaches him (one digest a day).
   const chen = await phone(browser, "13800000010");

@@ -81,6 +81,59 @@ impl<T> Load<T> {
     }
 }
 
+/// A closed-loop run of requests next to the bare insert loop on the same database, as one row of
+/// BENCHMARKS.md's tables (ballots, survey responses): database, requests/s, p50, p99, errors,
+/// bare inserts/s, and the ratio of the two rates.
+#[derive(Debug)]
+pub struct Report {
+    pub backend: String,
+    /// How many people took part (voters, respondents).
+    pub people: usize,
+    pub seconds: f64,
+    /// Requests answered with success.
+    pub done: usize,
+    pub errors: usize,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub inserts: usize,
+    pub insert_seconds: f64,
+}
+
+impl Report {
+    pub fn new<T>(backend: String, people: usize, load: &Load<T>, (inserts, insert_seconds): (usize, f64)) -> Report {
+        Report {
+            backend,
+            people,
+            seconds: load.seconds,
+            done: load.latencies_us.len(),
+            errors: load.errors,
+            p50_ms: load.percentile_ms(0.50),
+            p99_ms: load.percentile_ms(0.99),
+            inserts,
+            insert_seconds,
+        }
+    }
+    pub fn per_sec(&self) -> f64 {
+        self.done as f64 / self.seconds
+    }
+    pub fn inserts_per_sec(&self) -> f64 {
+        self.inserts as f64 / self.insert_seconds
+    }
+    /// `| database | per s | p50 | p99 | errors | bare inserts/s | ratio |`
+    pub fn row(&self) -> String {
+        format!(
+            "| {} | {:.0} | {:.1} ms | {:.1} ms | {} | {:.0} | {:.2} |",
+            self.backend,
+            self.per_sec(),
+            self.p50_ms,
+            self.p99_ms,
+            self.errors,
+            self.inserts_per_sec(),
+            self.per_sec() / self.inserts_per_sec()
+        )
+    }
+}
+
 /// `concurrency` clients post to `url` until `deadline` or until `next` has no more requests for
 /// them: `next(client, j)` gives the j-th request of a client (cookie, form body); `keep` turns a
 /// successful answer into something to collect.

@@ -22,28 +22,6 @@ type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
 pub const CONCURRENCY: usize = 64;
 
-#[derive(Debug)]
-pub struct Report {
-    pub backend: String,
-    pub respondents: usize,
-    pub seconds: f64,
-    pub responses: usize,
-    pub errors: usize,
-    pub p50_ms: f64,
-    pub p99_ms: f64,
-    pub inserts: usize,
-    pub insert_seconds: f64,
-}
-
-impl Report {
-    pub fn responses_per_sec(&self) -> f64 {
-        self.responses as f64 / self.seconds
-    }
-    pub fn inserts_per_sec(&self) -> f64 {
-        self.inserts as f64 / self.insert_seconds
-    }
-}
-
 async fn survey(db: &Db, n: usize) -> Result<(i64, Vec<i64>), AnyError> {
     let mut tx = db.begin_write().await?;
     let community: i64 = sqlx::query_scalar("SELECT id FROM communities WHERE code = 'cuiyuan'").fetch_one(&mut *tx).await?;
@@ -82,7 +60,7 @@ async fn survey(db: &Db, n: usize) -> Result<(i64, Vec<i64>), AnyError> {
     Ok((id, users))
 }
 
-pub async fn run(config: Config, n: usize, seconds: u64) -> Result<Report, AnyError> {
+pub async fn run(config: Config, n: usize, seconds: u64) -> Result<bench_load::Report, AnyError> {
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
     crate::seed::seed_demo(&db).await?;
@@ -124,15 +102,5 @@ pub async fn run(config: Config, n: usize, seconds: u64) -> Result<Report, AnyEr
     }
     let backend = format!("{:?}", db.backend());
     db.close().await;
-    Ok(Report {
-        backend,
-        respondents: n,
-        seconds: load.seconds,
-        responses: load.latencies_us.len(),
-        errors: load.errors,
-        p50_ms: load.percentile_ms(0.50),
-        p99_ms: load.percentile_ms(0.99),
-        inserts,
-        insert_seconds,
-    })
+    Ok(bench_load::Report::new(backend, n, &load, (inserts, insert_seconds)))
 }

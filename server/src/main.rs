@@ -121,16 +121,7 @@ async fn bench_needs(needs: usize, supports: usize) -> Result<(), AnyError> {
 async fn bench_ballots(voters: usize, seconds: u64) -> Result<(), AnyError> {
     let config = Config::from_env()?;
     let r = server::bench_ballots::run(config, voters, seconds).await?;
-    println!(
-        "| {} | {:.0} | {:.1} ms | {:.1} ms | {} | {:.0} | {:.2} |",
-        r.backend,
-        r.ballots_per_sec(),
-        r.p50_ms,
-        r.p99_ms,
-        r.errors,
-        r.inserts_per_sec(),
-        r.ballots_per_sec() / r.inserts_per_sec()
-    );
+    println!("{}", r.row());
     tracing::info!(?r, "ballot benchmark");
     Ok(())
 }
@@ -138,16 +129,7 @@ async fn bench_ballots(voters: usize, seconds: u64) -> Result<(), AnyError> {
 async fn bench_responses(respondents: usize, seconds: u64) -> Result<(), AnyError> {
     let config = Config::from_env()?;
     let r = server::bench_responses::run(config, respondents, seconds).await?;
-    println!(
-        "| {} | {:.0} | {:.1} ms | {:.1} ms | {} | {:.0} | {:.2} |",
-        r.backend,
-        r.responses_per_sec(),
-        r.p50_ms,
-        r.p99_ms,
-        r.errors,
-        r.inserts_per_sec(),
-        r.responses_per_sec() / r.inserts_per_sec()
-    );
+    println!("{}", r.row());
     tracing::info!(?r, "survey response benchmark");
     Ok(())
 }

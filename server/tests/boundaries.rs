@@ -704,6 +704,15 @@ async fn ids_of_another_community_or_of_another_parent_are_refused_and_change_no
             case("projects/follow", Resident, "another community's project", &[("id", i(project_b)), ("on", "true".into())]),
             case("projects/form", Worker, "another community", &[("community_id", i(wending))]),
             case(
+                "projects/edit_plan",
+                Worker,
+                "another community's project",
+                &[
+                    ("id", i(project_b)),
+                    ("spec", json!({ "description": "改", "budget_fen": 1, "funding": "", "contractor": "", "milestones": [] }).to_string()),
+                ],
+            ),
+            case(
                 "projects/add_photo",
                 Worker,
                 "another community's project",

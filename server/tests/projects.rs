@@ -72,6 +72,52 @@ async fn rate(db: &Db, survey: i64, who: &[(&Principal, u8)]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_changes_the_plan_and_milestones_done_stay_done() {
+    for (label, db) in common::databases().await {
+        server::seed::seed_demo(&db).await.unwrap();
+        let worker = principal(&db, "13800000020").await;
+        let wang = principal(&db, "13800000001").await;
+        let other = other_worker(&db).await;
+        let id = pj::create(&db, &worker, &plan(vec![], vec![]), None).await.unwrap();
+        assert_eq!(pj::set_milestone(&db, &worker, id, 0, true).await.unwrap(), 30, "{label}: 采购材料 done");
+        let done_day = pj::detail(&db, &worker, id).await.unwrap().milestones[0].done_day;
+        // 安装 split in two, the clean-up dropped, a higher budget.
+        let changed = PlanSpec {
+            description: "1幢和2幢楼道两侧加装扶手。".into(),
+            budget_fen: 6_000_000,
+            funding: "社区微更新资金".into(),
+            contractor: String::new(),
+            milestones: vec![
+                MilestoneSpec { name: "采购材料".into(), planned_day: 20_800, weight: 20 },
+                MilestoneSpec { name: "安装1幢".into(), planned_day: 20_810, weight: 40 },
+                MilestoneSpec { name: "安装2幢".into(), planned_day: 20_820, weight: 40 },
+            ],
+        };
+        let before = scalar(&db, "SELECT COUNT(*) FROM events WHERE $1 = $1", 0).await;
+        refused(&format!("{label}: a resident"), pj::edit_plan(&db, &wang, id, &changed).await, E::Common(CommonError::Forbidden));
+        refused(&format!("{label}: 文鼎苑's worker"), pj::edit_plan(&db, &other, id, &changed).await, E::Common(CommonError::NotFound));
+        let heavy = PlanSpec { milestones: vec![MilestoneSpec { name: "安装".into(), planned_day: 20_810, weight: 0 }], ..changed.clone() };
+        refused(&format!("{label}: a weight of 0"), pj::edit_plan(&db, &worker, id, &heavy).await, E::Plan(PlanProblem::Weight { milestone: 0 }));
+        let costly = PlanSpec { budget_fen: -1, ..changed.clone() };
+        refused(&format!("{label}: a negative budget"), pj::edit_plan(&db, &worker, id, &costly).await, E::Plan(PlanProblem::Budget));
+        assert_eq!(scalar(&db, "SELECT COUNT(*) FROM events WHERE $1 = $1", 0).await, before, "{label}: refusals write nothing");
+        assert_eq!(pj::detail(&db, &worker, id).await.unwrap().budget_fen, 4_800_000, "{label}");
+
+        pj::edit_plan(&db, &worker, id, &changed).await.unwrap();
+        let d = pj::detail(&db, &wang, id).await.unwrap();
+        assert_eq!((d.budget_fen, d.description.as_str(), d.contractor.as_str()), (6_000_000, "1幢和2幢楼道两侧加装扶手。", ""), "{label}");
+        assert_eq!(
+            d.milestones.iter().map(|m| (m.name.as_str(), m.done_day, m.weight)).collect::<Vec<_>>(),
+            vec![("采购材料", done_day, 20), ("安装1幢", None, 40), ("安装2幢", None, 40)],
+            "{label}: the milestone done keeps its day"
+        );
+        assert_eq!(d.card.progress_pct, 20, "{label}: progress from the new weights");
+        assert!(d.updates.iter().any(|u| u.kind == "plan"), "{label}: followers read it in the news");
+        assert_eq!(scalar(&db, "SELECT COUNT(*) FROM events WHERE kind = 'project.plan_changed' AND subject_id = $1", id).await, 1, "{label}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_project_goes_from_a_need_to_acceptance_by_its_residents_ratings() {
     for (label, db) in common::databases().await {
         server::seed::seed_demo(&db).await.unwrap();
@@ -288,6 +334,8 @@ async fn a_project_goes_from_a_need_to_acceptance_by_its_residents_ratings() {
         assert!(!record.to_string().contains("138000"), "{label}: no phone number");
         assert_eq!(sv::tick(&db, closes + 2).await.unwrap(), sv::TickReport::default(), "{label}: once");
         refused(&format!("{label}: accepted is final"), pj::advance(&db, &worker, id, Step::Rectify).await, E::WrongStatus { status: "accepted".into() });
+        let same = PlanSpec { description: "改".into(), budget_fen: 1, funding: String::new(), contractor: String::new(), milestones: vec![] };
+        refused(&format!("{label}: an accepted plan stays"), pj::edit_plan(&db, &worker, id, &same).await, E::WrongStatus { status: "accepted".into() });
         let list = pj::list(&db, &li, None).await.unwrap();
         assert_eq!(list.done.iter().map(|c| c.id).collect::<Vec<_>>(), vec![id], "{label}");
         assert!(pj::list(&db, &other, None).await.unwrap().done.is_empty(), "{label}: 文鼎苑 lists none of 翠苑's");

@@ -1548,13 +1548,12 @@ pub async fn add_photo(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p: &
         organiser_or_worker(&mut conn, p, &a).await?;
         allowed(&a, count(activity).fetch_one(&mut *conn).await?)?;
     }
-    crate::needs::photo::check_header(&raw).map_err(E::Photo)?;
-    let photo = crate::needs::photo::clean_off_thread(raw).await.map_err(E::Photo)?;
+    let photo = crate::needs::photo::cleaned_upload(raw).await.map_err(E::Photo)?;
     let mut tx = db.begin_write().await?;
     let a = load(&mut tx, activity).await?;
     organiser_or_worker(&mut tx, p, &a).await?;
     allowed(&a, count(activity).fetch_one(&mut *tx).await?)?;
-    let key = crate::infra::hex(&rand::random::<[u8; 20]>());
+    let key = crate::needs::photo::new_key();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO activity_photos (activity_id, storage_key, uploaded_by, byte_size, width, height, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -1568,10 +1567,7 @@ pub async fn add_photo(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p: &
     .fetch_one(&mut *tx)
     .await?;
     events::append(&mut tx, &event(a.community, "activity.photo_added", "activity", activity, Some(p.user_id), serde_json::json!({ "photo": id }))).await?;
-    blobs.put(&key, photo.jpeg).await.map_err(|e| {
-        tracing::error!(error = %e, "storing a photo failed");
-        E::Common(CommonError::Internal)
-    })?;
+    crate::needs::photo::put(blobs, &key, photo.jpeg).await?;
     tx.commit().await?;
     Ok(Photo { id, url: format!("/media/activities/{key}") })
 }
@@ -1588,9 +1584,7 @@ pub async fn remove_photo(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p
     events::append(&mut tx, &event(a.community, "activity.photo_removed", "activity", activity, Some(p.user_id), serde_json::json!({ "photo": photo })))
         .await?;
     tx.commit().await?;
-    if let Err(e) = blobs.delete(&key).await {
-        tracing::warn!(error = %e, key, "removing a photo's file failed");
-    }
+    crate::needs::photo::forget(blobs, &key).await;
     Ok(())
 }
 

@@ -90,6 +90,35 @@ pub async fn clean_off_thread(bytes: Vec<u8>) -> Result<CleanPhoto, NeedError> {
     })?
 }
 
+/// An upload checked (`check_header`) and written anew (`clean_off_thread`): what a need, a project
+/// and an activity's report store. Call it after the caller's rights are checked.
+pub async fn cleaned_upload(raw: Vec<u8>) -> Result<CleanPhoto, NeedError> {
+    check_header(&raw)?;
+    clean_off_thread(raw).await
+}
+
+/// A new photo's storage key: random, so that its address tells nothing.
+pub fn new_key() -> String {
+    crate::infra::hex(&rand::random::<[u8; 20]>())
+}
+
+/// Stores a photo's file once its row is written, before the caller commits: if the file cannot
+/// be stored, the transaction is dropped and no row remains.
+pub async fn put(blobs: &dyn crate::infra::blobs::BlobStore, key: &str, jpeg: Vec<u8>) -> Result<(), crate::kernel::error::CommonError> {
+    blobs.put(key, jpeg).await.map_err(|e| {
+        tracing::error!(error = %e, "storing a photo failed");
+        crate::kernel::error::CommonError::Internal
+    })
+}
+
+/// Removes a photo's file after its row was deleted and committed; a failure is logged (the file
+/// is no longer reachable).
+pub async fn forget(blobs: &dyn crate::infra::blobs::BlobStore, key: &str) {
+    if let Err(e) = blobs.delete(key).await {
+        tracing::warn!(error = %e, key, "removing a photo's file failed");
+    }
+}
+
 #[cfg(test)]
 pub mod tests {
     use super::*;

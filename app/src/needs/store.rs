@@ -1004,8 +1004,7 @@ pub async fn upload_photo(db: &Db, blobs: &dyn BlobStore, p: &Principal, raw: Ve
             return Err(NeedError::TooManyPhotos { max: model::MAX_PHOTOS });
         }
     }
-    super::photo::check_header(&raw)?;
-    let photo = super::photo::clean_off_thread(raw).await?;
+    let photo = super::photo::cleaned_upload(raw).await?;
     let mut tx = db.begin_write().await?;
     let (w, community) = verified_resident(&mut tx, p).await?;
     // Bound what one person can park in the store without submitting (again: a parallel upload
@@ -1013,7 +1012,7 @@ pub async fn upload_photo(db: &Db, blobs: &dyn BlobStore, p: &Principal, raw: Ve
     if pending_photos(&mut tx, w.subject).await? >= 20 {
         return Err(NeedError::TooManyPhotos { max: model::MAX_PHOTOS });
     }
-    let key = crate::infra::hex(&rand::random::<[u8; 20]>());
+    let key = super::photo::new_key();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO need_photos (storage_key, owner_user_id, community_id, content_type, byte_size, width, height, created_at) \
          VALUES ($1, $2, $3, 'image/jpeg', $4, $5, $6, $7) RETURNING id",
@@ -1027,10 +1026,7 @@ pub async fn upload_photo(db: &Db, blobs: &dyn BlobStore, p: &Principal, raw: Ve
     .bind(now_ms())
     .fetch_one(&mut *tx)
     .await?;
-    blobs.put(&key, photo.jpeg).await.map_err(|e| {
-        tracing::error!(error = %e, "storing a photo failed");
-        NeedError::Common(CommonError::Internal)
-    })?;
+    super::photo::put(blobs, &key, photo.jpeg).await?;
     // Photos uploaded but never attached to a need are dropped after a day, a few per upload.
     let stale: Vec<(i64, String)> = sqlx::query_as("SELECT id, storage_key FROM need_photos WHERE need_id IS NULL AND created_at < $1 ORDER BY id LIMIT 20")
         .bind(now_ms() - 86_400_000)
@@ -1041,9 +1037,7 @@ pub async fn upload_photo(db: &Db, blobs: &dyn BlobStore, p: &Principal, raw: Ve
     }
     tx.commit().await?;
     for (_, stale_key) in stale {
-        if let Err(e) = blobs.delete(&stale_key).await {
-            tracing::warn!(error = %e, key = stale_key, "removing an unused photo failed");
-        }
+        super::photo::forget(blobs, &stale_key).await;
     }
     Ok(PhotoRef { id, url: format!("/media/needs/{key}") })
 }

@@ -39,6 +39,15 @@ pub async fn create_project(spec: String, community_id: Option<i64>) -> Result<i
 
 /// Starts the work (`start`), reports it completed (`complete`) or starts a rectification
 /// (`rectify`).
+/// Changes the plan of a project (`spec`: a `PlanSpec` as JSON).
+#[server(endpoint = "projects/edit_plan")]
+pub async fn edit_project_plan(id: i64, spec: String) -> Result<(), ProjectError> {
+    use ssr::*;
+    let p = principal().await?;
+    let n: PlanSpec = serde_json::from_str(&spec).map_err(|_| invalid())?;
+    super::store::edit_plan(&ctx()?.db, &p, id, &n).await.map_err(fail)
+}
+
 #[server(endpoint = "projects/advance")]
 pub async fn advance_project(id: i64, step: String) -> Result<super::model::Status, ProjectError> {
     use ssr::*;

@@ -122,6 +122,7 @@ fn news_text(u: &UpdateView, l: Locale) -> String {
         }
         "milestone_done" => td_string!(l, pj_news_milestone_done, name = u.body.clone()).to_string(),
         "milestone_undone" => td_string!(l, pj_news_milestone_undone, name = u.body.clone()).to_string(),
+        "plan" => td_string!(l, pj_news_plan, budget = u.body.clone()).to_string(),
         _ => u.body.clone(),
     }
 }
@@ -144,9 +145,14 @@ pub fn ProjectPage() -> impl IntoView {
         update: ServerAction::new(),
         follow: ServerAction::new(),
         round: ServerAction::new(),
+        edit: ServerAction::new(),
     };
-    let changed = (successes(acts.advance), successes(acts.milestone), successes(acts.update), successes(acts.follow), successes(acts.round));
-    let data = Resource::new(move || (id(), changed.0.get(), changed.1.get(), changed.2.get(), changed.3.get(), changed.4.get()), |(id, ..)| get_project(id));
+    let changed =
+        (successes(acts.advance), successes(acts.milestone), successes(acts.update), successes(acts.follow), successes(acts.round), successes(acts.edit));
+    let data = Resource::new(
+        move || (id(), changed.0.get(), changed.1.get(), changed.2.get(), changed.3.get(), changed.4.get(), changed.5.get()),
+        |(id, ..)| get_project(id),
+    );
     view! {
         <p><A href="/projects">{t!(i18n, pj_back)}</A></p>
         <Suspense fallback=|| ()>
@@ -166,6 +172,7 @@ struct Acts {
     update: ServerAction<PostProjectUpdate>,
     follow: ServerAction<FollowProject>,
     round: ServerAction<OpenProjectRound>,
+    edit: ServerAction<EditProjectPlan>,
 }
 
 #[component]
@@ -277,6 +284,7 @@ fn Project(p: ProjectView, acts: Acts) -> impl IntoView {
             })
             .into_any()
     };
+    let plan_edit = (worker && status != Status::Accepted).then(|| view! { <PlanEdit p=p.clone() edit=acts.edit/> }.into_any());
     let news = view! {
         <section class="card" data-testid="project-news">
             <h2>{td_string!(l, pj_news)}</h2>
@@ -307,6 +315,7 @@ fn Project(p: ProjectView, acts: Acts) -> impl IntoView {
             <p class="hint">{td_string!(l, pj_follow_hint)}</p>
             {move || action_err(acts.follow.value().get(), l)}
             {worker.then(|| view! { <WorkerPanel id=pid status=status acts=acts/> })}
+            {plan_edit}
             {timeline}
             {photos}
             {links}
@@ -428,6 +437,130 @@ impl MilestoneDraft {
     }
 }
 
+/// A project's plan being written: by the editor of a new project, and by a worker changing the
+/// plan on the project's page.
+#[derive(Clone, Copy)]
+struct PlanDraft {
+    description: RwSignal<String>,
+    budget: RwSignal<String>,
+    funding: RwSignal<String>,
+    contractor: RwSignal<String>,
+    milestones: RwSignal<Vec<(usize, MilestoneDraft)>>,
+    serial: StoredValue<usize>,
+}
+
+impl PlanDraft {
+    fn new(description: String, budget: String, funding: String, contractor: String, milestones: Vec<MilestoneDraft>) -> PlanDraft {
+        PlanDraft {
+            description: RwSignal::new(description),
+            budget: RwSignal::new(budget),
+            funding: RwSignal::new(funding),
+            contractor: RwSignal::new(contractor),
+            serial: StoredValue::new(milestones.len()),
+            milestones: RwSignal::new(milestones.into_iter().enumerate().collect()),
+        }
+    }
+
+    /// The plan as the server takes it, or what is wrong with it.
+    fn spec(&self, l: Locale) -> Result<PlanSpec, &'static str> {
+        let budget_fen = parse_yuan(&self.budget.get_untracked()).ok_or(td_string!(l, pj_err_budget))?;
+        let milestones: Option<Vec<MilestoneSpec>> = self.milestones.with_untracked(|ms| {
+            ms.iter()
+                .map(|(_, m)| {
+                    Some(MilestoneSpec {
+                        name: m.name.get_untracked(),
+                        planned_day: parse_day(&m.day.get_untracked())?,
+                        weight: m.weight.get_untracked().trim().parse().ok()?,
+                    })
+                })
+                .collect()
+        });
+        Ok(PlanSpec {
+            description: self.description.get_untracked(),
+            budget_fen,
+            funding: self.funding.get_untracked(),
+            contractor: self.contractor.get_untracked(),
+            milestones: milestones.ok_or(td_string!(l, pj_err_milestone_fields))?,
+        })
+    }
+}
+
+/// The plan's fields (ids and test ids start with `at`: "p" in the editor, "e" on the project's page).
+fn plan_fields(d: PlanDraft, at: &'static str, l: Locale) -> AnyView {
+    let today = crate::time::day_of(client_now());
+    let milestones = d.milestones;
+    view! {
+        <label for=format!("{at}-description")>{td_string!(l, pj_field_description)}</label>
+        <textarea id=format!("{at}-description") rows="5" maxlength=DESCRIPTION.max required bind:value=d.description data-testid=format!("{at}-description")></textarea>
+        <label for=format!("{at}-budget")>{td_string!(l, pj_budget_yuan)}</label>
+        <input id=format!("{at}-budget") type="text" inputmode="decimal" required bind:value=d.budget data-testid=format!("{at}-budget")/>
+        <label for=format!("{at}-funding")>{td_string!(l, pj_field_funding)}</label>
+        <input id=format!("{at}-funding") type="text" maxlength=FUNDING.max bind:value=d.funding data-testid=format!("{at}-funding")/>
+        <label for=format!("{at}-contractor")>{td_string!(l, pj_field_contractor)}</label>
+        <input id=format!("{at}-contractor") type="text" maxlength=CONTRACTOR.max bind:value=d.contractor data-testid=format!("{at}-contractor")/>
+        <h2>{td_string!(l, pj_milestones)}</h2>
+        <p class="hint">{td_string!(l, pj_milestones_hint)}</p>
+        <For each=move || milestones.get() key=|(k, _)| *k let((k, m))>
+            <fieldset class="question-draft" data-testid=format!("{at}-milestone")>
+                <legend>{move || td_string!(l, pj_milestone_n, n = milestones.with(|ms| ms.iter().position(|(x, _)| *x == k).map(|p| p + 1).unwrap_or(0))).to_string()}</legend>
+                <label for=format!("{at}-m-name-{k}")>{td_string!(l, pj_field_milestone)}</label>
+                <input id=format!("{at}-m-name-{k}") type="text" maxlength=MILESTONE.max required bind:value=m.name data-testid=format!("{at}-m-name")/>
+                <label for=format!("{at}-m-day-{k}")>{td_string!(l, pj_planned_day)}</label>
+                <input id=format!("{at}-m-day-{k}") type="date" required bind:value=m.day data-testid=format!("{at}-m-day")/>
+                <label for=format!("{at}-m-weight-{k}")>{td_string!(l, pj_weight)}</label>
+                <input id=format!("{at}-m-weight-{k}") type="number" min="1" max=MAX_WEIGHT required bind:value=m.weight data-testid=format!("{at}-m-weight")/>
+                <button type="button" class="button secondary" on:click=move |_| milestones.update(|ms| ms.retain(|(x, _)| *x != k))>{td_string!(l, pj_remove_milestone)}</button>
+            </fieldset>
+        </For>
+        <button type="button" class="button secondary" data-testid=format!("{at}-add-milestone") on:click=move |_| {
+            let k = d.serial.get_value();
+            d.serial.set_value(k + 1);
+            milestones.update(|ms| ms.push((k, MilestoneDraft::new("", day_text(today + 30)))));
+        }>{td_string!(l, pj_add_milestone)}</button>
+    }
+    .into_any()
+}
+
+/// A worker changes the plan of a project not accepted yet (asked on the project's page).
+#[component]
+fn PlanEdit(p: ProjectView, edit: ServerAction<EditProjectPlan>) -> impl IntoView {
+    let l = use_i18n().get_locale_untracked();
+    let id = p.card.id;
+    let d = PlanDraft::new(
+        p.description.clone(),
+        yuan(p.budget_fen),
+        p.funding.clone(),
+        p.contractor.clone(),
+        p.milestones
+            .iter()
+            .map(|m| MilestoneDraft { weight: RwSignal::new(m.weight.to_string()), ..MilestoneDraft::new(&m.name, day_text(m.planned_day)) })
+            .collect(),
+    );
+    let problem = RwSignal::new(None::<&'static str>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match d.spec(l) {
+            Err(p) => problem.set(Some(p)),
+            Ok(spec) => {
+                problem.set(None);
+                edit.dispatch(EditProjectPlan { id, spec: serde_json::to_string(&spec).unwrap_or_default() });
+            }
+        }
+    };
+    view! {
+        <details class="card" data-testid="project-plan-edit">
+            <summary>{td_string!(l, pj_edit_plan)}</summary>
+            <form class="form" on:submit=on_submit>
+                <p class="hint">{td_string!(l, pj_edit_plan_hint)}</p>
+                {plan_fields(d, "e", l)}
+                {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+                <button type="submit" class="button" data-testid="e-save" disabled=move || edit.pending().get()>{td_string!(l, pj_save_plan)}</button>
+                {move || action_err(edit.value().get(), l)}
+            </form>
+        </details>
+    }
+}
+
 #[component]
 pub fn NewProjectPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -461,42 +594,31 @@ fn Editor(f: ProjectForm, need: Option<i64>) -> impl IntoView {
     let from = need.and_then(|n| f.needs.iter().find(|(id, ..)| *id == n).cloned());
     let title = RwSignal::new(from.as_ref().map(|(_, t, _)| t.clone()).unwrap_or_default());
     let category = RwSignal::new(from.as_ref().map(|(.., c)| c.clone()).or_else(|| f.categories.first().map(|c| c.code.clone())).unwrap_or_default());
-    let description = RwSignal::new(String::new());
-    let budget = RwSignal::new(String::new());
-    let funding = RwSignal::new(String::new());
-    let contractor = RwSignal::new(String::new());
     let threshold = RwSignal::new("80".to_string());
     let min_raters = RwSignal::new("1".to_string());
     let needs = RwSignal::new(from.as_ref().map(|(id, ..)| vec![id.to_string()]).unwrap_or_default());
     let delibs = RwSignal::new(Vec::<String>::new());
     let surveys = RwSignal::new(Vec::<String>::new());
     let today = crate::time::day_of(client_now());
-    let milestones = RwSignal::new(vec![
-        (0usize, MilestoneDraft::new(td_string!(l, pj_default_milestone_1), day_text(today + 14))),
-        (1, MilestoneDraft::new(td_string!(l, pj_default_milestone_2), day_text(today + 45))),
-    ]);
-    let serial = StoredValue::new(2usize);
+    let plan = PlanDraft::new(
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        vec![
+            MilestoneDraft::new(td_string!(l, pj_default_milestone_1), day_text(today + 14)),
+            MilestoneDraft::new(td_string!(l, pj_default_milestone_2), day_text(today + 45)),
+        ],
+    );
     let problem = RwSignal::new(None::<&'static str>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(budget_fen) = parse_yuan(&budget.get_untracked()) else {
-            problem.set(Some(td_string!(l, pj_err_budget)));
-            return;
-        };
-        let ms: Option<Vec<MilestoneSpec>> = milestones.with_untracked(|ms| {
-            ms.iter()
-                .map(|(_, m)| {
-                    Some(MilestoneSpec {
-                        name: m.name.get_untracked(),
-                        planned_day: parse_day(&m.day.get_untracked())?,
-                        weight: m.weight.get_untracked().trim().parse().ok()?,
-                    })
-                })
-                .collect()
-        });
-        let Some(ms) = ms else {
-            problem.set(Some(td_string!(l, pj_err_milestone_fields)));
-            return;
+        let pl = match plan.spec(l) {
+            Ok(pl) => pl,
+            Err(p) => {
+                problem.set(Some(p));
+                return;
+            }
         };
         let (Ok(threshold_pct), Ok(min)) = (threshold.get_untracked().trim().parse::<u32>(), min_raters.get_untracked().trim().parse::<i64>()) else {
             problem.set(Some(td_string!(l, pj_err_rule)));
@@ -507,11 +629,11 @@ fn Editor(f: ProjectForm, need: Option<i64>) -> impl IntoView {
         let spec = NewProject {
             title: title.get_untracked(),
             category: category.get_untracked(),
-            description: description.get_untracked(),
-            budget_fen,
-            funding: funding.get_untracked(),
-            contractor: contractor.get_untracked(),
-            milestones: ms,
+            description: pl.description,
+            budget_fen: pl.budget_fen,
+            funding: pl.funding,
+            contractor: pl.contractor,
+            milestones: pl.milestones,
             need_ids: ids(needs),
             deliberation_ids: ids(delibs),
             survey_ids: ids(surveys),
@@ -532,14 +654,6 @@ fn Editor(f: ProjectForm, need: Option<i64>) -> impl IntoView {
         <select id="p-category" data-testid="p-category" on:change=move |ev| category.set(event_target_value(&ev)) prop:value=move || category.get()>
             {f.categories.iter().map(|c| view! { <option value=c.code.clone()>{c.name(l).to_string()}</option> }).collect_view()}
         </select>
-        <label for="p-description">{td_string!(l, pj_field_description)}</label>
-        <textarea id="p-description" rows="5" maxlength=DESCRIPTION.max required bind:value=description data-testid="p-description"></textarea>
-        <label for="p-budget">{td_string!(l, pj_budget_yuan)}</label>
-        <input id="p-budget" type="text" inputmode="decimal" required bind:value=budget data-testid="p-budget"/>
-        <label for="p-funding">{td_string!(l, pj_field_funding)}</label>
-        <input id="p-funding" type="text" maxlength=FUNDING.max bind:value=funding data-testid="p-funding"/>
-        <label for="p-contractor">{td_string!(l, pj_field_contractor)}</label>
-        <input id="p-contractor" type="text" maxlength=CONTRACTOR.max bind:value=contractor data-testid="p-contractor"/>
     }
     .into_any();
     let links = view! {
@@ -564,25 +678,7 @@ fn Editor(f: ProjectForm, need: Option<i64>) -> impl IntoView {
     view! {
         <form class="card form" data-testid="project-form" on:submit=on_submit>
             {fields}
-            <h2>{td_string!(l, pj_milestones)}</h2>
-            <p class="hint">{td_string!(l, pj_milestones_hint)}</p>
-            <For each=move || milestones.get() key=|(k, _)| *k let((k, m))>
-                <fieldset class="question-draft" data-testid="p-milestone">
-                    <legend>{move || td_string!(l, pj_milestone_n, n = milestones.with(|ms| ms.iter().position(|(x, _)| *x == k).map(|p| p + 1).unwrap_or(0))).to_string()}</legend>
-                    <label for=format!("p-m-name-{k}")>{td_string!(l, pj_field_milestone)}</label>
-                    <input id=format!("p-m-name-{k}") type="text" maxlength=MILESTONE.max required bind:value=m.name data-testid="p-m-name"/>
-                    <label for=format!("p-m-day-{k}")>{td_string!(l, pj_planned_day)}</label>
-                    <input id=format!("p-m-day-{k}") type="date" required bind:value=m.day data-testid="p-m-day"/>
-                    <label for=format!("p-m-weight-{k}")>{td_string!(l, pj_weight)}</label>
-                    <input id=format!("p-m-weight-{k}") type="number" min="1" max=MAX_WEIGHT required bind:value=m.weight data-testid="p-m-weight"/>
-                    <button type="button" class="button secondary" on:click=move |_| milestones.update(|ms| ms.retain(|(x, _)| *x != k))>{td_string!(l, pj_remove_milestone)}</button>
-                </fieldset>
-            </For>
-            <button type="button" class="button secondary" data-testid="p-add-milestone" on:click=move |_| {
-                let k = serial.get_value();
-                serial.set_value(k + 1);
-                milestones.update(|ms| ms.push((k, MilestoneDraft::new("", day_text(today + 30)))));
-            }>{td_string!(l, pj_add_milestone)}</button>
+            {plan_fields(plan, "p", l)}
             {links}
             <h2>{td_string!(l, pj_rule)}</h2>
             <label for="p-threshold">{td_string!(l, pj_threshold)}</label>

@@ -117,17 +117,39 @@ fn dedup(ids: &[i64]) -> Vec<i64> {
 /// A worker creates a project of their community (or of one they name, as a worker there): its
 /// plan, and its links — linked needs move to "planned" (their authors and supporters told) and
 /// their supporters follow the project.
-pub async fn create(db: &Db, p: &Principal, n: &NewProject, requested: Option<i64>) -> Result<i64, E> {
-    let title = checked(&n.title, Field::Title, TITLE)?;
-    let description = checked(&n.description, Field::Description, DESCRIPTION)?;
-    let funding = Some(checked(&n.funding, Field::Funding, FUNDING)?).filter(|s| !s.is_empty());
-    let contractor = Some(checked(&n.contractor, Field::Contractor, CONTRACTOR)?).filter(|s| !s.is_empty());
-    let milestones = n
-        .milestones
+/// A plan's texts checked (funding and contractor None when empty), its milestones and budget too.
+type CheckedPlan = (String, Option<String>, Option<String>, Vec<Milestone>);
+
+fn checked_plan(description: &str, budget_fen: i64, funding: &str, contractor: &str, milestones: &[MilestoneSpec]) -> Result<CheckedPlan, E> {
+    let description = checked(description, Field::Description, DESCRIPTION)?;
+    let funding = Some(checked(funding, Field::Funding, FUNDING)?).filter(|s| !s.is_empty());
+    let contractor = Some(checked(contractor, Field::Contractor, CONTRACTOR)?).filter(|s| !s.is_empty());
+    let milestones = milestones
         .iter()
         .map(|m| Ok(Milestone { name: checked(&m.name, Field::Milestone, MILESTONE)?, planned_day: m.planned_day, done_day: None, weight: m.weight }))
         .collect::<Result<Vec<_>, E>>()?;
-    check_plan(n.budget_fen, &milestones).map_err(E::Plan)?;
+    check_plan(budget_fen, &milestones).map_err(E::Plan)?;
+    Ok((description, funding, contractor, milestones))
+}
+
+async fn insert_milestones(conn: &mut AnyConnection, id: i64, milestones: &[Milestone]) -> Result<(), sqlx::Error> {
+    for (i, m) in milestones.iter().enumerate() {
+        sqlx::query("INSERT INTO project_milestones (project_id, idx, name, planned_day, done_day, weight) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id)
+            .bind(i as i64)
+            .bind(&m.name)
+            .bind(m.planned_day)
+            .bind(m.done_day)
+            .bind(i64::from(m.weight))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn create(db: &Db, p: &Principal, n: &NewProject, requested: Option<i64>) -> Result<i64, E> {
+    let title = checked(&n.title, Field::Title, TITLE)?;
+    let (description, funding, contractor, milestones) = checked_plan(&n.description, n.budget_fen, &n.funding, &n.contractor, &n.milestones)?;
     let rule = n.rule.unwrap_or_default();
     rule.check().map_err(|_| E::Plan(PlanProblem::Rule))?;
     let now = now_ms();
@@ -182,16 +204,7 @@ pub async fn create(db: &Db, p: &Principal, n: &NewProject, requested: Option<i6
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    for (i, m) in milestones.iter().enumerate() {
-        sqlx::query("INSERT INTO project_milestones (project_id, idx, name, planned_day, weight) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id)
-            .bind(i as i64)
-            .bind(&m.name)
-            .bind(m.planned_day)
-            .bind(i64::from(m.weight))
-            .execute(&mut *tx)
-            .await?;
-    }
+    insert_milestones(&mut tx, id, &milestones).await?;
     for d in &delibs {
         sqlx::query("INSERT INTO project_deliberations (project_id, deliberation_id) VALUES ($1, $2)").bind(id).bind(d).execute(&mut *tx).await?;
     }
@@ -217,6 +230,45 @@ pub async fn create(db: &Db, p: &Principal, n: &NewProject, requested: Option<i6
     events::append(&mut tx, &event(&row, "project.created", Some(p.user_id), false, payload)).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// A worker changes the plan of a project not accepted yet: description, budget, funding,
+/// contractor and the milestones (which replace the old ones; one of the same name as a milestone
+/// done keeps its done day, so progress does not go back). Followers read it in the news.
+pub async fn edit_plan(db: &Db, p: &Principal, id: i64, n: &PlanSpec) -> Result<(), E> {
+    let (description, funding, contractor, mut milestones) = checked_plan(&n.description, n.budget_fen, &n.funding, &n.contractor, &n.milestones)?;
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    let row = worker_access(&mut tx, p, id).await?;
+    if row.status == Status::Accepted {
+        return Err(wrong(row.status));
+    }
+    let mut done: Vec<(String, i64)> =
+        sqlx::query_as("SELECT name, done_day FROM project_milestones WHERE project_id = $1 AND done_day IS NOT NULL ORDER BY idx")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+    for m in &mut milestones {
+        if let Some(i) = done.iter().position(|(name, _)| *name == m.name) {
+            m.done_day = Some(done.remove(i).1);
+        }
+    }
+    sqlx::query("UPDATE projects SET description = $1, budget_fen = $2, funding = $3, contractor = $4, updated_at = $5 WHERE id = $6")
+        .bind(&description)
+        .bind(n.budget_fen)
+        .bind(&funding)
+        .bind(&contractor)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM project_milestones WHERE project_id = $1").bind(id).execute(&mut *tx).await?;
+    insert_milestones(&mut tx, id, &milestones).await?;
+    news(&mut tx, id, "plan", &yuan(n.budget_fen), Some(p.user_id), now).await?;
+    let payload = serde_json::json!({ "budget_fen": n.budget_fen, "milestones": milestones.len() });
+    events::append(&mut tx, &event(&row, "project.plan_changed", Some(p.user_id), false, payload)).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A worker starts the work, reports it completed, or starts a rectification after a round that
@@ -658,12 +710,11 @@ pub async fn add_photo(
         worker_access(&mut conn, p, id).await?;
         full(count().fetch_one(&mut *conn).await?)?;
     }
-    crate::needs::photo::check_header(&raw).map_err(E::Photo)?;
-    let photo = crate::needs::photo::clean_off_thread(raw).await.map_err(E::Photo)?;
+    let photo = crate::needs::photo::cleaned_upload(raw).await.map_err(E::Photo)?;
     let mut tx = db.begin_write().await?;
     let row = worker_access(&mut tx, p, id).await?;
     full(count().fetch_one(&mut *tx).await?)?;
-    let key = crate::infra::hex(&rand::random::<[u8; 20]>());
+    let key = crate::needs::photo::new_key();
     let photo_id: i64 = sqlx::query_scalar(
         "INSERT INTO project_photos (project_id, phase, storage_key, uploaded_by, byte_size, width, height, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -680,10 +731,7 @@ pub async fn add_photo(
     .await?;
     events::append(&mut tx, &event(&row, "project.photo_added", Some(p.user_id), false, serde_json::json!({ "photo": photo_id, "phase": phase.as_str() })))
         .await?;
-    blobs.put(&key, photo.jpeg).await.map_err(|e| {
-        tracing::error!(error = %e, "storing a photo failed");
-        E::Common(CommonError::Internal)
-    })?;
+    crate::needs::photo::put(blobs, &key, photo.jpeg).await?;
     tx.commit().await?;
     Ok(crate::ui::photo::Photo { id: photo_id, url: format!("/media/projects/{key}") })
 }
@@ -698,9 +746,7 @@ pub async fn remove_photo(db: &Db, blobs: &dyn crate::infra::blobs::BlobStore, p
     sqlx::query("DELETE FROM project_photos WHERE id = $1").bind(photo).execute(&mut *tx).await?;
     events::append(&mut tx, &event(&row, "project.photo_removed", Some(p.user_id), false, serde_json::json!({ "photo": photo }))).await?;
     tx.commit().await?;
-    if let Err(e) = blobs.delete(&key).await {
-        tracing::warn!(error = %e, key, "removing a photo's file failed");
-    }
+    crate::needs::photo::forget(blobs, &key).await;
     Ok(())
 }
 

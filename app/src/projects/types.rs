@@ -10,6 +10,17 @@ pub struct MilestoneSpec {
     pub weight: u32,
 }
 
+/// A project's plan as a worker changes it after creating the project: the milestones replace the
+/// old ones (one of the same name keeps its done day).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanSpec {
+    pub description: String,
+    pub budget_fen: i64,
+    pub funding: String,
+    pub contractor: String,
+    pub milestones: Vec<MilestoneSpec>,
+}
+
 /// A worker's new project.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewProject {
