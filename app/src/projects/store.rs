@@ -114,9 +114,6 @@ fn dedup(ids: &[i64]) -> Vec<i64> {
     v
 }
 
-/// A worker creates a project of their community (or of one they name, as a worker there): its
-/// plan, and its links — linked needs move to "planned" (their authors and supporters told) and
-/// their supporters follow the project.
 /// A plan's texts checked (funding and contractor None when empty), its milestones and budget too.
 type CheckedPlan = (String, Option<String>, Option<String>, Vec<Milestone>);
 
@@ -147,6 +144,9 @@ async fn insert_milestones(conn: &mut AnyConnection, id: i64, milestones: &[Mile
     Ok(())
 }
 
+/// A worker creates a project of their community (or of one they name, as a worker there): its
+/// plan, and its links — linked needs move to "planned" (their authors and supporters told) and
+/// their supporters follow the project.
 pub async fn create(db: &Db, p: &Principal, n: &NewProject, requested: Option<i64>) -> Result<i64, E> {
     let title = checked(&n.title, Field::Title, TITLE)?;
     let (description, funding, contractor, milestones) = checked_plan(&n.description, n.budget_fen, &n.funding, &n.contractor, &n.milestones)?;

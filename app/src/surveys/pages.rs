@@ -490,7 +490,7 @@ fn text_reviews(id: i64, question: usize, all: &SurveyTexts, acts: TextActs, l: 
                                 <ActionForm action=acts.raise attr:class="form">
                                     {hidden(key)}
                                     <label for=format!("{field}-title")>{td_string!(l, need_field_title)}</label>
-                                    <input id=format!("{field}-title") name="title" maxlength="60" value=proposed data-testid="text-raise-title"/>
+                                    <input id=format!("{field}-title") name="title" maxlength=crate::needs::model::TITLE.max value=proposed data-testid="text-raise-title"/>
                                     <label for=format!("{field}-category")>{td_string!(l, pj_category)}</label>
                                     <select id=format!("{field}-category") name="category_id" data-testid="text-raise-category">
                                         {categories.into_iter().map(|c| view! { <option value=c.id>{c.name(l).to_string()}</option> }).collect_view()}

@@ -711,13 +711,48 @@ async fn text_of(conn: &mut AnyConnection, id: i64, qs: &[Question], key: &str, 
     }
 }
 
-/// Reviews of a survey's texts: (key, question) → (the text as reviewed, shown, need raised).
-type Reviews = std::collections::HashMap<(String, usize), (String, Option<bool>, Option<i64>)>;
+/// What a worker made of one text answer: the text as reviewed, shown or not (None: not decided),
+/// the need raised from it (id, title).
+struct Review {
+    text: String,
+    shown: Option<bool>,
+    need: Option<(i64, String)>,
+}
 
-async fn reviews(conn: &mut AnyConnection, id: i64) -> Result<Reviews, sqlx::Error> {
-    let rows: Vec<(String, i64, String, Option<i64>, Option<i64>)> =
-        sqlx::query_as("SELECT respondent_key, idx, text, shown, need_id FROM survey_text_reviews WHERE survey_id = $1").bind(id).fetch_all(conn).await?;
-    Ok(rows.into_iter().map(|(key, idx, text, shown, need)| ((key, idx as usize), (text, shown.map(|s| s == 1), need))).collect())
+/// Where an answer's `text` as it stands is: a decision holds only for the text it was made on.
+fn review_state(r: Option<&Review>, text: &str) -> TextReview {
+    match r {
+        Some(Review { text: reviewed, shown: Some(true), .. }) if reviewed == text => TextReview::Shown,
+        Some(Review { text: reviewed, shown: Some(false), .. }) if reviewed == text => TextReview::Hidden,
+        _ => TextReview::Pending,
+    }
+}
+
+/// The reviews of a survey's texts by (response key, question).
+async fn reviews(conn: &mut AnyConnection, id: i64) -> Result<std::collections::HashMap<(String, usize), Review>, sqlx::Error> {
+    let rows: Vec<(String, i64, String, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT r.respondent_key, r.idx, r.text, r.shown, r.need_id, n.title FROM survey_text_reviews r LEFT JOIN needs n ON n.id = r.need_id \
+         WHERE r.survey_id = $1",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, idx, text, shown, need, title)| ((key, idx as usize), Review { text, shown: shown.map(|s| s == 1), need: need.zip(title) }))
+        .collect())
+}
+
+/// The units of a named survey by their response key: (label, how they answered). None for an
+/// anonymous survey, whose keys name nobody.
+async fn named_units(conn: &mut AnyConnection, row: &Row) -> Result<std::collections::HashMap<String, (String, Option<Channel>)>, sqlx::Error> {
+    let mut units = std::collections::HashMap::new();
+    if let (false, Some(frozen)) = (row.anonymous, row.frozen) {
+        for (unit, label, channel, _) in electorate::desk_units(conn, frozen).await? {
+            units.insert(unit.to_string(), (label, channel));
+        }
+    }
+    Ok(units)
 }
 
 /// The texts residents may read: those a worker showed, as long as their respondent has not
@@ -726,9 +761,7 @@ async fn shown_texts(conn: &mut AnyConnection, id: i64, qs: &[Question]) -> Resu
     let reviewed = reviews(&mut *conn, id).await?;
     let mut out = vec![Vec::new(); qs.len()];
     for (key, q, text) in answered_texts(conn, id, qs).await? {
-        if let Some((as_reviewed, Some(true), _)) = reviewed.get(&(key, q))
-            && *as_reviewed == text
-        {
+        if review_state(reviewed.get(&(key, q)), &text) == TextReview::Shown {
             out[q].push(text);
         }
     }
@@ -743,36 +776,22 @@ pub async fn texts(db: &Db, p: &Principal, id: i64) -> Result<SurveyTexts, E> {
     require_worker(&acc)?;
     let qs = questions(&mut conn, id).await?;
     let reviewed = reviews(&mut conn, id).await?;
-    let mut labels: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    if let (false, Some(frozen)) = (row.anonymous, row.frozen) {
-        for (unit, label, _, _) in electorate::desk_units(&mut conn, frozen).await? {
-            labels.insert(unit.to_string(), label);
-        }
-    }
-    let mut texts = Vec::new();
-    for (key, question, text) in answered_texts(&mut conn, id, &qs).await? {
-        let (review, need) = match reviewed.get(&(key.clone(), question)) {
-            Some((as_reviewed, shown, need)) => {
-                let review = match shown {
-                    Some(s) if *as_reviewed == text => {
-                        if *s {
-                            TextReview::Shown
-                        } else {
-                            TextReview::Hidden
-                        }
-                    }
-                    _ => TextReview::Pending,
-                };
-                let need = match need {
-                    Some(n) => crate::needs::public::title(&mut conn, *n).await?.map(|t| (*n, t)),
-                    None => None,
-                };
-                (review, need)
+    let units = named_units(&mut conn, &row).await?;
+    let texts = answered_texts(&mut conn, id, &qs)
+        .await?
+        .into_iter()
+        .map(|(key, question, text)| {
+            let r = reviewed.get(&(key.clone(), question));
+            TextAnswer {
+                review: review_state(r, &text),
+                need: r.and_then(|r| r.need.clone()),
+                who: units.get(&key).map(|(label, _)| label.clone()),
+                key,
+                question,
+                text,
             }
-            None => (TextReview::Pending, None),
-        };
-        texts.push(TextAnswer { who: labels.get(&key).cloned(), key, question, text, review, need });
-    }
+        })
+        .collect();
     Ok(SurveyTexts { anonymous: row.anonymous, texts, categories: crate::needs::public::categories(&mut conn, row.community).await? })
 }
 
@@ -885,12 +904,7 @@ pub async fn export(db: &Db, p: &Principal, id: i64, encoding: crate::kernel::cs
         .bind(id)
         .fetch_all(&mut *conn)
         .await?;
-    let mut units: std::collections::HashMap<String, (String, Option<Channel>)> = std::collections::HashMap::new();
-    if let (false, Some(frozen)) = (row.anonymous, row.frozen) {
-        for (unit, label, channel, _) in electorate::desk_units(&mut conn, frozen).await? {
-            units.insert(unit.to_string(), (label, channel));
-        }
-    }
+    let units = named_units(&mut conn, &row).await?;
     let mut header: Vec<String> = vec!["序号".into()];
     if !row.anonymous {
         header.extend(["答卷人".to_string(), "渠道".to_string()]);
