@@ -18,6 +18,9 @@ pub enum Backend {
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
+    /// Tells apart the databases of one process (tests run several servers): keys of what is
+    /// kept per database in memory, e.g. `kernel::batch` lanes.
+    id: u64,
     pool: AnyPool,
     backend: Backend,
     /// SQLite only: where write transactions run (PostgreSQL locks rows, not the database).
@@ -102,7 +105,14 @@ impl Db {
             Backend::Sqlite => Some(Writer { turn: Arc::new(Mutex::new(())), conn: options.max_connections(1).connect(&url).await? }),
             Backend::Postgres => None,
         };
-        Ok(Db { pool, backend, writer })
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Db { id, pool, backend, writer })
+    }
+
+    /// This database's number in this process.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     pub fn backend(&self) -> Backend {

@@ -79,6 +79,48 @@ pub async fn append(conn: &mut AnyConnection, event: &NewEvent<'_>) -> Result<i6
     Ok(id)
 }
 
+/// Appends several events inside the caller's transaction, in this order: those that are not
+/// official in one statement (an official one takes its number from its stream, one by one).
+pub async fn append_all(conn: &mut AnyConnection, events: &[NewEvent<'_>]) -> Result<(), EventError> {
+    if events.iter().any(|e| !valid_kind(e.kind)) {
+        return Err(EventError::BadKind);
+    }
+    if events.iter().any(|e| e.official) {
+        for e in events {
+            append(&mut *conn, e).await?;
+        }
+        return Ok(());
+    }
+    if events.is_empty() {
+        return Ok(());
+    }
+    const COLUMNS: usize = 10;
+    let rows: Vec<String> =
+        (0..events.len()).map(|i| format!("({})", (1..=COLUMNS).map(|c| format!("${}", i * COLUMNS + c)).collect::<Vec<_>>().join(", "))).collect();
+    let text = format!(
+        "INSERT INTO events (community_id, kind, subject_type, subject_id, actor_user_id, \
+         on_behalf_of_user_id, official, payload, created_at, sync_state) VALUES {}",
+        rows.join(", ")
+    );
+    let now = crate::infra::db::now_ms();
+    let mut q = sqlx::query(&text);
+    for e in events {
+        q = q
+            .bind(e.community_id)
+            .bind(e.kind)
+            .bind(e.subject_type)
+            .bind(e.subject_id)
+            .bind(e.actor_user_id)
+            .bind(e.on_behalf_of_user_id)
+            .bind(0_i64)
+            .bind(e.payload.to_string())
+            .bind(now)
+            .bind(sync_state::NONE);
+    }
+    q.execute(conn).await?;
+    Ok(())
+}
+
 /// The next number of a community's official records (`stream` = community id, 0 for the
 /// district), taken in the caller's transaction: the upsert locks the stream's row until that
 /// transaction ends, so numbers follow commit order, and a rolled-back transaction gives its

@@ -60,6 +60,7 @@ pub use store::*;
 mod store {
     use super::promotions;
     use crate::kernel::error::CommonError;
+    use crate::kernel::sql::{Arg, Sql};
     use sqlx::{AnyConnection, Row};
 
     /// Why a capacity operation was refused.
@@ -152,13 +153,19 @@ mod store {
     /// Takes the pool's row lock (until the transaction ends) and reads it, with the next arrival
     /// number taken.
     async fn lock(conn: &mut AnyConnection, pool: i64) -> Result<(Pool, i64), CapacityError> {
-        let row = sqlx::query("UPDATE capacity_pools SET next_seq = next_seq + 1 WHERE id = $1 RETURNING capacity, taken, closed, next_seq")
+        lock_for(conn, pool, 1).await
+    }
+
+    /// `lock`, taking `n` arrival numbers: returns the first.
+    async fn lock_for(conn: &mut AnyConnection, pool: i64, n: i64) -> Result<(Pool, i64), CapacityError> {
+        let row = sqlx::query("UPDATE capacity_pools SET next_seq = next_seq + $2 WHERE id = $1 RETURNING capacity, taken, closed, next_seq")
             .bind(pool)
+            .bind(n)
             .fetch_optional(conn)
             .await?
             .ok_or(CapacityError::NotFound)?;
         let p = Pool { id: pool, capacity: row.try_get(0)?, taken: row.try_get(1)?, closed: row.try_get::<i64, _>(2)? == 1 };
-        Ok((p, row.try_get::<i64, _>(3)? - 1))
+        Ok((p, row.try_get::<i64, _>(3)? - n))
     }
 
     /// The pool, without locking it.
@@ -173,32 +180,72 @@ mod store {
 
     /// Asks for `places` in `pool`: held if they fit, else waiting (with its position).
     pub async fn claim(conn: &mut AnyConnection, pool: i64, places: i64, now: i64) -> Result<Claimed, CapacityError> {
-        if places < 1 {
+        claim_many(conn, pool, &[places], now).await?.pop().ok_or(CapacityError::Common(CommonError::Internal))
+    }
+
+    /// Asks for several claims' places at once, in this order (a batch of bookings of one session
+    /// in one transaction): each is decided as `claim` would decide it right after the ones before
+    /// it (held if it fits in what they left, else waiting behind them), in a fixed number of
+    /// statements however many there are.
+    pub async fn claim_many(conn: &mut AnyConnection, pool: i64, places: &[i64], now: i64) -> Result<Vec<Claimed>, CapacityError> {
+        if places.is_empty() {
+            return Ok(Vec::new());
+        }
+        if places.iter().any(|&p| p < 1) {
             return Err(CapacityError::Common(CommonError::InvalidInput));
         }
-        let (p, seq) = lock(conn, pool).await?;
+        let (p, first_seq) = lock_for(conn, pool, places.len() as i64).await?;
         if p.closed {
             return Err(CapacityError::Closed);
         }
-        let fits = p.taken + places <= p.capacity;
-        if fits {
-            take(conn, pool, places).await?;
+        let mut taken = p.taken;
+        let fits: Vec<bool> = places
+            .iter()
+            .map(|&n| {
+                let fits = taken + n <= p.capacity;
+                if fits {
+                    taken += n;
+                }
+                fits
+            })
+            .collect();
+        if taken > p.taken {
+            take(conn, pool, taken - p.taken).await?;
         }
-        let claim =
-            sqlx::query_scalar("INSERT INTO capacity_claims (pool_id, places, state, seq, created_at, held_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-                .bind(pool)
-                .bind(places)
-                .bind(if fits { "held" } else { "waiting" })
-                .bind(seq)
-                .bind(now)
-                .bind(fits.then_some(now))
-                .fetch_one(&mut *conn)
-                .await?;
-        if fits {
-            return Ok(Claimed::Held { claim });
-        }
-        let position = waiting_before(conn, pool, seq).await? + 1;
-        Ok(Claimed::Waiting { claim, position })
+        let mut sql = Sql::new();
+        let (pool_arg, now_arg) = (sql.arg(Arg::I(pool)), sql.arg(Arg::I(now)));
+        let rows: Vec<String> = places
+            .iter()
+            .zip(&fits)
+            .enumerate()
+            .map(|(i, (&n, &fits))| {
+                let (n, seq) = (sql.arg(Arg::I(n)), sql.arg(Arg::I(first_seq + i as i64)));
+                let (state, held_at) = if fits { ("'held'", now_arg.as_str()) } else { ("'waiting'", "NULL") };
+                format!("({pool_arg}, {n}, {state}, {seq}, {now_arg}, {held_at})")
+            })
+            .collect();
+        sql.text = format!(
+            "INSERT INTO capacity_claims (pool_id, places, state, seq, created_at, held_at) VALUES {} RETURNING id, seq",
+            rows.join(", ")
+        );
+        let ids: std::collections::HashMap<i64, i64> = sql.fetch_all::<(i64, i64)>(conn).await?.into_iter().map(|(id, seq)| (seq, id)).collect();
+        // Positions: those already waiting (all before this batch), then this batch's in order.
+        let mut position = match fits.iter().position(|f| !f) {
+            Some(_) => waiting_before(conn, pool, first_seq).await?,
+            None => 0,
+        };
+        fits.iter()
+            .enumerate()
+            .map(|(i, &fits)| {
+                let claim = *ids.get(&(first_seq + i as i64)).ok_or(CapacityError::Common(CommonError::Internal))?;
+                Ok(if fits {
+                    Claimed::Held { claim }
+                } else {
+                    position += 1;
+                    Claimed::Waiting { claim, position }
+                })
+            })
+            .collect()
     }
 
     /// Adds `places` to the pool's taken count; the row count says whether they fitted (the

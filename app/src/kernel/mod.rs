@@ -13,11 +13,15 @@
 //!   channel (app or paper, never both; paper entries and corrections kept), for deliberations
 //!   and surveys alike;
 //! - `capacity`: places and the waitlist (pools and claims; the database holds the count), for
-//!   service bookings and activity sign-ups alike.
+//!   service bookings and activity sign-ups alike;
+//! - `batch` (ssr): group commit, requests that queue for the same lock run together in one
+//!   transaction (service bookings of one session).
 //!
 //! The kernel depends on `infra` and, for reading the session token, on `account::session`; it
 //! knows no other capability.
 pub mod audience;
+#[cfg(feature = "ssr")]
+pub mod batch;
 pub mod capacity;
 pub mod csv;
 pub mod electorate;

@@ -22,7 +22,7 @@ use crate::kernel::audience::household_people;
 use crate::kernel::capacity::{self, CapacityError, Claimed};
 use crate::kernel::error::CommonError;
 use crate::kernel::guard::{Principal, acting_for, home_community, is_worker, worker_community};
-use crate::kernel::sql::Arg;
+use crate::kernel::sql::{Arg, Sql};
 use crate::kernel::text::checked;
 use crate::notifications::send as notify;
 use crate::time::{Day, day_of, day_text, hm, parse_day, parse_hm};
@@ -190,7 +190,12 @@ fn event<'a>(
 
 /// Tells the people of a booking: who booked it, and each person served who has an account.
 async fn tell(conn: &mut AnyConnection, community: i64, booking: i64, n: &ServiceNotice) -> Result<(), sqlx::Error> {
-    notify::send_to_each(conn, community, booking, n, |sql| {
+    tell_each(conn, community, &[(booking, n)]).await
+}
+
+/// `tell`, of several bookings in one statement.
+async fn tell_each(conn: &mut AnyConnection, community: i64, items: &[(i64, &ServiceNotice)]) -> Result<(), sqlx::Error> {
+    notify::send_each_of(conn, community, items, |sql, booking| {
         let b = sql.arg(Arg::I(booking));
         let b2 = sql.arg(Arg::I(booking));
         format!(
@@ -672,166 +677,281 @@ async fn plan(conn: &mut AnyConnection, community: i64, session: i64, members: &
     Ok(Plan { s, svc, people, rule })
 }
 
-/// Books a planned booking in the caller's write transaction: locks the people (PostgreSQL; on
+/// One booking asked for, checked as far as it could be before the write turn (`plan`).
+struct Ask {
+    community: i64,
+    by: BookAs,
+    plan: Plan,
+    now: i64,
+}
+
+/// A booking made: its id, code and claim.
+type Made = (i64, String, Claimed);
+
+/// Books planned bookings of one session in the caller's write transaction, in their order, each
+/// as it would be booked alone right after the ones before it: locks the people (PostgreSQL; on
 /// SQLite the write transaction already excludes every other writer), checks each person against
 /// their other bookings (the same session, overlap, limits, the no-show penalty), then claims the
-/// places. A walk-in (desk) must get places at once: a full session is refused rather than waited for.
-async fn book_in(conn: &mut AnyConnection, community: i64, plan: &Plan, by: &BookAs, walk_in: bool, now: i64) -> Result<(i64, String, Claimed), E> {
-    let (s, svc, rule) = (&plan.s, &plan.svc, &plan.rule);
-    let ids: Vec<i64> = plan.people.iter().map(|(id, ..)| *id).collect();
+/// places. Returns each booking's outcome: one refused writes nothing and passes nobody. An `Err`
+/// fails them all (the caller rolls back). A walk-in (desk, one booking) must get places at once:
+/// a full session is refused rather than waited for.
+///
+/// However many bookings, the statements are the same few (`kernel::batch` runs the bookings that
+/// queue for one session together: this is what makes a rush fast).
+async fn book_in(conn: &mut AnyConnection, asks: &[Ask], walk_in: bool) -> Result<Vec<Result<Made, E>>, E> {
+    let Some(first) = asks.first() else { return Ok(Vec::new()) };
+    let (s, svc, rule, community) = (&first.plan.s, &first.plan.svc, &first.plan.rule, first.community);
+    if asks.iter().any(|a| a.plan.s.id != s.id || a.community != community) {
+        return Err(CommonError::Internal.into());
+    }
+    let mut members: Vec<i64> = asks.iter().flat_map(|a| a.plan.people.iter().map(|(id, ..)| *id)).collect();
+    members.sort_unstable();
+    members.dedup();
     if conn.backend_name() != "SQLite" {
-        let mut sql = crate::kernel::sql::Sql::new();
-        let list = sql.list(&ids);
+        let mut sql = Sql::new();
+        let list = sql.list(&members);
         sql.text = format!("SELECT id FROM household_members WHERE id IN ({list}) ORDER BY id FOR UPDATE");
         sql.execute(conn).await?;
     }
+    // Per person: one row of counts (kind 0; none if they have no active booking), then the
+    // starts of their recent no-shows (kind 1).
     let week = week_of(s.day);
-    for (member, name, ..) in &plan.people {
-        // One row of counts (kind 0), then the starts of the person's recent no-shows (kind 1).
-        let rows = sqlx::query(
-            "SELECT CAST(0 AS BIGINT) AS k, \
-               CAST(COALESCE(SUM(CASE WHEN s.id = $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-               CAST(COALESCE(SUM(CASE WHEN s.id <> $2 AND s.starts_at < $3 AND s.ends_at > $4 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-               CAST(COALESCE(SUM(CASE WHEN s.service_id = $5 AND s.day = $6 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-               CAST(COALESCE(SUM(CASE WHEN s.service_id = $5 AND s.day >= $7 AND s.day <= $8 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-               CAST(COALESCE(SUM(CASE WHEN s.day >= $7 AND s.day <= $8 THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM service_booking_people bp JOIN service_sessions s ON s.id = bp.session_id \
-             WHERE bp.member_id = $1 AND bp.active = 1 AND s.status = 'scheduled' \
-             UNION ALL \
-             SELECT CAST(1 AS BIGINT), s.starts_at, CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT) \
-             FROM service_booking_people bp JOIN service_sessions s ON s.id = bp.session_id JOIN services v ON v.id = s.service_id \
-             WHERE bp.member_id = $1 AND bp.no_show = 1 AND v.community_id = $9 AND s.starts_at > $10 \
-             ORDER BY 1",
-        )
-        .bind(member)
-        .bind(s.id)
-        .bind(s.times.ends_at)
-        .bind(s.times.starts_at)
-        .bind(svc.id)
-        .bind(s.day)
-        .bind(week)
-        .bind(week + 6)
-        .bind(community)
-        .bind(now - (rule.window_days + rule.penalty_days) * 86_400_000)
-        .fetch_all(&mut *conn)
-        .await?;
-        let counts = rows.first().ok_or(CommonError::Internal)?;
-        let n = |i: usize| counts.try_get::<i64, _>(i);
-        if n(1)? > 0 {
-            return Err(E::AlreadyBooked { name: name.clone() });
+    let earliest = asks.iter().map(|a| a.now).min().unwrap_or(first.now);
+    let mut sql = Sql::new();
+    let list = sql.list(&members);
+    let [sid, ends, starts, service, day, from, to, comm, since] =
+        [s.id, s.times.ends_at, s.times.starts_at, svc.id, s.day, week, week + 6, community, earliest - (rule.window_days + rule.penalty_days) * 86_400_000]
+            .map(|v| sql.arg(Arg::I(v)));
+    sql.text = format!(
+        "SELECT CAST(0 AS BIGINT) AS k, bp.member_id, \
+           CAST(COALESCE(SUM(CASE WHEN s.id = {sid} THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN s.id <> {sid} AND s.starts_at < {ends} AND s.ends_at > {starts} THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN s.service_id = {service} AND s.day = {day} THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN s.service_id = {service} AND s.day >= {from} AND s.day <= {to} THEN 1 ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN s.day >= {from} AND s.day <= {to} THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM service_booking_people bp JOIN service_sessions s ON s.id = bp.session_id \
+         WHERE bp.member_id IN ({list}) AND bp.active = 1 AND s.status = 'scheduled' GROUP BY bp.member_id \
+         UNION ALL \
+         SELECT CAST(1 AS BIGINT), bp.member_id, s.starts_at, CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT) \
+         FROM service_booking_people bp JOIN service_sessions s ON s.id = bp.session_id JOIN services v ON v.id = s.service_id \
+         WHERE bp.member_id IN ({list}) AND bp.no_show = 1 AND v.community_id = {comm} AND s.starts_at > {since}"
+    );
+    let rows: Vec<(i64, i64, i64, i64, i64, i64, i64)> = sql.fetch_all(conn).await?;
+    let mut counts = std::collections::HashMap::new();
+    let mut no_shows: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    for (kind, member, a, b, c, d, e) in rows {
+        if kind == 0 {
+            counts.insert(member, [a, b, c, d, e]);
+        } else {
+            no_shows.entry(member).or_default().push(a);
         }
-        if n(2)? > 0 {
-            return Err(E::Overlap { name: name.clone() });
-        }
-        let no_shows = rows[1..].iter().map(|r| r.try_get::<i64, _>(1)).collect::<Result<Vec<_>, _>>()?;
-        let until = rule.penalised_until(&no_shows, now);
-        within_limits(svc.rules.per_day, svc.rules.per_week, n(3)?, n(4)?, until.map(|_| (n(5).unwrap_or(0), rule.week_limit))).map_err(|passed| E::Limit {
-            name: name.clone(),
-            passed,
-            penalised_until: until,
-        })?;
     }
-    let claimed = capacity::claim(conn, s.pool_id, ids.len() as i64, now).await?;
-    if walk_in && matches!(claimed, Claimed::Waiting { .. }) {
+    // Each booking in order; the people of the ones accepted before count as booked.
+    let mut booked_here = std::collections::HashSet::new();
+    let mut outcomes: Vec<Option<Result<Made, E>>> = Vec::with_capacity(asks.len());
+    let mut accepted = Vec::new();
+    for (i, a) in asks.iter().enumerate() {
+        let check = || -> Result<(), E> {
+            for (member, name, ..) in &a.plan.people {
+                let [same, overlap, day, week, week_all] = counts.get(member).copied().unwrap_or_default();
+                if same > 0 || booked_here.contains(member) {
+                    return Err(E::AlreadyBooked { name: name.clone() });
+                }
+                if overlap > 0 {
+                    return Err(E::Overlap { name: name.clone() });
+                }
+                let until = rule.penalised_until(no_shows.get(member).map(Vec::as_slice).unwrap_or_default(), a.now);
+                within_limits(svc.rules.per_day, svc.rules.per_week, day, week, until.map(|_| (week_all, rule.week_limit)))
+                    .map_err(|passed| E::Limit { name: name.clone(), passed, penalised_until: until })?;
+            }
+            Ok(())
+        };
+        match check() {
+            Ok(()) => {
+                booked_here.extend(a.plan.people.iter().map(|(id, ..)| *id));
+                accepted.push(i);
+                outcomes.push(None);
+            }
+            Err(e) => outcomes.push(Some(Err(e))),
+        }
+    }
+    let places: Vec<i64> = accepted.iter().map(|&i| asks[i].plan.people.len() as i64).collect();
+    let claims = match capacity::claim_many(conn, s.pool_id, &places, first.now).await {
+        Ok(claims) => claims,
+        Err(CapacityError::Closed) => {
+            for &i in &accepted {
+                outcomes[i] = Some(Err(E::BookingClosed));
+            }
+            Vec::new()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if walk_in && claims.iter().any(|c| matches!(c, Claimed::Waiting { .. })) {
         return Err(E::Full);
     }
-    let total: i64 = plan.people.iter().map(|(.., p)| p).sum();
-    let mut booking = None;
-    for _ in 0..8 {
-        let code = new_code();
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO service_bookings (session_id, household_id, claim_id, booked_by, actor_user_id, channel, code, total_fen, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (code) DO NOTHING RETURNING id",
-        )
-        .bind(s.id)
-        .bind(by.household)
-        .bind(claimed.claim())
-        .bind(by.booked_by)
-        .bind(by.actor)
-        .bind(if by.desk { "desk" } else { "app" })
-        .bind(&code)
-        .bind(total)
-        .bind(now)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(id) = id {
-            booking = Some((id, code));
-            break;
+    let made = accepted.iter().zip(&claims).map(|(&i, c)| (&asks[i], *c)).collect::<Vec<_>>();
+    let ids = insert_bookings(conn, &made).await?;
+    if !made.is_empty() {
+        let mut sql = Sql::new();
+        let sid = sql.arg(Arg::I(s.id));
+        let mut rows = Vec::new();
+        for ((a, _), (booking, _)) in made.iter().zip(&ids) {
+            for (member, _, age, price) in &a.plan.people {
+                let b = sql.arg(Arg::I(*booking));
+                let m = sql.arg(Arg::I(*member));
+                let age = age.map(|v| sql.arg(Arg::I(v))).unwrap_or_else(|| "NULL".into());
+                let p = sql.arg(Arg::I(*price));
+                rows.push(format!("({b}, {sid}, {m}, {age}, {p})"));
+            }
         }
+        sql.text = format!("INSERT INTO service_booking_people (booking_id, session_id, member_id, age, price_fen) VALUES {}", rows.join(", "));
+        sql.execute(conn).await?;
     }
-    let (booking, code) = booking.ok_or(CommonError::Internal)?;
-    for (member, _, age, price) in &plan.people {
-        sqlx::query("INSERT INTO service_booking_people (booking_id, session_id, member_id, age, price_fen) VALUES ($1, $2, $3, $4, $5)")
-            .bind(booking)
-            .bind(s.id)
-            .bind(member)
-            .bind(age)
-            .bind(price)
-            .execute(&mut *conn)
-            .await?;
+    let events_of: Vec<_> = made
+        .iter()
+        .zip(&ids)
+        .map(|((a, claimed), (booking, _))| {
+            let channel = if a.by.desk { "desk" } else { "app" };
+            let members: Vec<i64> = a.plan.people.iter().map(|(id, ..)| *id).collect();
+            let payload = serde_json::json!({ "session": s.id, "members": members, "total_fen": total_of(&a.plan), "channel": channel,
+                "state": match claimed { Claimed::Held { .. } => "held", Claimed::Waiting { .. } => "waiting" } });
+            event(community, "service.booked", "service_booking", *booking, Some(a.by.actor), a.by.on_behalf_of, payload)
+        })
+        .collect();
+    events::append_all(conn, &events_of).await?;
+    let notices: Vec<ServiceNotice> = made
+        .iter()
+        .map(|(a, claimed)| {
+            let (title, starts_at) = (a.plan.svc.title.clone(), a.plan.s.times.starts_at);
+            match *claimed {
+                Claimed::Held { .. } => ServiceNotice::Booked { title, starts_at },
+                Claimed::Waiting { position, .. } => ServiceNotice::Waiting { title, starts_at, position },
+            }
+        })
+        .collect();
+    let told: Vec<(i64, &ServiceNotice)> = ids.iter().map(|(booking, _)| *booking).zip(&notices).collect();
+    tell_each(conn, community, &told).await?;
+    for ((&i, (booking, code)), (_, claimed)) in accepted.iter().zip(ids).zip(&made) {
+        outcomes[i] = Some(Ok((booking, code, *claimed)));
     }
-    let payload = serde_json::json!({ "session": s.id, "members": ids, "total_fen": total, "channel": if by.desk { "desk" } else { "app" },
-        "state": match claimed { Claimed::Held { .. } => "held", Claimed::Waiting { .. } => "waiting" } });
-    events::append(conn, &event(community, "service.booked", "service_booking", booking, Some(by.actor), by.on_behalf_of, payload)).await?;
-    let notice = match claimed {
-        Claimed::Held { .. } => ServiceNotice::Booked { title: svc.title.clone(), starts_at: s.times.starts_at },
-        Claimed::Waiting { position, .. } => ServiceNotice::Waiting { title: svc.title.clone(), starts_at: s.times.starts_at, position },
-    };
-    tell(conn, community, booking, &notice).await?;
-    Ok((booking, code, claimed))
+    outcomes.into_iter().map(|o| o.ok_or(E::Common(CommonError::Internal))).collect()
 }
 
-/// A verified resident (or a worker in 代办 for one) books a session for members of their household.
+fn total_of(plan: &Plan) -> i64 {
+    plan.people.iter().map(|(.., p)| p).sum()
+}
+
+/// Inserts the bookings (in one statement, each with a fresh code; a code already taken is drawn
+/// again); returns their ids and codes, in the same order.
+async fn insert_bookings(conn: &mut AnyConnection, made: &[(&Ask, Claimed)]) -> Result<Vec<(i64, String)>, E> {
+    let mut done: Vec<Option<(i64, String)>> = vec![None; made.len()];
+    for _ in 0..8 {
+        let pending: Vec<usize> = (0..made.len()).filter(|&i| done[i].is_none()).collect();
+        if pending.is_empty() {
+            break;
+        }
+        // Distinct within the statement too.
+        let mut codes = std::collections::HashMap::new();
+        let mut drawn = Vec::with_capacity(pending.len());
+        for &i in &pending {
+            let code = std::iter::repeat_with(new_code).find(|c| !codes.contains_key(c)).unwrap_or_default();
+            codes.insert(code.clone(), i);
+            drawn.push((code, i));
+        }
+        let mut sql = Sql::new();
+        let rows: Vec<String> = drawn
+            .iter()
+            .map(|(code, i)| {
+                let i = *i;
+                let (a, claimed) = &made[i];
+                let booked_by = a.by.booked_by.map(|v| sql.arg(Arg::I(v))).unwrap_or_else(|| "NULL".into());
+                let channel = if a.by.desk { "'desk'" } else { "'app'" };
+                let [session, household, claim] = [a.plan.s.id, a.by.household, claimed.claim()].map(|v| sql.arg(Arg::I(v)));
+                let [actor, total, at] = [a.by.actor, total_of(&a.plan), a.now].map(|v| sql.arg(Arg::I(v)));
+                let code = sql.arg(Arg::S(code.clone()));
+                format!("({session}, {household}, {claim}, {booked_by}, {actor}, {channel}, {code}, {total}, {at})")
+            })
+            .collect();
+        sql.text = format!(
+            "INSERT INTO service_bookings (session_id, household_id, claim_id, booked_by, actor_user_id, channel, code, total_fen, created_at) \
+             VALUES {} ON CONFLICT (code) DO NOTHING RETURNING id, code",
+            rows.join(", ")
+        );
+        for (id, code) in sql.fetch_all::<(i64, String)>(conn).await? {
+            let i = *codes.get(&code).ok_or(CommonError::Internal)?;
+            done[i] = Some((id, code));
+        }
+    }
+    done.into_iter().map(|d| d.ok_or(E::Common(CommonError::Internal))).collect()
+}
+
+/// The bookings queued for one session (on one database), run together (`kernel::batch`).
+type BookingLanes = crate::kernel::batch::Batcher<(u64, i64), Ask, Result<Made, E>>;
+static BOOKINGS: std::sync::LazyLock<BookingLanes> = std::sync::LazyLock::new(BookingLanes::new);
+
+/// A verified resident (or a worker in 代办) books a session for members of their household.
 ///
-/// Who asks, the session and the people are read and checked first (`plan`); what other bookings
-/// can change (the people's other bookings, the places) is checked under the locks (`book_in`).
+/// Who asks, the session and the people are read and checked first (`plan`), on a connection of
+/// the pool; what other bookings can change (the people's other bookings, the places) is checked
+/// under the locks (`book_in`), in one write transaction with the other bookings of the session
+/// that queued meanwhile (each decided as if alone, in arrival order; one refused changes nothing
+/// for the others). One paid from the time bank runs alone, with its payment.
 pub async fn book(db: &Db, p: &Principal, session: i64, members: &[i64], pay_hours: bool) -> Result<BookingReceipt, E> {
     let now = now_ms();
-    async fn prepare(conn: &mut AnyConnection, p: &Principal, session: i64, members: &[i64], now: i64) -> Result<(i64, BookAs, Plan), E> {
+    let ask = {
+        let mut conn = db.pool().acquire().await?;
         // The resident asked for (themselves, or the one a worker acts for) must be a verified
         // resident with a household: their community is the household's.
-        let (subject, on_behalf_of) = acting_for(conn, p).await?;
-        let (household, community) = crate::account::community::household_of(conn, subject).await?.ok_or(CommonError::NotVerified)?;
+        let (subject, on_behalf_of) = acting_for(&mut conn, p).await?;
+        let (household, community) = crate::account::community::household_of(&mut conn, subject).await?.ok_or(CommonError::NotVerified)?;
         let by = BookAs { household, booked_by: Some(subject), actor: p.user_id, on_behalf_of, desk: on_behalf_of.is_some() };
-        let plan = plan(conn, community, session, members, household, false, now).await?;
-        Ok((community, by, plan))
-    }
-    // SQLite: read on a reader connection, so that the one writer's turn is not spent reading.
-    // PostgreSQL: read in the transaction itself (one connection per request; the locks that
-    // matter are taken after the reads anyway).
-    let (mut tx, (community, by, plan)) = match db.backend() {
-        crate::infra::db::Backend::Sqlite => {
-            let mut conn = db.pool().acquire().await?;
-            let prepared = prepare(&mut conn, p, session, members, now).await?;
-            drop(conn);
-            (db.begin_write().await?, prepared)
-        }
-        crate::infra::db::Backend::Postgres => {
-            let mut tx = db.begin_write().await?;
-            let prepared = prepare(&mut tx, p, session, members, now).await?;
-            (tx, prepared)
-        }
+        let plan = plan(&mut conn, community, session, members, household, false, now).await?;
+        Ask { community, by, plan, now }
     };
-    let (booking_id, code, claimed) = book_in(&mut tx, community, &plan, &by, false, now).await?;
-    if pay_hours {
+    let (booking_id, code, claimed) = if pay_hours {
         // Paid from the booking resident's own time bank, in the booking's transaction: refused
         // (nothing booked) if the balance does not cover it.
-        let per = plan.svc.rules.timebank_half_hours.ok_or(E::NoTimebank)?;
-        let payer = by.booked_by.unwrap_or(p.user_id);
+        let per = ask.plan.svc.rules.timebank_half_hours.ok_or(E::NoTimebank)?;
+        let mut tx = db.begin_write().await?;
+        let made = book_in(&mut tx, std::slice::from_ref(&ask), false).await?.pop().ok_or(CommonError::Internal)??;
+        let payer = ask.by.booked_by.unwrap_or(p.user_id);
         let (member, _, _) = crate::timebank::store::own_member(&mut tx, payer).await?.ok_or(CommonError::NotVerified)?;
         let posting = crate::timebank::store::Posting {
-            booking: Some(booking_id),
-            on_behalf_of: by.on_behalf_of,
-            ..crate::timebank::store::Posting::new(member, community, crate::timebank::model::EntryKind::Spent, -per * plan.people.len() as i64, p.user_id)
+            booking: Some(made.0),
+            on_behalf_of: ask.by.on_behalf_of,
+            ..crate::timebank::store::Posting::new(member, ask.community, crate::timebank::model::EntryKind::Spent, -per * ask.plan.people.len() as i64, p.user_id)
         };
         crate::timebank::store::post(&mut tx, &posting).await?.map_err(E::Timebank)?;
-    }
-    tx.commit().await?;
+        tx.commit().await?;
+        made
+    } else {
+        let db2 = db.clone();
+        BOOKINGS.run((db.id(), session), ask, move |asks| book_together(db2, asks), || Err(E::Common(CommonError::Internal))).await?
+    };
     let state = match claimed {
         Claimed::Held { .. } => BookingState::Booked,
         Claimed::Waiting { position, .. } => BookingState::Waiting { position },
     };
     Ok(BookingReceipt { booking_id, code, state })
+}
+
+/// Runs a batch of bookings of one session in one write transaction: each its outcome; if the
+/// transaction fails, every one of them that error (nothing written).
+async fn book_together(db: Db, asks: Vec<Ask>) -> Vec<Result<Made, E>> {
+    async fn run(db: &Db, asks: &[Ask]) -> Result<Vec<Result<Made, E>>, E> {
+        let mut tx = db.begin_write().await?;
+        let outcomes = book_in(&mut tx, asks, false).await?;
+        if outcomes.iter().any(Result::is_ok) {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        Ok(outcomes)
+    }
+    match run(&db, &asks).await {
+        Ok(outcomes) => outcomes,
+        Err(e) => asks.iter().map(|_| Err(e.clone())).collect(),
+    }
 }
 
 /// A worker books a walk-in at the desk and checks them in at once (the household's resident, if
@@ -866,7 +986,7 @@ pub async fn walk_in(db: &Db, p: &Principal, session: i64, member: i64, client_i
     .await?;
     let by = BookAs { household, booked_by: resident, actor: p.user_id, on_behalf_of: resident, desk: true };
     let plan = plan(&mut tx, community, session, &[member], household, true, now).await?;
-    let (booking, code, _) = book_in(&mut tx, community, &plan, &by, true, now).await?;
+    let (booking, code, _) = book_in(&mut tx, &[Ask { community, by, plan, now }], true).await?.pop().ok_or(CommonError::Internal)??;
     sqlx::query("UPDATE service_booking_people SET checked_in_at = $2, checked_in_by = $3 WHERE booking_id = $1")
         .bind(booking)
         .bind(now)
