@@ -224,10 +224,7 @@ mod store {
                 format!("({pool_arg}, {n}, {state}, {seq}, {now_arg}, {held_at})")
             })
             .collect();
-        sql.text = format!(
-            "INSERT INTO capacity_claims (pool_id, places, state, seq, created_at, held_at) VALUES {} RETURNING id, seq",
-            rows.join(", ")
-        );
+        sql.text = format!("INSERT INTO capacity_claims (pool_id, places, state, seq, created_at, held_at) VALUES {} RETURNING id, seq", rows.join(", "));
         let ids: std::collections::HashMap<i64, i64> = sql.fetch_all::<(i64, i64)>(conn).await?.into_iter().map(|(id, seq)| (seq, id)).collect();
         // Positions: those already waiting (all before this batch), then this batch's in order.
         let mut position = match fits.iter().position(|f| !f) {

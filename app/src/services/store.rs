@@ -761,8 +761,11 @@ async fn book_in(conn: &mut AnyConnection, asks: &[Ask], walk_in: bool) -> Resul
                     return Err(E::Overlap { name: name.clone() });
                 }
                 let until = rule.penalised_until(no_shows.get(member).map(Vec::as_slice).unwrap_or_default(), a.now);
-                within_limits(svc.rules.per_day, svc.rules.per_week, day, week, until.map(|_| (week_all, rule.week_limit)))
-                    .map_err(|passed| E::Limit { name: name.clone(), passed, penalised_until: until })?;
+                within_limits(svc.rules.per_day, svc.rules.per_week, day, week, until.map(|_| (week_all, rule.week_limit))).map_err(|passed| E::Limit {
+                    name: name.clone(),
+                    passed,
+                    penalised_until: until,
+                })?;
             }
             Ok(())
         };
@@ -919,7 +922,13 @@ pub async fn book(db: &Db, p: &Principal, session: i64, members: &[i64], pay_hou
         let posting = crate::timebank::store::Posting {
             booking: Some(made.0),
             on_behalf_of: ask.by.on_behalf_of,
-            ..crate::timebank::store::Posting::new(member, ask.community, crate::timebank::model::EntryKind::Spent, -per * ask.plan.people.len() as i64, p.user_id)
+            ..crate::timebank::store::Posting::new(
+                member,
+                ask.community,
+                crate::timebank::model::EntryKind::Spent,
+                -per * ask.plan.people.len() as i64,
+                p.user_id,
+            )
         };
         crate::timebank::store::post(&mut tx, &posting).await?.map_err(E::Timebank)?;
         tx.commit().await?;
