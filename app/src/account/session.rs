@@ -233,31 +233,28 @@ pub async fn principal_from_access(db: &Db, keys: &KeySet, headers: &HeaderMap) 
 }
 
 async fn load_principal(db: &Db, user_id: i64, family: i64, epoch: i64) -> Result<Principal, Denied> {
-    let row: Option<(String, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT u.phone, u.status, u.session_epoch, f.revoked_at FROM users u \
-         JOIN session_families f ON f.user_id = u.id WHERE u.id = $1 AND f.id = $2",
+    // The user, the session family and the memberships in one query (one row per membership; one
+    // row with empty membership columns if there is none): every request with a session runs it.
+    type Row = (String, String, i64, Option<i64>, Option<String>, Option<i64>, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT u.phone, u.status, u.session_epoch, f.revoked_at, m.role, m.community_id, m.district_id, m.verified FROM users u \
+         JOIN session_families f ON f.user_id = u.id LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = $1 AND f.id = $2 ORDER BY m.id",
     )
     .bind(user_id)
     .bind(family)
-    .fetch_optional(db.pool())
+    .fetch_all(db.pool())
     .await
     .map_err(|_| Denied::Unauthenticated)?;
-    let Some((phone, status, current_epoch, revoked)) = row else {
+    let Some((phone, status, current_epoch, revoked, ..)) = rows.first().cloned() else {
         return Err(Denied::Unauthenticated);
     };
     if status != "active" || current_epoch != epoch || revoked.is_some() {
         return Err(Denied::Unauthenticated);
     }
-    let rows: Vec<(String, Option<i64>, Option<i64>, i64)> =
-        sqlx::query_as("SELECT role, community_id, district_id, verified FROM memberships WHERE user_id = $1 ORDER BY id")
-            .bind(user_id)
-            .fetch_all(db.pool())
-            .await
-            .map_err(|_| Denied::Unauthenticated)?;
     let memberships = rows
         .into_iter()
-        .filter_map(|(role, community_id, district_id, verified)| {
-            Some(Membership { role: Role::parse(&role)?, community_id, district_id, verified: verified == 1 })
+        .filter_map(|(.., role, community_id, district_id, verified)| {
+            Some(Membership { role: Role::parse(&role?)?, community_id, district_id, verified: verified == Some(1) })
         })
         .collect();
     Ok(Principal { user_id, phone, session_id: family, memberships })

@@ -91,17 +91,27 @@ mod store {
 
     /// The members of a household (rejected ones left out), in id order.
     pub async fn household_people(conn: &mut sqlx::AnyConnection, household: i64) -> Result<Vec<Person>, sqlx::Error> {
-        let rows: Vec<(i64, String, Option<i64>, i64, String)> = sqlx::query_as(
-            "SELECT m.id, m.name, m.birth_year, h.building_id, m.status FROM household_members m JOIN households h ON h.id = m.household_id \
-             WHERE m.household_id = $1 AND m.status <> 'rejected' ORDER BY m.id",
-        )
-        .bind(household)
-        .fetch_all(conn)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, birth_year, building, status)| Person { id, name, birth_year, building, confirmed: status == "confirmed" })
-            .collect())
+        Ok(households_people(conn, &[household]).await?.remove(&household).unwrap_or_default())
+    }
+
+    /// The members of each of `households` (as `household_people`), in one query; a household
+    /// with none is absent.
+    pub async fn households_people(
+        conn: &mut sqlx::AnyConnection,
+        households: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<Person>>, sqlx::Error> {
+        let mut sql = crate::kernel::sql::Sql::new();
+        let list = sql.list(households);
+        sql.text = format!(
+            "SELECT m.household_id, m.id, m.name, m.birth_year, h.building_id, m.status FROM household_members m JOIN households h ON h.id = m.household_id \
+             WHERE m.household_id IN ({list}) AND m.status <> 'rejected' ORDER BY m.id"
+        );
+        let rows: Vec<(i64, i64, String, Option<i64>, i64, String)> = if households.is_empty() { Vec::new() } else { sql.fetch_all(conn).await? };
+        let mut by_household: std::collections::HashMap<i64, Vec<Person>> = std::collections::HashMap::new();
+        for (household, id, name, birth_year, building, status) in rows {
+            by_household.entry(household).or_default().push(Person { id, name, birth_year, building, confirmed: status == "confirmed" });
+        }
+        Ok(by_household)
     }
 }
 

@@ -163,6 +163,24 @@ pub async fn acting_for(conn: &mut AnyConnection, p: &Principal) -> Result<(i64,
     })
 }
 
+/// `acting_for` and the household of the one acted for, in one query: (subject, whom a worker
+/// acts for, the subject's household and its community if they are a verified resident — as
+/// `account::community::household_of`).
+pub async fn acting_household(conn: &mut AnyConnection, p: &Principal) -> Result<(i64, Option<i64>, Option<(i64, i64)>), sqlx::Error> {
+    let (assisted, household, community): (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT x.r, y.household_id, y.community_id FROM (SELECT (SELECT resident_user_id FROM assisted_sessions \
+           WHERE worker_user_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY id DESC LIMIT 1) AS r) x \
+         LEFT JOIN (SELECT ms.id, ms.user_id, m.household_id, b.community_id FROM memberships ms JOIN household_members m ON m.id = ms.member_id \
+           JOIN households h ON h.id = m.household_id JOIN buildings b ON b.id = h.building_id WHERE ms.role = 'resident' AND ms.verified = 1) y \
+         ON y.user_id = COALESCE(x.r, $1) ORDER BY y.id LIMIT 1",
+    )
+    .bind(p.user_id)
+    .bind(now_ms())
+    .fetch_one(conn)
+    .await?;
+    Ok((assisted.unwrap_or(p.user_id), assisted, household.zip(community)))
+}
+
 pub async fn district_of(conn: &mut AnyConnection, community: i64) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT district_id FROM communities WHERE id = $1").bind(community).fetch_optional(conn).await
 }

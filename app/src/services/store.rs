@@ -18,10 +18,10 @@ use super::notices::ServiceNotice;
 use super::types::*;
 use crate::infra::db::{Db, now_ms};
 use crate::infra::events::{self, NewEvent};
-use crate::kernel::audience::household_people;
+use crate::kernel::audience::{Person, household_people, households_people};
 use crate::kernel::capacity::{self, CapacityError, Claimed};
 use crate::kernel::error::CommonError;
-use crate::kernel::guard::{Principal, acting_for, home_community, is_worker, worker_community};
+use crate::kernel::guard::{Principal, acting_for, acting_household, home_community, is_worker, worker_community};
 use crate::kernel::sql::{Arg, Sql};
 use crate::kernel::text::checked;
 use crate::notifications::send as notify;
@@ -137,8 +137,8 @@ pub async fn load_session(conn: &mut AnyConnection, id: i64) -> Result<Option<Se
     row.as_ref().map(sess_from).transpose()
 }
 
-/// A session and its service, refused unless the service is in `community`.
-async fn session_in(conn: &mut AnyConnection, session: i64, community: i64) -> Result<(Sess, Svc), E> {
+/// A session and its service (NotFound if there is no such session).
+async fn session_of(conn: &mut AnyConnection, session: i64) -> Result<(Sess, Svc), E> {
     let columns = |t: &str, list: &str| list.split(", ").map(|c| format!("{t}.{c}")).collect::<Vec<_>>().join(", ");
     let row = sqlx::query(&format!(
         "SELECT {}, {} FROM service_sessions s JOIN services v ON v.id = s.service_id WHERE s.id = $1",
@@ -151,9 +151,6 @@ async fn session_in(conn: &mut AnyConnection, session: i64, community: i64) -> R
     .ok_or(CommonError::NotFound)?;
     let s = sess_from(&row)?;
     let svc = svc_from(conn, &row, SESS_COLUMNS.split(", ").count()).await?;
-    if svc.community_id != community {
-        return Err(CommonError::NotFound.into());
-    }
     Ok((s, svc))
 }
 
@@ -608,6 +605,7 @@ async fn refund_hours(conn: &mut AnyConnection, booking: i64, by: Option<i64>) -
 // Booking
 
 /// Who a booking is made as.
+#[derive(Clone)]
 struct BookAs {
     household: i64,
     /// The resident whose booking it is (told), if the household has one.
@@ -625,45 +623,68 @@ fn new_code() -> String {
     (0..CODE_LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
 }
 
-/// A booking checked as far as it can be without the write lock: the session and its service,
-/// the window, the party, and each person's standing (confirmed, age, building) and price.
-struct Plan {
+/// What a session offers for booking: the session, its service, the community's no-show rule.
+struct Bookable {
     s: Sess,
     svc: Svc,
-    /// (member, name, age, price) in member id order.
-    people: Vec<(i64, String, Option<i64>, i64)>,
     rule: NoShowRule,
 }
 
-/// Reads and checks what a booking needs that other bookings do not change (run before the
-/// write turn is taken; what a concurrent change could make wrong is checked again under it:
-/// a cancelled or closed session by its pool, the people by their bookings).
-async fn plan(conn: &mut AnyConnection, community: i64, session: i64, members: &[i64], household: i64, walk_in: bool, now: i64) -> Result<Plan, E> {
-    let (s, svc) = session_in(conn, session, community).await?;
+/// The session `id`, its service and the rule of the service's community (NotFound if none).
+async fn bookable(conn: &mut AnyConnection, id: i64) -> Result<Bookable, E> {
+    let (s, svc) = session_of(conn, id).await?;
+    let rule = no_show_rule(conn, svc.community_id).await?;
+    Ok(Bookable { s, svc, rule })
+}
+
+/// A booking asked for, not yet checked: as whom, in which community, for which members (sorted,
+/// no repeats), when.
+struct Request {
+    community: i64,
+    by: BookAs,
+    members: Vec<i64>,
+    now: i64,
+}
+
+impl Request {
+    fn new(community: i64, by: BookAs, members: &[i64], now: i64) -> Self {
+        let mut members = members.to_vec();
+        members.sort_unstable();
+        members.dedup();
+        Request { community, by, members, now }
+    }
+}
+
+/// Checks what a booking needs that other bookings do not change: the session is the
+/// community's and open, the party, and each person's standing (a confirmed member of the
+/// household, age, building) and price: the people as (member, name, age, price), in member id
+/// order. What a concurrent change could make wrong is checked again under the write lock (a
+/// cancelled or closed session by its pool, the people by their bookings: `book_in`).
+fn plan(b: &Bookable, r: &Request, household: &[Person], walk_in: bool) -> Result<Vec<(i64, String, Option<i64>, i64)>, E> {
+    let (s, svc) = (&b.s, &b.svc);
+    if svc.community_id != r.community {
+        return Err(CommonError::NotFound.into());
+    }
     if s.cancelled {
         return Err(E::SessionCancelled);
     }
     if !svc.active {
         return Err(E::BookingClosed);
     }
-    match window(&s.times, now) {
+    match window(&s.times, r.now) {
         Window::NotYet if !walk_in => return Err(E::NotOpenYet { opens_at: s.times.opens_at }),
         Window::Closed if !walk_in => return Err(E::BookingClosed),
-        _ if walk_in && now >= s.times.ends_at => return Err(E::SessionEnded),
+        _ if walk_in && r.now >= s.times.ends_at => return Err(E::SessionEnded),
         _ => {}
     }
-    let mut ids = members.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
+    if r.members.is_empty() {
         return Err(E::NotYourHousehold);
     }
-    if ids.len() as i64 > svc.rules.party_limit {
+    if r.members.len() as i64 > svc.rules.party_limit {
         return Err(E::PartyTooLarge { max: svc.rules.party_limit });
     }
-    let household = household_people(conn, household).await?;
     let mut people = Vec::new();
-    for id in &ids {
+    for id in &r.members {
         let person = household.iter().find(|m| m.id == *id).ok_or(E::NotYourHousehold)?;
         let name = person.name.clone();
         if !person.confirmed {
@@ -673,20 +694,46 @@ async fn plan(conn: &mut AnyConnection, community: i64, session: i64, members: &
             svc.rules.eligibility.check(person.birth_year, person.building, s.times.starts_at).map_err(|why| E::Ineligible { name: name.clone(), why })?;
         people.push((person.id, name, age, price_fen(svc.rules.base_price_fen, &svc.rules.bands, age)));
     }
-    let rule = no_show_rule(conn, community).await?;
-    Ok(Plan { s, svc, people, rule })
+    Ok(people)
 }
 
-/// One booking asked for, checked as far as it could be before the write turn (`plan`).
+/// One booking checked by `plan`, to be decided by `book_in`.
 struct Ask {
-    community: i64,
     by: BookAs,
-    plan: Plan,
+    /// (member, name, age, price) in member id order.
+    people: Vec<(i64, String, Option<i64>, i64)>,
     now: i64,
 }
 
 /// A booking made: its id, code and claim.
 type Made = (i64, String, Claimed);
+
+/// Decides requests for the session of `b` in the caller's write transaction, in their order:
+/// each is planned (`plan`; the people of all their households read in one query), then the
+/// planned ones are booked together (`book_in`). Each request its outcome; an `Err` fails them
+/// all (the caller rolls back).
+async fn book_requests(conn: &mut AnyConnection, b: &Bookable, requests: &[Request], walk_in: bool) -> Result<Vec<Result<Made, E>>, E> {
+    let mut households: Vec<i64> = requests.iter().map(|r| r.by.household).collect();
+    households.sort_unstable();
+    households.dedup();
+    let people = households_people(conn, &households).await?;
+    let mut outcomes: Vec<Option<Result<Made, E>>> = Vec::with_capacity(requests.len());
+    let (mut asks, mut planned) = (Vec::new(), Vec::new());
+    for (i, r) in requests.iter().enumerate() {
+        match plan(b, r, people.get(&r.by.household).map(Vec::as_slice).unwrap_or_default(), walk_in) {
+            Ok(people) => {
+                asks.push(Ask { by: r.by.clone(), people, now: r.now });
+                planned.push(i);
+                outcomes.push(None);
+            }
+            Err(e) => outcomes.push(Some(Err(e))),
+        }
+    }
+    for (i, made) in planned.into_iter().zip(book_in(conn, b, &asks, walk_in).await?) {
+        outcomes[i] = Some(made);
+    }
+    outcomes.into_iter().map(|o| o.ok_or(E::Common(CommonError::Internal))).collect()
+}
 
 /// Books planned bookings of one session in the caller's write transaction, in their order, each
 /// as it would be booked alone right after the ones before it: locks the people (PostgreSQL; on
@@ -698,13 +745,10 @@ type Made = (i64, String, Claimed);
 ///
 /// However many bookings, the statements are the same few (`kernel::batch` runs the bookings that
 /// queue for one session together: this is what makes a rush fast).
-async fn book_in(conn: &mut AnyConnection, asks: &[Ask], walk_in: bool) -> Result<Vec<Result<Made, E>>, E> {
+async fn book_in(conn: &mut AnyConnection, b: &Bookable, asks: &[Ask], walk_in: bool) -> Result<Vec<Result<Made, E>>, E> {
     let Some(first) = asks.first() else { return Ok(Vec::new()) };
-    let (s, svc, rule, community) = (&first.plan.s, &first.plan.svc, &first.plan.rule, first.community);
-    if asks.iter().any(|a| a.plan.s.id != s.id || a.community != community) {
-        return Err(CommonError::Internal.into());
-    }
-    let mut members: Vec<i64> = asks.iter().flat_map(|a| a.plan.people.iter().map(|(id, ..)| *id)).collect();
+    let (s, svc, rule, community) = (&b.s, &b.svc, &b.rule, b.svc.community_id);
+    let mut members: Vec<i64> = asks.iter().flat_map(|a| a.people.iter().map(|(id, ..)| *id)).collect();
     members.sort_unstable();
     members.dedup();
     if conn.backend_name() != "SQLite" {
@@ -752,7 +796,7 @@ async fn book_in(conn: &mut AnyConnection, asks: &[Ask], walk_in: bool) -> Resul
     let mut accepted = Vec::new();
     for (i, a) in asks.iter().enumerate() {
         let check = || -> Result<(), E> {
-            for (member, name, ..) in &a.plan.people {
+            for (member, name, ..) in &a.people {
                 let [same, overlap, day, week, week_all] = counts.get(member).copied().unwrap_or_default();
                 if same > 0 || booked_here.contains(member) {
                     return Err(E::AlreadyBooked { name: name.clone() });
@@ -771,14 +815,14 @@ async fn book_in(conn: &mut AnyConnection, asks: &[Ask], walk_in: bool) -> Resul
         };
         match check() {
             Ok(()) => {
-                booked_here.extend(a.plan.people.iter().map(|(id, ..)| *id));
+                booked_here.extend(a.people.iter().map(|(id, ..)| *id));
                 accepted.push(i);
                 outcomes.push(None);
             }
             Err(e) => outcomes.push(Some(Err(e))),
         }
     }
-    let places: Vec<i64> = accepted.iter().map(|&i| asks[i].plan.people.len() as i64).collect();
+    let places: Vec<i64> = accepted.iter().map(|&i| asks[i].people.len() as i64).collect();
     let claims = match capacity::claim_many(conn, s.pool_id, &places, first.now).await {
         Ok(claims) => claims,
         Err(CapacityError::Closed) => {
@@ -793,13 +837,13 @@ async fn book_in(conn: &mut AnyConnection, asks: &[Ask], walk_in: bool) -> Resul
         return Err(E::Full);
     }
     let made = accepted.iter().zip(&claims).map(|(&i, c)| (&asks[i], *c)).collect::<Vec<_>>();
-    let ids = insert_bookings(conn, &made).await?;
+    let ids = insert_bookings(conn, s.id, &made).await?;
     if !made.is_empty() {
         let mut sql = Sql::new();
         let sid = sql.arg(Arg::I(s.id));
         let mut rows = Vec::new();
         for ((a, _), (booking, _)) in made.iter().zip(&ids) {
-            for (member, _, age, price) in &a.plan.people {
+            for (member, _, age, price) in &a.people {
                 let b = sql.arg(Arg::I(*booking));
                 let m = sql.arg(Arg::I(*member));
                 let age = age.map(|v| sql.arg(Arg::I(v))).unwrap_or_else(|| "NULL".into());
@@ -815,8 +859,8 @@ async fn book_in(conn: &mut AnyConnection, asks: &[Ask], walk_in: bool) -> Resul
         .zip(&ids)
         .map(|((a, claimed), (booking, _))| {
             let channel = if a.by.desk { "desk" } else { "app" };
-            let members: Vec<i64> = a.plan.people.iter().map(|(id, ..)| *id).collect();
-            let payload = serde_json::json!({ "session": s.id, "members": members, "total_fen": total_of(&a.plan), "channel": channel,
+            let members: Vec<i64> = a.people.iter().map(|(id, ..)| *id).collect();
+            let payload = serde_json::json!({ "session": s.id, "members": members, "total_fen": total_of(a), "channel": channel,
                 "state": match claimed { Claimed::Held { .. } => "held", Claimed::Waiting { .. } => "waiting" } });
             event(community, "service.booked", "service_booking", *booking, Some(a.by.actor), a.by.on_behalf_of, payload)
         })
@@ -824,8 +868,8 @@ async fn book_in(conn: &mut AnyConnection, asks: &[Ask], walk_in: bool) -> Resul
     events::append_all(conn, &events_of).await?;
     let notices: Vec<ServiceNotice> = made
         .iter()
-        .map(|(a, claimed)| {
-            let (title, starts_at) = (a.plan.svc.title.clone(), a.plan.s.times.starts_at);
+        .map(|(_, claimed)| {
+            let (title, starts_at) = (svc.title.clone(), s.times.starts_at);
             match *claimed {
                 Claimed::Held { .. } => ServiceNotice::Booked { title, starts_at },
                 Claimed::Waiting { position, .. } => ServiceNotice::Waiting { title, starts_at, position },
@@ -840,13 +884,13 @@ async fn book_in(conn: &mut AnyConnection, asks: &[Ask], walk_in: bool) -> Resul
     outcomes.into_iter().map(|o| o.ok_or(E::Common(CommonError::Internal))).collect()
 }
 
-fn total_of(plan: &Plan) -> i64 {
-    plan.people.iter().map(|(.., p)| p).sum()
+fn total_of(ask: &Ask) -> i64 {
+    ask.people.iter().map(|(.., p)| p).sum()
 }
 
 /// Inserts the bookings (in one statement, each with a fresh code; a code already taken is drawn
 /// again); returns their ids and codes, in the same order.
-async fn insert_bookings(conn: &mut AnyConnection, made: &[(&Ask, Claimed)]) -> Result<Vec<(i64, String)>, E> {
+async fn insert_bookings(conn: &mut AnyConnection, session: i64, made: &[(&Ask, Claimed)]) -> Result<Vec<(i64, String)>, E> {
     let mut done: Vec<Option<(i64, String)>> = vec![None; made.len()];
     for _ in 0..8 {
         let pending: Vec<usize> = (0..made.len()).filter(|&i| done[i].is_none()).collect();
@@ -869,8 +913,8 @@ async fn insert_bookings(conn: &mut AnyConnection, made: &[(&Ask, Claimed)]) -> 
                 let (a, claimed) = &made[i];
                 let booked_by = a.by.booked_by.map(|v| sql.arg(Arg::I(v))).unwrap_or_else(|| "NULL".into());
                 let channel = if a.by.desk { "'desk'" } else { "'app'" };
-                let [session, household, claim] = [a.plan.s.id, a.by.household, claimed.claim()].map(|v| sql.arg(Arg::I(v)));
-                let [actor, total, at] = [a.by.actor, total_of(&a.plan), a.now].map(|v| sql.arg(Arg::I(v)));
+                let [session, household, claim] = [session, a.by.household, claimed.claim()].map(|v| sql.arg(Arg::I(v)));
+                let [actor, total, at] = [a.by.actor, total_of(a), a.now].map(|v| sql.arg(Arg::I(v)));
                 let code = sql.arg(Arg::S(code.clone()));
                 format!("({session}, {household}, {claim}, {booked_by}, {actor}, {channel}, {code}, {total}, {at})")
             })
@@ -889,44 +933,44 @@ async fn insert_bookings(conn: &mut AnyConnection, made: &[(&Ask, Claimed)]) -> 
 }
 
 /// The bookings queued for one session (on one database), run together (`kernel::batch`).
-type BookingLanes = crate::kernel::batch::Batcher<(u64, i64), Ask, Result<Made, E>>;
+type BookingLanes = crate::kernel::batch::Batcher<(u64, i64), Request, Result<Made, E>>;
 static BOOKINGS: std::sync::LazyLock<BookingLanes> = std::sync::LazyLock::new(BookingLanes::new);
 
 /// A verified resident (or a worker in 代办) books a session for members of their household.
 ///
-/// Who asks, the session and the people are read and checked first (`plan`), on a connection of
-/// the pool; what other bookings can change (the people's other bookings, the places) is checked
-/// under the locks (`book_in`), in one write transaction with the other bookings of the session
-/// that queued meanwhile (each decided as if alone, in arrival order; one refused changes nothing
-/// for the others). One paid from the time bank runs alone, with its payment.
+/// Who asks and their household are read first, in one query on a connection of the pool; the
+/// booking then joins the session's lane: the bookings of the session that queued meanwhile are
+/// read, checked (`plan`) and decided under the locks (`book_in`) in one write transaction, each
+/// as if alone, in arrival order (one refused changes nothing for the others). One paid from the
+/// time bank runs alone, with its payment.
 pub async fn book(db: &Db, p: &Principal, session: i64, members: &[i64], pay_hours: bool) -> Result<BookingReceipt, E> {
     let now = now_ms();
-    let ask = {
-        let mut conn = db.pool().acquire().await?;
-        // The resident asked for (themselves, or the one a worker acts for) must be a verified
-        // resident with a household: their community is the household's.
-        let (subject, on_behalf_of) = acting_for(&mut conn, p).await?;
-        let (household, community) = crate::account::community::household_of(&mut conn, subject).await?.ok_or(CommonError::NotVerified)?;
-        let by = BookAs { household, booked_by: Some(subject), actor: p.user_id, on_behalf_of, desk: on_behalf_of.is_some() };
-        let plan = plan(&mut conn, community, session, members, household, false, now).await?;
-        Ask { community, by, plan, now }
-    };
+    // The resident asked for (themselves, or the one a worker acts for) must be a verified
+    // resident with a household: their community is the household's.
+    let (subject, on_behalf_of, home) = acting_household(&mut *db.pool().acquire().await?, p).await?;
+    let (household, community) = home.ok_or(CommonError::NotVerified)?;
+    let by = BookAs { household, booked_by: Some(subject), actor: p.user_id, on_behalf_of, desk: on_behalf_of.is_some() };
+    let request = Request::new(community, by, members, now);
     let (booking_id, code, claimed) = if pay_hours {
         // Paid from the booking resident's own time bank, in the booking's transaction: refused
         // (nothing booked) if the balance does not cover it.
-        let per = ask.plan.svc.rules.timebank_half_hours.ok_or(E::NoTimebank)?;
         let mut tx = db.begin_write().await?;
-        let made = book_in(&mut tx, std::slice::from_ref(&ask), false).await?.pop().ok_or(CommonError::Internal)??;
-        let payer = ask.by.booked_by.unwrap_or(p.user_id);
+        let b = bookable(&mut tx, session).await?;
+        if b.svc.community_id != community {
+            return Err(CommonError::NotFound.into());
+        }
+        let per = b.svc.rules.timebank_half_hours.ok_or(E::NoTimebank)?;
+        let made = book_requests(&mut tx, &b, std::slice::from_ref(&request), false).await?.pop().ok_or(CommonError::Internal)??;
+        let payer = request.by.booked_by.unwrap_or(p.user_id);
         let (member, _, _) = crate::timebank::store::own_member(&mut tx, payer).await?.ok_or(CommonError::NotVerified)?;
         let posting = crate::timebank::store::Posting {
             booking: Some(made.0),
-            on_behalf_of: ask.by.on_behalf_of,
+            on_behalf_of: request.by.on_behalf_of,
             ..crate::timebank::store::Posting::new(
                 member,
-                ask.community,
+                community,
                 crate::timebank::model::EntryKind::Spent,
-                -per * ask.plan.people.len() as i64,
+                -per * request.members.len() as i64,
                 p.user_id,
             )
         };
@@ -935,7 +979,7 @@ pub async fn book(db: &Db, p: &Principal, session: i64, members: &[i64], pay_hou
         made
     } else {
         let db2 = db.clone();
-        BOOKINGS.run((db.id(), session), ask, move |asks| book_together(db2, asks), || Err(E::Common(CommonError::Internal))).await?
+        BOOKINGS.run((db.id(), session), request, move |requests| book_together(db2, session, requests), || Err(E::Common(CommonError::Internal))).await?
     };
     let state = match claimed {
         Claimed::Held { .. } => BookingState::Booked,
@@ -944,12 +988,13 @@ pub async fn book(db: &Db, p: &Principal, session: i64, members: &[i64], pay_hou
     Ok(BookingReceipt { booking_id, code, state })
 }
 
-/// Runs a batch of bookings of one session in one write transaction: each its outcome; if the
-/// transaction fails, every one of them that error (nothing written).
-async fn book_together(db: Db, asks: Vec<Ask>) -> Vec<Result<Made, E>> {
-    async fn run(db: &Db, asks: &[Ask]) -> Result<Vec<Result<Made, E>>, E> {
+/// Runs a batch of booking requests for one session in one write transaction: each its outcome;
+/// if the transaction fails, every one of them that error (nothing written).
+async fn book_together(db: Db, session: i64, requests: Vec<Request>) -> Vec<Result<Made, E>> {
+    async fn run(db: &Db, session: i64, requests: &[Request]) -> Result<Vec<Result<Made, E>>, E> {
         let mut tx = db.begin_write().await?;
-        let outcomes = book_in(&mut tx, asks, false).await?;
+        let b = bookable(&mut tx, session).await?;
+        let outcomes = book_requests(&mut tx, &b, requests, false).await?;
         if outcomes.iter().any(Result::is_ok) {
             tx.commit().await?;
         } else {
@@ -957,9 +1002,9 @@ async fn book_together(db: Db, asks: Vec<Ask>) -> Vec<Result<Made, E>> {
         }
         Ok(outcomes)
     }
-    match run(&db, &asks).await {
+    match run(&db, session, &requests).await {
         Ok(outcomes) => outcomes,
-        Err(e) => asks.iter().map(|_| Err(e.clone())).collect(),
+        Err(e) => requests.iter().map(|_| Err(e.clone())).collect(),
     }
 }
 
@@ -969,9 +1014,8 @@ pub async fn walk_in(db: &Db, p: &Principal, session: i64, member: i64, client_i
     check_client_id(client_id)?;
     let now = now_ms();
     let mut tx = db.begin_write().await?;
-    let s = load_session(&mut tx, session).await?.ok_or(CommonError::NotFound)?;
-    let svc = load_service(&mut tx, s.service_id).await?.ok_or(CommonError::NotFound)?;
-    let community = worker_community(&mut tx, p, Some(svc.community_id)).await?;
+    let b = bookable(&mut tx, session).await?;
+    let community = worker_community(&mut tx, p, Some(b.svc.community_id)).await?;
     if let Some((booking, code)) = repeated_checkin(&mut tx, client_id, session).await? {
         return Ok(BookingReceipt { booking_id: booking, code, state: BookingState::Booked });
     }
@@ -994,8 +1038,8 @@ pub async fn walk_in(db: &Db, p: &Principal, session: i64, member: i64, client_i
     .fetch_optional(&mut *tx)
     .await?;
     let by = BookAs { household, booked_by: resident, actor: p.user_id, on_behalf_of: resident, desk: true };
-    let plan = plan(&mut tx, community, session, &[member], household, true, now).await?;
-    let (booking, code, _) = book_in(&mut tx, &[Ask { community, by, plan, now }], true).await?.pop().ok_or(CommonError::Internal)??;
+    let request = Request::new(community, by, &[member], now);
+    let (booking, code, _) = book_requests(&mut tx, &b, &[request], true).await?.pop().ok_or(CommonError::Internal)??;
     sqlx::query("UPDATE service_booking_people SET checked_in_at = $2, checked_in_by = $3 WHERE booking_id = $1")
         .bind(booking)
         .bind(now)
