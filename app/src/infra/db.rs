@@ -96,7 +96,11 @@ impl Db {
                 if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") }
             }
             Backend::Postgres => {
-                options = options.max_connections(16);
+                // No ping before each use either: it is one more round trip per request. A
+                // connection broken meanwhile (the database restarted) fails its one query and is
+                // dropped from the pool; the next request gets a new one.
+                let size = std::env::var("LINLI_PG_POOL").ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(16);
+                options = options.max_connections(size).test_before_acquire(false);
                 url.to_string()
             }
         };

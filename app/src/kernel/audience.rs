@@ -96,10 +96,7 @@ mod store {
 
     /// The members of each of `households` (as `household_people`), in one query; a household
     /// with none is absent.
-    pub async fn households_people(
-        conn: &mut sqlx::AnyConnection,
-        households: &[i64],
-    ) -> Result<std::collections::HashMap<i64, Vec<Person>>, sqlx::Error> {
+    pub async fn households_people(conn: &mut sqlx::AnyConnection, households: &[i64]) -> Result<std::collections::HashMap<i64, Vec<Person>>, sqlx::Error> {
         let mut sql = crate::kernel::sql::Sql::new();
         let list = sql.list(households);
         sql.text = format!(

@@ -966,13 +966,7 @@ pub async fn book(db: &Db, p: &Principal, session: i64, members: &[i64], pay_hou
         let posting = crate::timebank::store::Posting {
             booking: Some(made.0),
             on_behalf_of: request.by.on_behalf_of,
-            ..crate::timebank::store::Posting::new(
-                member,
-                community,
-                crate::timebank::model::EntryKind::Spent,
-                -per * request.members.len() as i64,
-                p.user_id,
-            )
+            ..crate::timebank::store::Posting::new(member, community, crate::timebank::model::EntryKind::Spent, -per * request.members.len() as i64, p.user_id)
         };
         crate::timebank::store::post(&mut tx, &posting).await?.map_err(E::Timebank)?;
         tx.commit().await?;
