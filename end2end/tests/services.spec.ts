@@ -119,6 +119,9 @@ test("a daughter books for her father, the waitlist moves when she cancels, the 
 // Linux has none: a stand-in detector and camera are put in the page, and they only answer what
 // the page asks — the page's own code opens the camera, reads and checks in); the printable list.
 test("the desk: calendar, a walk-in found by name, a QR code read by the camera, the printable list", async ({ browser }) => {
+  // 张秀英 logged in during the test before: her second code waits out the server's one-minute
+  // resend pause (~52 s, measured), which alone left this test a few seconds of the default 60 s.
+  test.setTimeout(120_000);
   const worker = await phone(browser, "13800000021"); // 孙社工, 翠苑社区
   await worker.goto("/services");
   await worker.getByTestId("service-calendar").click();
