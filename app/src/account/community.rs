@@ -301,11 +301,10 @@ pub async fn end_assisted(db: &Db, p: &Principal) -> Result<(), AccountError> {
 
 /// The household of `user_id` in a community where they are a verified resident.
 pub async fn household_of(conn: &mut AnyConnection, user_id: i64) -> Result<Option<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT m.household_id, b.community_id FROM memberships ms JOIN household_members m ON m.id = ms.member_id \
-         JOIN households h ON h.id = m.household_id JOIN buildings b ON b.id = h.building_id \
-         WHERE ms.user_id = $1 AND ms.role = 'resident' AND ms.verified = 1 ORDER BY ms.id LIMIT 1",
-    )
+    sqlx::query_as(&format!(
+        "SELECT y.household_id, y.community_id FROM ({}) y WHERE y.user_id = $1 ORDER BY y.id LIMIT 1",
+        crate::kernel::guard::RESIDENT_HOUSEHOLDS
+    ))
     .bind(user_id)
     .fetch_optional(conn)
     .await

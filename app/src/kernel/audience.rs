@@ -97,13 +97,16 @@ mod store {
     /// The members of each of `households` (as `household_people`), in one query; a household
     /// with none is absent.
     pub async fn households_people(conn: &mut sqlx::AnyConnection, households: &[i64]) -> Result<std::collections::HashMap<i64, Vec<Person>>, sqlx::Error> {
+        if households.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
         let mut sql = crate::kernel::sql::Sql::new();
         let list = sql.list(households);
         sql.text = format!(
             "SELECT m.household_id, m.id, m.name, m.birth_year, h.building_id, m.status FROM household_members m JOIN households h ON h.id = m.household_id \
              WHERE m.household_id IN ({list}) AND m.status <> 'rejected' ORDER BY m.id"
         );
-        let rows: Vec<(i64, i64, String, Option<i64>, i64, String)> = if households.is_empty() { Vec::new() } else { sql.fetch_all(conn).await? };
+        let rows: Vec<(i64, i64, String, Option<i64>, i64, String)> = sql.fetch_all(conn).await?;
         let mut by_household: std::collections::HashMap<i64, Vec<Person>> = std::collections::HashMap::new();
         for (household, id, name, birth_year, building, status) in rows {
             by_household.entry(household).or_default().push(Person { id, name, birth_year, building, confirmed: status == "confirmed" });

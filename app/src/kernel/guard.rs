@@ -148,15 +148,21 @@ pub async fn who<'a>(conn: &mut AnyConnection, p: &'a Principal) -> Result<Who<'
     Ok(Who { p, subject, on_behalf_of })
 }
 
+/// The resident a worker ($1) acts for (代办) at time $2, while that lasts (`acting_for`,
+/// `acting_household`).
+const ASSISTED_RESIDENT: &str =
+    "SELECT resident_user_id FROM assisted_sessions WHERE worker_user_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY id DESC LIMIT 1";
+
+/// The households of users where they are verified residents, with the membership's id (the first
+/// is theirs), the user, the household and its community (`acting_household`,
+/// `account::community::household_of`).
+pub const RESIDENT_HOUSEHOLDS: &str = "SELECT ms.id, ms.user_id, m.household_id, b.community_id FROM memberships ms \
+     JOIN household_members m ON m.id = ms.member_id JOIN households h ON h.id = m.household_id JOIN buildings b ON b.id = h.building_id \
+     WHERE ms.role = 'resident' AND ms.verified = 1";
+
 /// The resident a request acts for: the worker's 代办 resident while that lasts, else the caller.
 pub async fn acting_for(conn: &mut AnyConnection, p: &Principal) -> Result<(i64, Option<i64>), sqlx::Error> {
-    let assisted: Option<i64> = sqlx::query_scalar(
-        "SELECT resident_user_id FROM assisted_sessions WHERE worker_user_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(p.user_id)
-    .bind(now_ms())
-    .fetch_optional(conn)
-    .await?;
+    let assisted: Option<i64> = sqlx::query_scalar(ASSISTED_RESIDENT).bind(p.user_id).bind(now_ms()).fetch_optional(conn).await?;
     Ok(match assisted {
         Some(resident) => (resident, Some(resident)),
         None => (p.user_id, None),
@@ -167,13 +173,10 @@ pub async fn acting_for(conn: &mut AnyConnection, p: &Principal) -> Result<(i64,
 /// acts for, the subject's household and its community if they are a verified resident — as
 /// `account::community::household_of`).
 pub async fn acting_household(conn: &mut AnyConnection, p: &Principal) -> Result<(i64, Option<i64>, Option<(i64, i64)>), sqlx::Error> {
-    let (assisted, household, community): (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
-        "SELECT x.r, y.household_id, y.community_id FROM (SELECT (SELECT resident_user_id FROM assisted_sessions \
-           WHERE worker_user_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY id DESC LIMIT 1) AS r) x \
-         LEFT JOIN (SELECT ms.id, ms.user_id, m.household_id, b.community_id FROM memberships ms JOIN household_members m ON m.id = ms.member_id \
-           JOIN households h ON h.id = m.household_id JOIN buildings b ON b.id = h.building_id WHERE ms.role = 'resident' AND ms.verified = 1) y \
-         ON y.user_id = COALESCE(x.r, $1) ORDER BY y.id LIMIT 1",
-    )
+    let (assisted, household, community): (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(&format!(
+        "SELECT x.r, y.household_id, y.community_id FROM (SELECT ({ASSISTED_RESIDENT}) AS r) x \
+         LEFT JOIN ({RESIDENT_HOUSEHOLDS}) y ON y.user_id = COALESCE(x.r, $1) ORDER BY y.id LIMIT 1"
+    ))
     .bind(p.user_id)
     .bind(now_ms())
     .fetch_one(conn)
