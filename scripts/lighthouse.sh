@@ -34,20 +34,22 @@ need=$(get /needs | grep -o 'href="/needs/[0-9]*"' | head -n 1 | cut -d'"' -f2)
 deliberation=$(get /deliberations | grep -o 'href="/deliberations/[0-9]*"' | head -n 1 | cut -d'"' -f2)
 [ -n "$need" ] && [ -n "$deliberation" ] || { echo "no need or deliberation linked from the lists" >&2; exit 1; }
 
+headers=$(node -e 'console.log(JSON.stringify({Cookie: process.argv[1]}))' "$cookie")
+
 echo "Throttling: ${LIGHTHOUSE_THROTTLING:-simulate}."
 echo
 echo "| page | performance (median of $runs) | FCP | LCP | TBT | CLS | Speed Index | all scores |"
 echo "|---|---:|---:|---:|---:|---:|---:|---|"
 for path in / /needs "$need" "$deliberation"; do
+  slug=$(echo "$path" | tr '/' '_')
   scores=()
   for i in $(seq 1 "$runs"); do
-    out="$data/lh-$i.json"
+    out="$data/lh-$i-$slug.json"
     (cd end2end && CHROME_PATH=${CHROMIUM_PATH:-/usr/bin/chromium} node_modules/.bin/lighthouse "$base$path" \
-      --only-categories=performance --throttling-method="${LIGHTHOUSE_THROTTLING:-simulate}" --extra-headers="$(node -e 'console.log(JSON.stringify({Cookie: process.argv[1]}))' "$cookie")" --output=json --output-path="$out" --quiet \
-      --chrome-flags="--headless=new --no-sandbox --lang=zh-CN")
+      --only-categories=performance --throttling-method="${LIGHTHOUSE_THROTTLING:-simulate}" --extra-headers="$headers" \
+      --output=json --output-path="$out" --quiet --chrome-flags="--headless=new --no-sandbox --lang=zh-CN")
     scores+=("$(node -e 'const r=require(process.argv[1]); console.log(Math.round(r.categories.performance.score*100))' "$out")")
-    cp "$out" "$data/lh-$i-$(echo "$path" | tr '/' '_').json"
-    [ -z "${LIGHTHOUSE_KEEP:-}" ] || { mkdir -p "$LIGHTHOUSE_KEEP"; cp "$out" "$LIGHTHOUSE_KEEP/lh-$i-$(echo "$path" | tr '/' '_').json"; }
+    [ -z "${LIGHTHOUSE_KEEP:-}" ] || { mkdir -p "$LIGHTHOUSE_KEEP"; cp "$out" "$LIGHTHOUSE_KEEP/"; }
   done
   # The run with the median score gives the metrics shown.
   median=$(printf '%s\n' "${scores[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
@@ -56,5 +58,5 @@ for path in / /needs "$need" "$deliberation"; do
     const r = require(process.argv[1]); const a = r.audits;
     const ms = (k) => (a[k].numericValue / 1000).toFixed(2) + " s";
     console.log(`| ${process.argv[2]} | **${process.argv[3]}** | ${ms("first-contentful-paint")} | ${ms("largest-contentful-paint")} | ${Math.round(a["total-blocking-time"].numericValue)} ms | ${a["cumulative-layout-shift"].numericValue.toFixed(3)} | ${ms("speed-index")} | ${process.argv[4]} |`);
-  ' "$data/lh-$pick-$(echo "$path" | tr '/' '_').json" "$path" "$median" "${scores[*]}"
+  ' "$data/lh-$pick-$slug.json" "$path" "$median" "${scores[*]}"
 done
