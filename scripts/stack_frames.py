@@ -34,9 +34,9 @@ def sleb(b, i):
             return (r - (1 << s) if x & 0x40 else r), i
 
 
-def frames(data):
-    """(frame bytes, function index) for every function whose body starts by moving the stack
-    pointer (global 0) down by a constant: `global.get 0; i32.const N; i32.sub`."""
+def functions(data):
+    """The module's defined functions: (function index, body offset, body size) for each, in the
+    code section's order, and their names from the name section ({index: name}, mangled)."""
     imported, bodies, names = 0, [], {}
     i = 8
     while i < len(data):
@@ -70,7 +70,7 @@ def frames(data):
             n, j = leb(data, i)
             for k in range(n):
                 sz, j2 = leb(data, j)
-                bodies.append((k + imported, j2))
+                bodies.append((k + imported, j2, sz))
                 j = j2 + sz
         elif sid == 0:
             l, j = leb(data, i)
@@ -88,8 +88,15 @@ def frames(data):
                             k += l2
                     j += ssz
         i = end
+    return bodies, names
+
+
+def frames(data):
+    """(frame bytes, function index) for every function whose body starts by moving the stack
+    pointer (global 0) down by a constant: `global.get 0; i32.const N; i32.sub`."""
+    bodies, names = functions(data)
     out = []
-    for idx, j in bodies:
+    for idx, j, _ in bodies:
         n, j = leb(data, j)
         for _ in range(n):
             _, j = leb(data, j)
@@ -124,4 +131,5 @@ def main():
         sys.exit(1)
 
 
-main()
+if __name__ == "__main__":
+    main()

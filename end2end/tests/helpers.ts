@@ -97,8 +97,9 @@ export async function oldPhone(page: Page) {
   return cdp;
 }
 
-/** The WASM modules' names, numbered as the split loader numbers them: modules are fetched in
- * packs, `/pkg/pack/<build>/<ranges>` (server/src/wasm_pack.rs), or alone as `/pkg/<name>.wasm`. */
+/** The WASM modules' names (without their hashes), numbered as the split loader numbers them:
+ * modules are fetched in packs, `/pkg/pack/<build>/<ranges>` (server/src/wasm_pack.rs), a module
+ * alone too. */
 export async function wasmModules(page: Page): Promise<string[]> {
   const href = await page.locator('link[rel="modulepreload"][href*="__wasm_split"]').first().getAttribute("href");
   const js = await (await page.request.get(href!)).text();
@@ -110,7 +111,7 @@ export function brings(url: string, modules: string[], prefix: string): boolean 
   const i = modules.findIndex((n) => n.startsWith(prefix));
   if (i < 0) throw new Error(`no WASM module ${prefix}`);
   const path = new URL(url).pathname;
-  if (!path.startsWith("/pkg/pack/")) return path === `/pkg/${modules[i]}.wasm`;
+  if (!path.startsWith("/pkg/pack/")) return false;
   return path
     .split("/")
     .pop()!

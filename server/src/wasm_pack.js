@@ -1,6 +1,6 @@
 // Linli (server/src/wasm_pack.rs): the WASM chunks in few requests. A chunk asked for is not fetched
 // on its own: the chunks asked for in one turn of the event loop (a lazy route asks for all of its
-// chunks at once) go out as one request, `pack/<build>/<ranges>`, answered with the chunks one after
+// chunks at once) go out as one request, `pack/<build>/<ranges>` (a chunk alone too), answered with the chunks one after
 // the other behind their lengths. The chunks of the page opened are already on their way, named by
 // the page's `<link rel="preload" data-pack>`.
 const __pkBase = new URL("./", import.meta.url);
@@ -29,7 +29,6 @@ function __pkFetch(url, count) {
         if (!r.ok) throw new Error(`${url}: ${r.status}`);
         return r.arrayBuffer();
     }).then((buf) => {
-        if (count === 0) return [buf];
         const v = new DataView(buf);
         if (v.getUint32(0, true) !== count) throw new Error(`${url}: not ${count} modules`);
         const parts = [];
@@ -56,9 +55,7 @@ function __pk(i) {
         burst.parts = new Promise((resolve) => queueMicrotask(() => {
             __pkBurst = null;
             const ix = burst.ix.sort((a, b) => a - b);
-            const got = ix.length === 1
-                ? __pkFetch(new URL(`${__pkNames[ix[0]]}.wasm`, __pkBase), 0)
-                : __pkFetch(new URL(`pack/${__pkBuild}/${__pkRanges(ix)}`, __pkBase), ix.length);
+            const got = __pkFetch(new URL(`pack/${__pkBuild}/${__pkRanges(ix)}`, __pkBase), ix.length);
             resolve(got.then((parts) => new Map(ix.map((i, k) => [i, parts[k]]))));
         }));
         __pkBurst = burst;

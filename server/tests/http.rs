@@ -293,21 +293,25 @@ async fn split_wasm_modules_are_served_in_packs_and_pages_preload_one_pack() {
     let app = test_app_in_site(axum::Router::new().route("/test-page", page), &[], |pkg| {
         std::fs::write(pkg.join("__wasm_split.B1.js"), SPLIT_LOADER).unwrap();
         std::fs::write(pkg.join("chunk_0.h0.wasm"), b"\0asm-zero").unwrap();
-        std::fs::write(pkg.join("split_a.h1.wasm"), b"\0asm-one!!").unwrap();
+        std::fs::write(pkg.join("chunk_1.h2.wasm"), b"\0asm-one!!").unwrap();
+        std::fs::write(pkg.join("split_a.h1.wasm"), b"\0asm-a").unwrap();
+        std::fs::write(pkg.join("split_b.h3.wasm"), b"\0asm-b").unwrap();
     })
     .await;
 
     let (status, _, html) = send(&app, get("/test-page").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains(r#"<link rel="preload" as="fetch" crossorigin href="/pkg/pack/B1/0-1" data-pack></head><body>hi</body>"#), "{html}");
+    assert!(html.contains(r#"<link rel="preload" as="fetch" crossorigin href="/pkg/pack/B1/0.2" data-pack></head><body>hi</body>"#), "{html}");
     assert!(!html.contains("chunk_0.h0.wasm") && !html.contains("split_a.h1.wasm"), "{html}");
 
-    // The loader, rewritten: each module through the packer, named in a table.
+    // The loader, rewritten: each module through the packer by its index, named in a table, each
+    // lazy function with the chunks it needs (server/src/wasm_pack.rs has the whole text).
     let (status, headers, js) = send(&app, get("/pkg/__wasm_split.B1.js").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
-    assert!(js.contains(r#"const __pkNames = ["chunk_0.h0","split_a.h1"];"#) && js.contains("const src = __pk(1);"), "{js}");
-    assert!(!js.contains("instantiateStreaming("), "{js}");
+    assert!(js.contains(r#"const __pkNames = ["chunk_0","chunk_1","split_a","split_b"];"#), "{js}");
+    assert!(js.contains(r#"export const __wasm_split_load_b = wrapAsyncCb(__pkL(3, __pkD("0-1")));"#), "{js}");
+    assert!(!js.contains("instantiateStreaming(") && !js.contains(".wasm"), "{js}");
 
     // The pack: count, lengths, modules; brotli when the browser takes it.
     let expected: &[u8] = b"\x02\0\0\0\x09\0\0\0\x0a\0\0\0\0asm-zero\0asm-one!!";
@@ -324,7 +328,7 @@ async fn split_wasm_modules_are_served_in_packs_and_pages_preload_one_pack() {
     assert_eq!((status, one.as_str()), (StatusCode::OK, "\x01\0\0\0\x0a\0\0\0\0asm-one!!"));
 
     // Another build's pack, a set not written the one way, or a module that does not exist: 404.
-    for path in ["/pkg/pack/B0/0-1", "/pkg/pack/B1/0.1", "/pkg/pack/B1/1.0", "/pkg/pack/B1/0-2", "/pkg/pack/B1/"] {
+    for path in ["/pkg/pack/B0/0-1", "/pkg/pack/B1/0.1", "/pkg/pack/B1/1.0", "/pkg/pack/B1/0-4", "/pkg/pack/B1/"] {
         let (status, _, _) = send(&app, get(path).body(Body::empty()).unwrap()).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
