@@ -4,7 +4,8 @@
 use crate::config::Config;
 use crate::db::Db;
 use crate::keys::{KeyError, KeySet};
-use crate::wasm_pack::{self, WasmPacks};
+use crate::page_head::{self, PageHead, Stylesheet};
+use crate::wasm_pack::WasmPacks;
 use app::account::session::{self as session, ACCESS_COOKIE, AccessClaims, REFRESH_COOKIE, Refreshed};
 use app::infra::AppContext;
 use app::infra::blobs::FsBlobStore;
@@ -91,10 +92,9 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 /// The split WASM's modules in packs (`wasm_pack`), if the site was built with `--split`.
-fn wasm_packs(options: &LeptosOptions) -> Option<Arc<WasmPacks>> {
-    let pkg_dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    let loader = WasmPacks::find(&pkg_dir)?;
-    match WasmPacks::load(&pkg_dir, &loader) {
+fn wasm_packs(pkg_dir: &std::path::Path) -> Option<Arc<WasmPacks>> {
+    let loader = WasmPacks::find(pkg_dir)?;
+    match WasmPacks::load(pkg_dir, &loader) {
         Ok(packs) => Some(Arc::new(packs)),
         Err(e) => {
             tracing::warn!(error = %e, "the WASM modules are served one by one");
@@ -143,7 +143,8 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         move |req: Request| leptos_axum::handle_server_fns_with_context(context.clone(), req)
     };
     let shell_options = options.clone();
-    let packs = wasm_packs(&options);
+    let pkg_dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let packs = wasm_packs(&pkg_dir);
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -173,10 +174,9 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .layer(DefaultBodyLimit::disable())
         // Outside the refusals above, so that they are not stored either.
         .layer(middleware::from_fn(cache_headers));
-    let app = match packs {
-        Some(packs) => app.layer(middleware::from_fn_with_state(packs, wasm_pack::pack_preloads)),
-        None => app,
-    };
+    let head = PageHead { packs, stylesheet: Stylesheet::find(&pkg_dir) };
+    let app =
+        if head.packs.is_some() || head.stylesheet.is_some() { app.layer(middleware::from_fn_with_state(Arc::new(head), page_head::rewrite)) } else { app };
     with_security_headers(app)
         .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(5)))
         .layer(CatchPanicLayer::custom(panic_response))

@@ -16,5 +16,6 @@ pub mod scheduler;
 pub mod seed;
 
 pub use app::infra::{db, events, keys};
+pub mod page_head;
 pub mod shutdown;
 pub mod wasm_pack;

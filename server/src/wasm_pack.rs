@@ -18,14 +18,12 @@
 //! packs can be cached for good. Nothing here runs when the site was built without `--split`.
 use axum::{
     Router,
-    body::{Body, Bytes},
-    extract::{Path as UrlPath, Request, State},
+    body::Bytes,
+    extract::Path as UrlPath,
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
-    middleware::Next,
     response::{IntoResponse, Response},
     routing::get,
 };
-use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
@@ -416,39 +414,6 @@ fn compress(data: &[u8], quality: u32) -> Vec<u8> {
     let mut w = brotli::CompressorWriter::new(Vec::new(), 64 * 1024, quality, 22);
     w.write_all(data).expect("writing to memory");
     w.into_inner()
-}
-
-/// Middleware: in a page, the preloads of single modules become one preload of their pack.
-pub async fn pack_preloads(State(packs): State<Arc<WasmPacks>>, req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
-    let is_html = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
-    if !is_html || response.headers().contains_key(header::CONTENT_ENCODING) {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let mut stream = body.into_data_stream();
-    let mut head: Vec<u8> = Vec::new();
-    // The head comes first, whole (Leptos adds the preloads to the first chunk it sends).
-    while !contains(&head, b"</head>") && head.len() < 256 * 1024 {
-        match stream.next().await {
-            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
-            Some(Err(e)) => return Response::from_parts(parts, Body::from_stream(futures_util::stream::once(async move { Err::<Bytes, _>(e) }))),
-            None => break,
-        }
-    }
-    let head = match std::str::from_utf8(&head).ok().and_then(|h| packs.rewrite_head(h)) {
-        Some(rewritten) => {
-            parts.headers.remove(header::CONTENT_LENGTH);
-            Bytes::from(rewritten)
-        }
-        None => Bytes::from(head),
-    };
-    let body = futures_util::stream::once(async move { Ok::<Bytes, axum::Error>(head) }).chain(stream);
-    Response::from_parts(parts, Body::from_stream(body))
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]

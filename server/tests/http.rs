@@ -275,6 +275,40 @@ async fn a_panicking_handler_gives_a_bilingual_500_and_the_server_keeps_serving(
     assert_eq!(send(&app, get("/healthz").body(Body::empty()).unwrap()).await.0, StatusCode::OK);
 }
 
+// The stylesheet is written into each page (#12, server/src/page_head.rs): no round trip before the
+// first paint. The page's policy allows that one style element by the page's nonce.
+#[tokio::test]
+async fn pages_carry_their_stylesheet_allowed_by_their_nonce() {
+    let page = axum::routing::get(|| async {
+        (
+            [(header::CONTENT_SECURITY_POLICY, app::ui::csp::page_policy("Nc3"))],
+            axum::response::Html(concat!(
+                r#"<!DOCTYPE html><html><head><link rel="stylesheet" id="leptos" href="/pkg/linli.h9.css">"#,
+                r#"<script nonce="Nc3">1</script></head><body>hi</body></html>"#
+            )),
+        )
+    });
+    let unsafe_page = axum::routing::get(|| async {
+        axum::response::Html(r#"<!DOCTYPE html><html><head><link rel="stylesheet" href="/pkg/linli.h9.css"></head><body>no policy</body></html>"#)
+    });
+    let app = test_app_in_site(axum::Router::new().route("/styled", page).route("/unstyled", unsafe_page), &[], |pkg| {
+        std::fs::write(pkg.join("linli.h9.css"), "main{margin:0}").unwrap();
+    })
+    .await;
+    let (status, headers, html) = send(&app, get("/styled").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<head><style nonce="Nc3">main{margin:0}</style><script nonce="Nc3">1</script></head>"#), "{html}");
+    let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(policy.contains("style-src 'self' 'nonce-Nc3';") && !policy.contains("unsafe-inline"), "{policy}");
+    // A page without a nonce in its policy keeps its link (and the strict default policy).
+    let (_, headers, html) = send(&app, get("/unstyled").body(Body::empty()).unwrap()).await;
+    assert!(html.contains(r#"<link rel="stylesheet" href="/pkg/linli.h9.css">"#) && !html.contains("<style"), "{html}");
+    assert!(!headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("style-src"));
+    // The file itself is still served.
+    let (status, _, css) = send(&app, get("/pkg/linli.h9.css").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, css.as_str()), (StatusCode::OK, "main{margin:0}"));
+}
+
 /// A split loader as wasm-split writes it (two modules: a chunk and a lazy function's own).
 const SPLIT_LOADER: &str = include_str!("fixtures/split_loader.js");
 

@@ -130,12 +130,12 @@ fn role_label(role: Role, locale: Locale) -> &'static str {
 #[component]
 pub fn AccountPanel() -> impl IntoView {
     let i18n = use_i18n();
-    let account = Resource::new(|| (), |_| my_account());
+    let account = crate::ui::resource::resource(|| (), |_| my_account());
     // Created here, not inside the Suspense below, so that server and browser create the same
     // resources in the same order (hydration of lazily loaded routes depends on it).
     let add_member = ServerAction::<AddFamilyMember>::new();
     let added = successes(add_member);
-    let household = Resource::new(move || added.get(), |_| my_household());
+    let household = crate::ui::resource::resource(move || added.get(), |_| my_household());
     let logout = ServerAction::<Logout>::new();
     let logout_all = ServerAction::<LogoutEverywhere>::new();
     Effect::new(move |_| {
@@ -212,7 +212,7 @@ pub fn AccountPanel() -> impl IntoView {
 
 /// The resident's household and the form to add a family member (confirmed by a worker).
 #[component]
-pub fn Family(household: Resource<Result<Vec<super::api::FamilyMember>, AccountError>>, add: ServerAction<AddFamilyMember>) -> impl IntoView {
+pub fn Family(household: crate::ui::resource::Data<Result<Vec<super::api::FamilyMember>, AccountError>>, add: ServerAction<AddFamilyMember>) -> impl IntoView {
     let i18n = use_i18n();
     let name = RwSignal::new(String::new());
     let birth_year = RwSignal::new(String::new());

@@ -85,10 +85,12 @@ pub fn WorkerPage() -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let add_member = ServerAction::<super::api::AddFamilyMember>::new();
     let household_changed = (successes(assist), successes(end_assist), successes(add_member));
-    let assisted_household =
-        Resource::new(move || (household_changed.0.get(), household_changed.1.get(), household_changed.2.get()), |_| super::api::my_household());
+    let assisted_household = crate::ui::resource::resource(
+        move || (household_changed.0.get(), household_changed.1.get(), household_changed.2.get()),
+        |_| super::api::my_household(),
+    );
     let roster_changed = (successes(import), successes(verify), successes(disable), successes(decide));
-    let residents = Resource::new(
+    let residents = crate::ui::resource::resource(
         move || (query.get(), roster_changed.0.get(), roster_changed.1.get(), roster_changed.2.get(), roster_changed.3.get()),
         |(q, ..)| list_residents(q),
     );

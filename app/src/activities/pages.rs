@@ -110,7 +110,7 @@ pub fn ActivitiesPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let category = move || query.with(|q| q.get("category")).filter(|c| Category::parse(c).is_some());
-    let data = Resource::new(category, list_activities);
+    let data = crate::ui::resource::resource(category, list_activities);
     view! {
         <Title text=move || td_string!(i18n.get_locale(), activities_title).to_string()/>
         <h1>{t!(i18n, activities_title)}</h1>
@@ -163,7 +163,7 @@ pub fn ActivitiesPage() -> impl IntoView {
 #[component]
 pub fn MinePage() -> impl IntoView {
     let i18n = use_i18n();
-    let data = Resource::new(|| (), |_| activities_of_mine());
+    let data = crate::ui::resource::resource(|| (), |_| activities_of_mine());
     view! {
         <Title text=move || td_string!(i18n.get_locale(), act_mine).to_string()/>
         <p><A href="/activities">{t!(i18n, act_back)}</A></p>
@@ -278,7 +278,7 @@ pub fn ActivityPage() -> impl IntoView {
     let decide = ServerAction::<DecideActivity>::new();
     let cancel = ServerAction::<CancelActivity>::new();
     let changes = (successes(sign), successes(leave), successes(role), successes(unrole), successes(submit), successes(decide), successes(cancel));
-    let data = Resource::new(
+    let data = crate::ui::resource::resource(
         move || (id(), changes.0.get(), changes.1.get(), changes.2.get(), changes.3.get(), changes.4.get(), changes.5.get(), changes.6.get()),
         |(id, ..)| get_activity(id),
     );
@@ -504,7 +504,7 @@ pub fn EditorPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
     let save = ServerAction::<SaveActivity>::new();
-    let existing = Resource::new(id, |id| async move {
+    let existing = crate::ui::resource::resource(id, |id| async move {
         match id {
             Some(id) => get_activity(id).await.map(Some),
             None => Ok(None),
@@ -663,7 +663,7 @@ pub fn VolunteerPage() -> impl IntoView {
     let apply = ServerAction::<VolunteerApply>::new();
     let give = ServerAction::<TransferHours>::new();
     let (applied, given) = (successes(apply), successes(give));
-    let data = Resource::new(move || (applied.get(), given.get()), |_| my_time_bank());
+    let data = crate::ui::resource::resource(move || (applied.get(), given.get()), |_| my_time_bank());
     let skills = RwSignal::new(String::new());
     let availability = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
@@ -741,7 +741,7 @@ pub fn DeskPage() -> impl IntoView {
     let verify = ServerAction::<VerifyHours>::new();
     let finish = ServerAction::<FinishActivity>::new();
     let changes = (successes(check), successes(set), successes(verify), successes(finish));
-    let data = Resource::new(move || (id(), changes.0.get(), changes.1.get(), changes.2.get(), changes.3.get()), |(id, ..)| activity_desk(id));
+    let data = crate::ui::resource::resource(move || (id(), changes.0.get(), changes.1.get(), changes.2.get(), changes.3.get()), |(id, ..)| activity_desk(id));
     let report = RwSignal::new(String::new());
     view! {
         <Title text=move || td_string!(i18n.get_locale(), act_desk).to_string()/>
@@ -873,8 +873,8 @@ pub fn ReviewPage() -> impl IntoView {
     let cap = ServerAction::<SetYearlyCap>::new();
     let correct = ServerAction::<CorrectEntry>::new();
     let changes = (successes(decide), successes(suspend), successes(cap), successes(correct));
-    let data = Resource::new(move || (changes.0.get(), changes.1.get(), changes.2.get()), |_| activity_review(None));
-    let bank = Resource::new(move || changes.3.get(), |_| time_bank_of_community(None));
+    let data = crate::ui::resource::resource(move || (changes.0.get(), changes.1.get(), changes.2.get()), |_| activity_review(None));
+    let bank = crate::ui::resource::resource(move || changes.3.get(), |_| time_bank_of_community(None));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), act_review).to_string()/>
         <p><A href="/activities">{t!(i18n, act_back)}</A></p>

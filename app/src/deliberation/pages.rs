@@ -46,8 +46,8 @@ impl DelibData {
         self,
         source: impl Fn() -> S + Send + Sync + 'static,
         id: impl Fn(&S) -> i64 + Send + Sync + 'static,
-    ) -> Resource<Result<DelibDetail, DelibError>> {
-        Resource::new(source, move |s| {
+    ) -> crate::ui::resource::Data<Result<DelibDetail, DelibError>> {
+        crate::ui::resource::resource(source, move |s| {
             let (pre, id) = (self.0.clone(), id(&s));
             async move { pre.or_fetch(id, |id| fetch_deliberation(id, None)).await }
         })
@@ -155,7 +155,7 @@ fn vote_words(v: &str, kind: Kind, options: &[String], l: Locale) -> String {
 #[component]
 pub fn DeliberationsPage(data: DelibsData) -> impl IntoView {
     let i18n = use_i18n();
-    let list = Resource::new(
+    let list = crate::ui::resource::resource(
         || (),
         move |_| {
             let pre = data.0.clone();
@@ -646,7 +646,7 @@ fn ResultView(r: DelibResult, kind: Kind) -> impl IntoView {
 #[component]
 pub fn NewDeliberationPage() -> impl IntoView {
     let i18n = use_i18n();
-    let form = Resource::new(|| (), |_| deliberation_form(None));
+    let form = crate::ui::resource::resource(|| (), |_| deliberation_form(None));
     let create = ServerAction::<CreateDeliberation>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -818,7 +818,7 @@ pub fn DeskPage() -> impl IntoView {
     let key = ServerAction::<KeyPaperBallot>::new();
     let close = ServerAction::<CloseDeliberation>::new();
     let (keyed, closed) = (successes(key), successes(close));
-    let audit = Resource::new(move || (id(), keyed.get(), closed.get()), |(id, ..)| deliberation_audit(id));
+    let audit = crate::ui::resource::resource(move || (id(), keyed.get(), closed.get()), |(id, ..)| deliberation_audit(id));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), delib_desk).to_string()/>
         <p><A href=move || format!("/deliberations/{}", id())>{t!(i18n, delib_details)}</A></p>

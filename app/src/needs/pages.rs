@@ -140,8 +140,8 @@ async fn fetch_needs(f: Filters, cursor: Option<String>, sent: Option<Early>) ->
 }
 
 /// The community's context for a page, taking what its route prefetched.
-fn overview_resource(overview: Prefetch<(), Result<NeedsContext, NeedError>>) -> Resource<Result<NeedsContext, NeedError>> {
-    Resource::new(
+fn overview_resource(overview: Prefetch<(), Result<NeedsContext, NeedError>>) -> crate::ui::resource::Data<Result<NeedsContext, NeedError>> {
+    crate::ui::resource::resource(
         || (),
         move |_| {
             let overview = overview.clone();
@@ -172,7 +172,7 @@ pub fn NeedsListPage(data: NeedsData) -> impl IntoView {
     let sort = RwSignal::new("supports".to_string());
     let typed = RwSignal::new(String::new());
     let search = RwSignal::new(String::new());
-    let first = Resource::new(
+    let first = crate::ui::resource::resource(
         move || (category.get(), status.get(), sort.get(), search.get(), mine()),
         move |f| {
             let first = first.clone();
@@ -311,7 +311,7 @@ async fn file_bytes(input: &web_sys::HtmlInputElement, i: u32) -> Option<Vec<u8>
 #[component]
 pub fn ProposePage() -> impl IntoView {
     let i18n = use_i18n();
-    let ctx = Resource::new(|| (), |_| fetch_overview(None));
+    let ctx = crate::ui::resource::resource(|| (), |_| fetch_overview(None));
     let category = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
@@ -394,8 +394,10 @@ pub fn ProposePage() -> impl IntoView {
             std::time::Duration::from_millis(350),
         );
     });
-    let similar =
-        Resource::new(move || settled.get(), |(t, b)| async move { if t.trim().chars().count() < 2 { Ok(Vec::new()) } else { similar_needs(t, b).await } });
+    let similar = crate::ui::resource::resource(
+        move || settled.get(),
+        |(t, b)| async move { if t.trim().chars().count() < 2 { Ok(Vec::new()) } else { similar_needs(t, b).await } },
+    );
 
     let on_files = move |_| {
         #[cfg(feature = "hydrate")]
@@ -562,7 +564,7 @@ pub fn NeedPage(data: NeedData) -> impl IntoView {
     let ctx = overview_resource(overview);
     let (support_ok, commented, acted) = (successes(support), successes(comment), successes(act));
     let (resubmitted, hidden) = (successes(resubmit), successes(hide_comment));
-    let detail = Resource::new(
+    let detail = crate::ui::resource::resource(
         move || (id(), support_ok.get(), commented.get(), acted.get(), resubmitted.get(), hidden.get()),
         move |(id, ..)| {
             let need = need.clone();
@@ -749,7 +751,7 @@ pub fn NeedPage(data: NeedData) -> impl IntoView {
 
 /// The author edits a need sent back for changes and submits it again.
 #[component]
-fn Resubmit(d: NeedDetail, ctx: Resource<Result<NeedsContext, NeedError>>, action: ServerAction<ResubmitNeed>) -> impl IntoView {
+fn Resubmit(d: NeedDetail, ctx: crate::ui::resource::Data<Result<NeedsContext, NeedError>>, action: ServerAction<ResubmitNeed>) -> impl IntoView {
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
     let title = RwSignal::new(d.summary.title.clone());

@@ -19,9 +19,9 @@ pub fn QueuePage() -> impl IntoView {
     let hide = ServerAction::<SetCommentHidden>::new();
     let reasons = ServerAction::<EditReasons>::new();
     let settings = ServerAction::<SetNeedSettings>::new();
-    let ctx = Resource::new(|| (), |_| super::pages::fetch_overview(None));
+    let ctx = crate::ui::resource::resource(|| (), |_| super::pages::fetch_overview(None));
     let changed = (successes(act), successes(resolve), successes(hide), successes(reasons), successes(settings));
-    let queue = Resource::new(move || (changed.0.get(), changed.1.get(), changed.2.get(), changed.3.get(), changed.4.get()), |_| need_queue());
+    let queue = crate::ui::resource::resource(move || (changed.0.get(), changed.1.get(), changed.2.get(), changed.3.get(), changed.4.get()), |_| need_queue());
     let reason = RwSignal::new(String::new());
     let new_reason = RwSignal::new(String::new());
     let threshold = RwSignal::new(String::new());

@@ -15,7 +15,7 @@ pub fn NotificationsPage() -> impl IntoView {
     let registry = use_context::<Registry>().expect("the shell registers the notification kinds");
     let read = ServerAction::<MarkRead>::new();
     let marked = crate::ui::widgets::successes(read);
-    let list = Resource::new(move || marked.get(), |_| my_notifications(None));
+    let list = crate::ui::resource::resource(move || marked.get(), |_| my_notifications(None));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), notif_title).to_string()/>
         <h1>{t!(i18n, notif_title)}</h1>

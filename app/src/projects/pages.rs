@@ -83,7 +83,7 @@ fn section(title: &'static str, cards: Vec<ProjectCard>, testid: &'static str, l
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let data = Resource::new(|| (), |_| list_projects(None));
+    let data = crate::ui::resource::resource(|| (), |_| list_projects(None));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), pj_title).to_string()/>
         <h1>{t!(i18n, pj_title)}</h1>
@@ -149,7 +149,7 @@ pub fn ProjectPage() -> impl IntoView {
     };
     let changed =
         (successes(acts.advance), successes(acts.milestone), successes(acts.update), successes(acts.follow), successes(acts.round), successes(acts.edit));
-    let data = Resource::new(
+    let data = crate::ui::resource::resource(
         move || (id(), changed.0.get(), changed.1.get(), changed.2.get(), changed.3.get(), changed.4.get(), changed.5.get()),
         |(id, ..)| get_project(id),
     );
@@ -566,7 +566,7 @@ pub fn NewProjectPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let need = move || query.with(|q| q.get("need").and_then(|v| v.parse::<i64>().ok()));
-    let data = Resource::new(|| (), |_| project_editor(None));
+    let data = crate::ui::resource::resource(|| (), |_| project_editor(None));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), pj_new).to_string()/>
         <p><A href="/projects">{t!(i18n, pj_back)}</A></p>
@@ -699,7 +699,7 @@ fn Editor(f: ProjectForm, need: Option<i64>) -> impl IntoView {
 pub fn SummaryPage() -> impl IntoView {
     let i18n = use_i18n();
     let id = id_param();
-    let data = Resource::new(id, project_summary);
+    let data = crate::ui::resource::resource(id, project_summary);
     view! {
         <Suspense fallback=|| ()>
             {move || data.get().map(|r| match r {

@@ -50,7 +50,7 @@ pub fn RecordsPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeRecordsKey>::new();
     let reconcile = ServerAction::<ReconcileRecords>::new();
     let (d1, d2, d3) = (successes(redeliver), successes(create), successes(revoke));
-    let data = Resource::new(move || (d1.get(), d2.get(), d3.get()), |_| records_overview(None));
+    let data = crate::ui::resource::resource(move || (d1.get(), d2.get(), d3.get()), |_| records_overview(None));
     let key_name = RwSignal::new(String::new());
     view! {
         <Title text=move || td_string!(i18n.get_locale(), rec_title).to_string()/>

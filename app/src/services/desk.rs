@@ -120,7 +120,7 @@ pub fn RosterPrintPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
-    let data = Resource::new(id, roster_of_session);
+    let data = crate::ui::resource::resource(id, roster_of_session);
     view! {
         <Title text=move || td_string!(i18n.get_locale(), svc_roster_title).to_string()/>
         <Suspense fallback=|| ()>
@@ -171,7 +171,7 @@ pub fn CalendarPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let from = move || query.with(|q| q.get("from"));
-    let data = Resource::new(from, |from| week_of_sessions(None, from));
+    let data = crate::ui::resource::resource(from, |from| week_of_sessions(None, from));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), svc_calendar).to_string()/>
         <h1>{move || td_string!(i18n.get_locale(), svc_calendar)}</h1>

@@ -102,7 +102,7 @@ fn state_badge(s: BookingState, l: Locale) -> AnyView {
 pub fn ServicesPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let data = Resource::new(|| (), |_| service_catalogue(None));
+    let data = crate::ui::resource::resource(|| (), |_| service_catalogue(None));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), services_title).to_string()/>
         <h1>{t!(i18n, services_title)}</h1>
@@ -197,7 +197,7 @@ pub fn ServicePage() -> impl IntoView {
     let capacity = ServerAction::<SetSessionCapacity>::new();
     let cancel_session = ServerAction::<CancelSession>::new();
     let (done, resized, cancelled) = (successes(booking), successes(capacity), successes(cancel_session));
-    let data = Resource::new(move || (id(), done.get(), resized.get(), cancelled.get()), |(id, ..)| get_service(id));
+    let data = crate::ui::resource::resource(move || (id(), done.get(), resized.get(), cancelled.get()), |(id, ..)| get_service(id));
     // The session whose booking form is open, and who is ticked in it.
     let open = RwSignal::new(None::<i64>);
     let picked = RwSignal::new(Vec::<i64>::new());
@@ -370,7 +370,7 @@ pub fn ServicePage() -> impl IntoView {
 #[component]
 pub fn MyBookingsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let data = Resource::new(|| (), |_| household_bookings());
+    let data = crate::ui::resource::resource(|| (), |_| household_bookings());
     view! {
         <Title text=move || td_string!(i18n.get_locale(), svc_mine).to_string()/>
         <p><A href="/services">{t!(i18n, svc_back)}</A></p>
@@ -427,7 +427,7 @@ pub fn BookingPage() -> impl IntoView {
     let id = id_param();
     let cancel = ServerAction::<CancelBooking>::new();
     let done = successes(cancel);
-    let data = Resource::new(move || (id(), done.get()), |(id, _)| get_booking(id));
+    let data = crate::ui::resource::resource(move || (id(), done.get()), |(id, _)| get_booking(id));
     view! {
         <Suspense fallback=|| ()>
             {move || data.get().map(|r| match r {
@@ -501,7 +501,7 @@ pub fn CheckInPage() -> impl IntoView {
     let check = ServerAction::<CheckIn>::new();
     let done = successes(check);
     let walked_in = RwSignal::new(0usize);
-    let data = Resource::new(move || (id(), done.get(), walked_in.get()), |(id, _, _)| roster_of_session(id));
+    let data = crate::ui::resource::resource(move || (id(), done.get(), walked_in.get()), |(id, _, _)| roster_of_session(id));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), svc_desk).to_string()/>
         <Suspense fallback=|| ()>

@@ -46,7 +46,7 @@ pub fn ServiceEditorPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
-    let data = Resource::new(id, |id| service_editor(id, None));
+    let data = crate::ui::resource::resource(id, |id| service_editor(id, None));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), svc_editor_title).to_string()/>
         <p><A href="/services">{t!(i18n, svc_back)}</A></p>
@@ -232,7 +232,7 @@ fn Schedules(service: i64) -> impl IntoView {
     let add = ServerAction::<AddSchedule>::new();
     let end = ServerAction::<EndSchedule>::new();
     let (added, ended) = (successes(add), successes(end));
-    let detail = Resource::new(move || (added.get(), ended.get()), move |_| get_service(service));
+    let detail = crate::ui::resource::resource(move || (added.get(), ended.get()), move |_| get_service(service));
     let repeat = RwSignal::new("weekly".to_string());
     let weekdays = RwSignal::new(vec![0u8, 1, 2, 3, 4]);
     let month_day = RwSignal::new("1".to_string());
@@ -360,7 +360,7 @@ pub fn ServiceSettingsPage() -> impl IntoView {
     let i18n = use_i18n();
     let save = ServerAction::<SaveServiceSettings>::new();
     let saved = successes(save);
-    let data = Resource::new(move || saved.get(), |_| service_settings(None));
+    let data = crate::ui::resource::resource(move || saved.get(), |_| service_settings(None));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), svc_settings).to_string()/>
         <p><A href="/services">{t!(i18n, svc_back)}</A></p>
@@ -411,7 +411,7 @@ pub fn ServiceSettingsPage() -> impl IntoView {
 pub fn ServiceStatsPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let data = Resource::new(move || query.with(|q| q.get("month")), |m| service_stats(None, m));
+    let data = crate::ui::resource::resource(move || query.with(|q| q.get("month")), |m| service_stats(None, m));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), svc_stats).to_string()/>
         <p><A href="/services">{t!(i18n, svc_back)}</A></p>

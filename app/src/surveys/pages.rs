@@ -88,7 +88,7 @@ fn section(title: &'static str, cards: Vec<SurveyCard>, testid: &'static str, l:
 #[component]
 pub fn SurveysPage() -> impl IntoView {
     let i18n = use_i18n();
-    let data = Resource::new(|| (), |_| list_surveys(None));
+    let data = crate::ui::resource::resource(|| (), |_| list_surveys(None));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), sv_title).to_string()/>
         <h1>{t!(i18n, sv_title)}</h1>
@@ -225,7 +225,7 @@ pub fn SurveyPage() -> impl IntoView {
     let answer = ServerAction::<AnswerSurvey>::new();
     let close = ServerAction::<CloseSurvey>::new();
     let (answered, closed) = (successes(answer), successes(close));
-    let data = Resource::new(move || (id(), answered.get(), closed.get()), |(id, ..)| get_survey(id));
+    let data = crate::ui::resource::resource(move || (id(), answered.get(), closed.get()), |(id, ..)| get_survey(id));
     view! {
         <p><A href="/surveys">{t!(i18n, sv_back)}</A></p>
         <Suspense fallback=|| ()>
@@ -412,7 +412,7 @@ pub fn ResultsPage() -> impl IntoView {
     let id = id_param();
     let acts = TextActs { review: ServerAction::new(), raise: ServerAction::new() };
     let changed = (successes(acts.review), successes(acts.raise));
-    let data = Resource::new(
+    let data = crate::ui::resource::resource(
         move || (id(), changed.0.get(), changed.1.get()),
         |(id, ..)| async move {
             let s = get_survey(id).await;
@@ -628,7 +628,7 @@ impl Draft {
 #[component]
 pub fn NewSurveyPage() -> impl IntoView {
     let i18n = use_i18n();
-    let form = Resource::new(|| (), |_| survey_builder(None));
+    let form = crate::ui::resource::resource(|| (), |_| survey_builder(None));
     let create = ServerAction::<CreateSurvey>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -836,7 +836,7 @@ pub fn DeskPage() -> impl IntoView {
     let resolve = ServerAction::<ResolveSurveyPaper>::new();
     let close = ServerAction::<CloseSurvey>::new();
     let changes = (successes(key), successes(resolve), successes(close));
-    let data = Resource::new(move || (id(), changes.0.get(), changes.1.get(), changes.2.get()), |(id, ..)| survey_paper_desk(id));
+    let data = crate::ui::resource::resource(move || (id(), changes.0.get(), changes.1.get(), changes.2.get()), |(id, ..)| survey_paper_desk(id));
     view! {
         <Title text=move || td_string!(i18n.get_locale(), sv_desk).to_string()/>
         <p><A href=move || format!("/surveys/{}", id())>{t!(i18n, sv_back_to_survey)}</A></p>

@@ -8,6 +8,7 @@ pub mod icons;
 pub mod photo;
 pub mod prefetch;
 pub mod prefs;
+pub mod resource;
 pub mod widgets;
 
 use leptos::prelude::*;

@@ -51,7 +51,8 @@ impl Early {
     pub async fn decode<T: DeserializeOwned, E: FromServerFnError>(self) -> Result<T, E> {
         match self.0.await {
             Ok(Ok((status, body))) if (400..=599).contains(&status) => Err(E::de(body.into())),
-            Ok(Ok((_, body))) => serde_json::from_str(&body).map_err(|e| E::from_server_fn_error(ServerFnErrorErr::Deserialization(e.to_string()))),
+            // `from_slice`, as server_fn reads answers: one decoder per type in the WASM (ui/resource.rs).
+            Ok(Ok((_, body))) => serde_json::from_slice(body.as_bytes()).map_err(|e| E::from_server_fn_error(ServerFnErrorErr::Deserialization(e.to_string()))),
             Ok(Err(why)) => Err(E::from_server_fn_error(ServerFnErrorErr::Request(why))),
             Err(_) => Err(E::from_server_fn_error(ServerFnErrorErr::Request("no answer".into()))),
         }
