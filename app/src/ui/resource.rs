@@ -34,7 +34,7 @@ impl<T: DeserializeOwned> Decoder<T> for Json {
 /// A page's data (what `Resource::new` makes, with the codec above).
 pub type Data<T> = Resource<T, Json>;
 
-/// `crate::ui::resource::resource(source, fetcher)` with the codec above.
+/// `Resource::new(source, fetcher)` with the codec above.
 #[track_caller]
 pub fn resource<T, S, Fut>(source: impl Fn() -> S + Send + Sync + 'static, fetcher: impl Fn(S) -> Fut + Send + Sync + 'static) -> Data<T>
 where
